@@ -1,0 +1,223 @@
+//! Command-line definitions (clap derive) and their validation into a [`TraceConfig`].
+//! Parse, then validate (STYLE.md §2): nothing downstream sees a raw string.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::hints::RootHints;
+use crate::net::AddressMap;
+use crate::trace::{Families, TraceConfig};
+
+/// Find the DNS server that breaks an IP address's reverse DNS.
+///
+/// ptrtrace walks from the root to the PTR record of each address, asks every address of
+/// every authoritative server of every zone on the way, several times, and checks that the
+/// PTR name resolves back to the address (FCrDNS), as Gmail, Microsoft and Yahoo do before
+/// they accept mail. It names the servers that are lame, silent, flaky or disagree.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ptrtrace",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = "EXAMPLES:\n  ptrtrace 203.0.113.25                     trace one address from the real root\n  ptrtrace 203.0.113.25 2001:db8::25 -f json  several targets, JSON for scripts\n  ptrtrace --root-hints lab.hints 192.0.2.1   start from your own root servers\n  ptrtrace lab run                           the offline demo: every fault the lab knows\n\nEXIT CODES:\n  0 every target ok · 1 a target degraded or broken · 2 bad input · 3 the trace could not run"
+)]
+pub struct Cli {
+    /// IPv4 or IPv6 addresses to trace.
+    #[arg(value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+
+    #[command(flatten)]
+    pub opts: TraceOpts,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The built-in lab: faulty DNS servers on loopback, offline.
+    Lab {
+        #[command(subcommand)]
+        action: LabAction,
+    },
+}
+
+/// Lab actions.
+#[derive(Debug, Subcommand)]
+pub enum LabAction {
+    /// List the lab's scenarios and the findings each must produce.
+    List,
+    /// Run one scenario (or all), printing each trace; exits 1 if a scenario's findings or
+    /// verdict differ from what it expects.
+    Run {
+        /// Scenario name (see `ptrtrace lab list`); all when omitted.
+        scenario: Option<String>,
+        #[command(flatten)]
+        opts: TraceOpts,
+    },
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people: summary, delegation tree, findings with advice.
+    Text,
+    /// For scripts: everything, documented in docs/json.md.
+    Json,
+}
+
+/// Options of a trace.
+#[derive(Debug, Clone, Args)]
+pub struct TraceOpts {
+    /// Start from the root servers in FILE (named.root format) instead of IANA's.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub root_hints: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value_t = Format::Text, global = true)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE", global = true)]
+    pub output: Option<PathBuf>,
+
+    /// Wait this long for each reply (e.g. 2s, 500ms).
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, global = true)]
+    pub timeout: Duration,
+
+    /// Probes sent to every server address for every question (1-20); more probes catch
+    /// rarer drops.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=20), global = true)]
+    pub probes: u8,
+
+    /// Most queries one trace may send.
+    #[arg(long, value_name = "N", default_value_t = 3000, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub query_budget: u32,
+
+    /// Give up on a trace after this long and report what was gathered.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration, global = true)]
+    pub deadline: Duration,
+
+    /// Only query IPv4 server addresses.
+    #[arg(short = '4', conflicts_with = "ipv6_only", global = true)]
+    pub ipv4_only: bool,
+
+    /// Only query IPv6 server addresses.
+    #[arg(short = '6', global = true)]
+    pub ipv6_only: bool,
+
+    /// Do not check that the PTR names resolve back to the address.
+    #[arg(long, global = true)]
+    pub no_fcrdns: bool,
+
+    /// Query servers on this port instead of 53 (for test setups).
+    #[arg(long, value_name = "PORT", default_value_t = 53, global = true)]
+    pub port: u16,
+}
+
+/// Parses `500ms`, `2s`, `1.5s`, `1m` or a plain number of seconds.
+///
+/// # Errors
+/// A one-line message for anything else, zero, or more than a day.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad duration {s:?}: use e.g. 500ms, 2s, 1.5s or 1m"))?;
+    let secs = v * mult;
+    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err(format!(
+            "bad duration {s:?}: must be above 0 and at most a day"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses a target address.
+///
+/// # Errors
+/// A one-line message naming the bad input.
+pub fn parse_target(s: &str) -> Result<IpAddr, String> {
+    s.trim().parse::<IpAddr>().map_err(|_| {
+        format!("{s:?} is not an IP address (give an IPv4 address like 203.0.113.25 or an IPv6 address like 2001:db8::25)")
+    })
+}
+
+impl TraceOpts {
+    /// Root hints from `--root-hints`, or the built-in ones.
+    ///
+    /// # Errors
+    /// The hints file's error, or a refusal of the built-in hints when
+    /// `PTRTRACE_FORBID_BUILTIN_HINTS` is set (tests and CI set it, so nothing can reach the
+    /// real root servers by accident).
+    pub fn hints(&self) -> Result<RootHints, String> {
+        match &self.root_hints {
+            Some(p) => RootHints::from_file(p).map_err(|e| e.to_string()),
+            None if std::env::var_os("PTRTRACE_FORBID_BUILTIN_HINTS").is_some() => Err(
+                "built-in root hints refused: PTRTRACE_FORBID_BUILTIN_HINTS is set; give --root-hints FILE".into(),
+            ),
+            None => Ok(RootHints::builtin()),
+        }
+    }
+
+    /// The validated configuration for these options.
+    #[must_use]
+    pub fn config(&self, hints: RootHints, map: AddressMap) -> TraceConfig {
+        let mut cfg = TraceConfig::new(hints, map);
+        cfg.timeout = self.timeout;
+        cfg.probes = self.probes;
+        cfg.query_budget = self.query_budget;
+        cfg.deadline = self.deadline;
+        cfg.families = Families {
+            v4: !self.ipv6_only,
+            v6: !self.ipv4_only,
+        };
+        cfg.fcrdns = !self.no_fcrdns;
+        cfg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
+        for bad in ["", "0", "-1s", "abc", "5h", "nan", "100000"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn targets() {
+        assert_eq!(
+            parse_target("203.0.113.25").unwrap().to_string(),
+            "203.0.113.25"
+        );
+        assert!(parse_target("2001:db8::25").unwrap().is_ipv6());
+        let e = parse_target("203.0.113.256").unwrap_err();
+        assert!(
+            e.starts_with("\"203.0.113.256\" is not an IP address"),
+            "{e}"
+        );
+        assert!(parse_target("mail.example.com").is_err());
+    }
+}

@@ -1,0 +1,311 @@
+//! The delegation graph: zones, their NS names and those names' addresses, with every probe's
+//! evidence hanging on the address it was sent to (DESIGN.md "graph.rs").
+//!
+//! Node identifiers are stable strings built from names (`zone:…`, `server:…`, `address:…`)
+//! and nodes are inserted in sorted order, so JSON and DOT output are byte-stable.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use hickory_proto::rr::Name;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use serde::Serialize;
+
+use crate::diagnose::{Diagnosis, Severity};
+use crate::trace::Walk;
+
+/// The state of one server address as a server of one zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Answered every probe correctly.
+    Ok,
+    /// Gave a different answer from the other servers of the zone.
+    Inconsistent,
+    /// Answered some probes and not others.
+    Flaky,
+    /// Answered, but not as an authoritative server of the zone.
+    Lame,
+    /// Never answered.
+    Unreachable,
+    /// Not queried (family disabled, outside the lab, a bound hit).
+    Untested,
+}
+
+impl Status {
+    /// The stable identifier.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Inconsistent => "inconsistent",
+            Self::Flaky => "flaky",
+            Self::Lame => "lame",
+            Self::Unreachable => "unreachable",
+            Self::Untested => "untested",
+        }
+    }
+}
+
+/// A node of the graph.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Node {
+    /// A zone on some path.
+    Zone {
+        /// Stable id.
+        id: String,
+        /// Apex.
+        name: Name,
+        /// Worst status of its addresses.
+        status: Status,
+    },
+    /// An NS name as a server of a zone.
+    Server {
+        /// Stable id.
+        id: String,
+        /// Zone.
+        zone: Name,
+        /// NS name.
+        name: Name,
+        /// Worst status of its addresses.
+        status: Status,
+    },
+    /// An address of an NS name, as a server of a zone.
+    Address {
+        /// Stable id.
+        id: String,
+        /// Zone.
+        zone: Name,
+        /// NS name.
+        server: Name,
+        /// The address.
+        address: IpAddr,
+        /// How it behaved.
+        status: Status,
+        /// Indexes into the walk's probes sent to it for this zone.
+        probes: Vec<usize>,
+    },
+}
+
+impl Node {
+    /// The node's stable id.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Zone { id, .. } | Self::Server { id, .. } | Self::Address { id, .. } => id,
+        }
+    }
+    /// The node's status.
+    #[must_use]
+    pub fn status(&self) -> Status {
+        match self {
+            Self::Zone { status, .. }
+            | Self::Server { status, .. }
+            | Self::Address { status, .. } => *status,
+        }
+    }
+}
+
+/// An edge of the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeKind {
+    /// Parent zone → child zone.
+    Delegation,
+    /// Zone → its NS name.
+    Nameserver,
+    /// NS name → its address.
+    Address,
+}
+
+/// The graph of one trace.
+#[derive(Debug, Clone)]
+pub struct TraceGraph {
+    /// The petgraph model.
+    pub graph: DiGraph<Node, EdgeKind>,
+    zones: BTreeMap<Name, NodeIndex>,
+}
+
+fn status_from_findings(diag: &Diagnosis, zone: &Name, server: &Name, ip: IpAddr) -> Status {
+    let mut st = Status::Ok;
+    for f in &diag.findings {
+        if f.severity < Severity::Warning
+            || f.zone != *zone
+            || f.address != Some(ip)
+            || f.server.as_ref() != Some(server)
+        {
+            continue;
+        }
+        let s = match f.kind {
+            "unreachable" => Status::Unreachable,
+            "lame" => Status::Lame,
+            "flaky" => Status::Flaky,
+            "inconsistent_answer" => Status::Inconsistent,
+            _ => continue,
+        };
+        st = st.max(s);
+    }
+    st
+}
+
+impl TraceGraph {
+    /// Builds the graph of `walk`, with statuses from `diag`.
+    #[must_use]
+    pub fn build(walk: &Walk, diag: &Diagnosis) -> Self {
+        let mut graph = DiGraph::new();
+        let mut zones = BTreeMap::new();
+        // zone → server → address → probe indexes
+        let mut tree: BTreeMap<Name, BTreeMap<Name, BTreeMap<IpAddr, Vec<usize>>>> =
+            BTreeMap::new();
+        for (name, z) in &walk.zones {
+            let servers = tree.entry(name.clone()).or_default();
+            for (ns, glue) in &z.ns {
+                let addrs = servers.entry(ns.clone()).or_default();
+                for ip in glue {
+                    addrs.entry(*ip).or_default();
+                }
+                if let Some(res) = walk.resolved_ns.get(ns)
+                    && glue.is_empty()
+                {
+                    for ip in res {
+                        addrs.entry(*ip).or_default();
+                    }
+                }
+            }
+        }
+        for (i, p) in walk.probes.iter().enumerate() {
+            tree.entry(p.zone.clone())
+                .or_default()
+                .entry(p.server.clone())
+                .or_default()
+                .entry(p.address)
+                .or_default()
+                .push(i);
+        }
+        for (zone, servers) in &tree {
+            let zi = graph.add_node(Node::Zone {
+                id: format!("zone:{zone}"),
+                name: zone.clone(),
+                status: Status::Ok,
+            });
+            zones.insert(zone.clone(), zi);
+            let mut zone_status = Status::Ok;
+            for (server, addrs) in servers {
+                let si = graph.add_node(Node::Server {
+                    id: format!("server:{zone}|{server}"),
+                    zone: zone.clone(),
+                    name: server.clone(),
+                    status: Status::Ok,
+                });
+                graph.add_edge(zi, si, EdgeKind::Nameserver);
+                let mut server_status = if addrs.is_empty() {
+                    Status::Untested
+                } else {
+                    Status::Ok
+                };
+                for (ip, probes) in addrs {
+                    let status = if probes.is_empty() {
+                        Status::Untested
+                    } else {
+                        status_from_findings(diag, zone, server, *ip)
+                    };
+                    if status != Status::Untested {
+                        server_status = if server_status == Status::Untested {
+                            status
+                        } else {
+                            server_status.max(status)
+                        };
+                    }
+                    let ai = graph.add_node(Node::Address {
+                        id: format!("address:{zone}|{server}|{ip}"),
+                        zone: zone.clone(),
+                        server: server.clone(),
+                        address: *ip,
+                        status,
+                        probes: probes.clone(),
+                    });
+                    graph.add_edge(si, ai, EdgeKind::Address);
+                }
+                if let Node::Server { status, .. } = &mut graph[si] {
+                    *status = server_status;
+                }
+                if server_status != Status::Untested {
+                    zone_status = zone_status.max(server_status);
+                }
+            }
+            if let Node::Zone { status, .. } = &mut graph[zi] {
+                *status = zone_status;
+            }
+        }
+        for (name, z) in &walk.zones {
+            if let (Some(parent), Some(&ci)) = (&z.parent, zones.get(name))
+                && let Some(&pi) = zones.get(parent)
+            {
+                graph.add_edge(pi, ci, EdgeKind::Delegation);
+            }
+        }
+        Self { graph, zones }
+    }
+
+    /// Zones in tree order from the root (depth-first, children sorted), with their depth.
+    #[must_use]
+    pub fn zones_in_order(&self) -> Vec<(NodeIndex, usize)> {
+        let mut out = Vec::new();
+        let Some(&root) = self.zones.get(&Name::root()) else {
+            return out;
+        };
+        let mut stack = vec![(root, 0usize)];
+        while let Some((n, depth)) = stack.pop() {
+            if out.iter().any(|(x, _)| *x == n) {
+                continue;
+            }
+            out.push((n, depth));
+            let mut kids: Vec<NodeIndex> = self
+                .graph
+                .edges(n)
+                .filter(|e| *e.weight() == EdgeKind::Delegation)
+                .map(|e| e.target())
+                .collect();
+            kids.sort_by(|a, b| self.graph[*b].id().cmp(self.graph[*a].id()));
+            for k in kids {
+                stack.push((k, depth + 1));
+            }
+        }
+        out
+    }
+
+    /// Children of `n` reached by edges of `kind`, sorted by id.
+    #[must_use]
+    pub fn children(&self, n: NodeIndex, kind: EdgeKind) -> Vec<NodeIndex> {
+        let mut v: Vec<NodeIndex> = self
+            .graph
+            .edges(n)
+            .filter(|e| *e.weight() == kind)
+            .map(|e| e.target())
+            .collect();
+        v.sort_by(|a, b| self.graph[*a].id().cmp(self.graph[*b].id()));
+        v
+    }
+
+    /// Every node sorted by id, and every edge as (from id, to id, kind), sorted.
+    #[must_use]
+    pub fn export(&self) -> (Vec<&Node>, Vec<(String, String, EdgeKind)>) {
+        let mut nodes: Vec<&Node> = self.graph.node_weights().collect();
+        nodes.sort_by(|a, b| a.id().cmp(b.id()));
+        let mut edges: Vec<(String, String, EdgeKind)> = self
+            .graph
+            .edge_references()
+            .map(|e| {
+                (
+                    self.graph[e.source()].id().to_string(),
+                    self.graph[e.target()].id().to_string(),
+                    *e.weight(),
+                )
+            })
+            .collect();
+        edges.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        (nodes, edges)
+    }
+}

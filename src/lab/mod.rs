@@ -1,0 +1,252 @@
+//! The built-in lab: real authoritative servers on loopback, serving a small copy of the
+//! reverse tree, with one fault per scenario (DESIGN.md "Lab").
+//!
+//! Zone data names documentation addresses; a strict [`AddressMap`] sends each of them to
+//! the loopback socket of the server that owns it, and refuses every other address. So the
+//! lab needs neither root nor a network namespace, can simulate IPv6 servers on a host
+//! without IPv6, and cannot leak a packet off the machine whatever a zone says.
+
+pub mod scenarios;
+pub mod server;
+pub mod zones;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use hickory_proto::rr::Name;
+
+use crate::hints::{HintServer, RootHints};
+use crate::net::AddressMap;
+pub use scenarios::{Expect, Scenario, Tweak, scenarios};
+pub use server::{Fault, LabServer, ZoneData};
+
+/// The lab's servers: NS name, addresses, zones served (keys of [`zones::ZONES`]).
+pub const SERVERS: &[(&str, &[&str], &[&str])] = &[
+    ("a.root-servers.example.", &["192.0.2.1"], &["root"]),
+    (
+        "b.root-servers.example.",
+        &["192.0.2.2", "2001:db8:53::2"],
+        &["root"],
+    ),
+    ("a.ns.arpa.", &["192.0.2.11"], &["arpa"]),
+    ("b.ns.arpa.", &["192.0.2.12", "2001:db8:53::12"], &["arpa"]),
+    ("a.in-addr-servers.arpa.", &["192.0.2.31"], &["in-addr"]),
+    ("b.in-addr-servers.arpa.", &["192.0.2.32"], &["in-addr"]),
+    ("a.ip6-servers.arpa.", &["192.0.2.41"], &["ip6"]),
+    ("b.ip6-servers.arpa.", &["2001:db8:53::42"], &["ip6"]),
+    ("a.nic.example.", &["192.0.2.21"], &["example"]),
+    ("b.nic.example.", &["192.0.2.22"], &["example"]),
+    ("ns1.rir.example.", &["192.0.2.51"], &["r203"]),
+    (
+        "ns2.rir.example.",
+        &["192.0.2.52", "2001:db8:53::52"],
+        &["r203"],
+    ),
+    (
+        "ns1.isp.example.",
+        &["198.51.100.53"],
+        &["rev", "isp", "v6rev"],
+    ),
+    (
+        "ns2.isp.example.",
+        &["198.51.100.54", "2001:db8:5300::54"],
+        &["rev", "isp", "v6rev"],
+    ),
+    (
+        "ns3.isp.example.",
+        &["198.51.100.55"],
+        &["rev", "isp", "v6rev"],
+    ),
+    (
+        "ns1.customer.example.",
+        &["198.51.100.80"],
+        &["classless", "customer"],
+    ),
+];
+
+/// The lab could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    /// A zone text is wrong (a bug in the lab).
+    #[error(transparent)]
+    Zone(#[from] server::ZoneError),
+    /// A socket could not be bound.
+    #[error("cannot start a lab server on loopback: {0}")]
+    Io(#[from] std::io::Error),
+    /// The scenario names something the lab does not have.
+    #[error("lab scenario {scenario}: {message}")]
+    Scenario {
+        /// The scenario.
+        scenario: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A started lab: its servers, the hints to its root and the address map to reach them.
+#[derive(Debug)]
+pub struct RunningLab {
+    /// Servers, kept alive while the lab runs.
+    pub servers: Vec<LabServer>,
+    /// Root hints pointing at the lab's root servers.
+    pub hints: RootHints,
+    /// Documentation address → loopback socket; strict.
+    pub map: AddressMap,
+}
+
+fn parse_ip(s: &str) -> Result<IpAddr, LabError> {
+    s.parse().map_err(|_| LabError::Scenario {
+        scenario: "-".into(),
+        message: format!("bad lab address {s}"),
+    })
+}
+
+fn parse_name(s: &str) -> Result<Name, LabError> {
+    Name::from_ascii(s).map_err(|e| LabError::Scenario {
+        scenario: "-".into(),
+        message: format!("bad lab name {s}: {e}"),
+    })
+}
+
+/// Starts every server of the lab with the scenario's tweaks applied.
+///
+/// # Errors
+/// [`LabError`] when a zone does not parse or a socket cannot be bound.
+pub async fn start(scenario: &Scenario) -> Result<RunningLab, LabError> {
+    let mut parsed: HashMap<&str, Arc<ZoneData>> = HashMap::new();
+    for (key, origin, text) in zones::ZONES {
+        parsed.insert(key, Arc::new(ZoneData::parse(origin, text)?));
+    }
+    let mut servers = Vec::new();
+    let mut map: HashMap<IpAddr, SocketAddr> = HashMap::new();
+    let mut root_servers = Vec::new();
+    for (name, addrs, zone_keys) in SERVERS {
+        let mut keys: Vec<&str> = zone_keys.to_vec();
+        let mut fault = Fault::None;
+        let mut fault_zone = None;
+        let mut closed = false;
+        for t in &scenario.tweaks {
+            match t {
+                Tweak::Zones { server, zones } if server == name => keys.clone_from(zones),
+                Tweak::Fault {
+                    server,
+                    fault: f,
+                    zone,
+                } if server == name => {
+                    fault = f.clone();
+                    fault_zone = zone.map(parse_name).transpose()?;
+                }
+                Tweak::Closed { server } if server == name => closed = true,
+                _ => {}
+            }
+        }
+        let zones_served = keys
+            .iter()
+            .map(|k| {
+                parsed.get(k).cloned().ok_or_else(|| LabError::Scenario {
+                    scenario: scenario.name.into(),
+                    message: format!("no lab zone {k}"),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let sock = if closed {
+            LabServer::closed_port().await?
+        } else {
+            let s = LabServer::start(zones_served, fault, fault_zone).await?;
+            let a = s.addr;
+            servers.push(s);
+            a
+        };
+        let mut ips = Vec::new();
+        for a in *addrs {
+            let ip = parse_ip(a)?;
+            map.insert(ip, sock);
+            ips.push(ip);
+        }
+        if zone_keys.contains(&"root") {
+            root_servers.push(HintServer {
+                name: parse_name(name)?,
+                addresses: ips,
+            });
+        }
+    }
+    Ok(RunningLab {
+        servers,
+        hints: RootHints {
+            servers: root_servers,
+            source: format!("lab:{}", scenario.name),
+        },
+        map: AddressMap::strict(map),
+    })
+}
+
+/// The findings of `report` that a scenario's expectations are compared with: every
+/// warning and error, plus info findings the scenario names, as [`Expect`]-shaped tuples.
+#[must_use]
+pub fn observed(
+    scenario: &Scenario,
+    report: &crate::report::TargetReport,
+) -> Vec<(
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+)> {
+    let named_info: Vec<&str> = scenario.expect.iter().map(|e| e.kind).collect();
+    let mut v: Vec<_> = report
+        .diagnosis
+        .findings
+        .iter()
+        .filter(|f| {
+            f.severity >= crate::diagnose::Severity::Warning || named_info.contains(&f.kind)
+        })
+        .map(|f| {
+            (
+                f.kind.to_string(),
+                f.reason.map(str::to_string),
+                f.zone.to_string(),
+                f.server.as_ref().map(ToString::to_string),
+                f.address.map(|a| a.to_string()),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The scenario's expectations in the same shape as [`observed`].
+#[must_use]
+pub fn expected(
+    scenario: &Scenario,
+) -> Vec<(
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+)> {
+    let mut v: Vec<_> = scenario
+        .expect
+        .iter()
+        .map(|e| {
+            (
+                e.kind.to_string(),
+                e.reason.map(str::to_string),
+                e.zone.to_string(),
+                e.server.map(str::to_string),
+                e.address.map(str::to_string),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// True when the trace produced exactly the scenario's findings and verdict.
+#[must_use]
+pub fn matches_expectation(scenario: &Scenario, report: &crate::report::TargetReport) -> bool {
+    observed(scenario, report) == expected(scenario)
+        && report.diagnosis.verdict.as_str() == scenario.verdict
+}

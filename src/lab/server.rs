@@ -1,0 +1,377 @@
+//! A small authoritative DNS server for the lab, over real UDP and TCP sockets on loopback.
+//!
+//! It implements the authoritative algorithm of RFC 1034 §4.3.2 for the zones it is given:
+//! find the closest zone, stop at a zone cut with a referral (AA=0, NS in authority, glue in
+//! additional), answer data with AA=1, or answer NXDOMAIN/NODATA with the SOA (RFC 2308 §2).
+//! CNAMEs are returned, not chased. Queries for names outside its zones get REFUSED, as BIND,
+//! NSD and Knot do. Fault knobs ([`Fault`]) make it misbehave on purpose.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hickory_proto::op::{Edns, Message, MessageType, ResponseCode};
+use hickory_proto::rr::rdata::NS;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::serialize::txt::Parser;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::task::JoinHandle;
+
+/// One zone's records, indexed by owner name.
+#[derive(Debug, Clone)]
+pub struct ZoneData {
+    /// Apex.
+    pub origin: Name,
+    records: BTreeMap<Name, Vec<Record>>,
+}
+
+/// A lab zone text that does not parse.
+#[derive(Debug, thiserror::Error)]
+#[error("lab zone {origin}: {message}")]
+pub struct ZoneError {
+    origin: String,
+    message: String,
+}
+
+impl ZoneData {
+    /// Parses master-file text (RFC 1035 §5) for the zone `origin`.
+    ///
+    /// # Errors
+    /// When the text does not parse or has no SOA at the apex.
+    pub fn parse(origin: &str, text: &str) -> Result<Self, ZoneError> {
+        let err = |message: String| ZoneError {
+            origin: origin.to_string(),
+            message,
+        };
+        let apex = Name::from_ascii(origin).map_err(|e| err(e.to_string()))?;
+        let (apex, sets) = Parser::new(text, None, Some(apex))
+            .parse()
+            .map_err(|e| err(e.to_string()))?;
+        let mut records: BTreeMap<Name, Vec<Record>> = BTreeMap::new();
+        for set in sets.values() {
+            for r in set.records_without_rrsigs() {
+                records
+                    .entry(r.name.to_lowercase())
+                    .or_default()
+                    .push(r.clone());
+            }
+        }
+        let data = Self {
+            origin: apex.to_lowercase(),
+            records,
+        };
+        if data.get(&data.origin, RecordType::SOA).is_empty() {
+            return Err(err("no SOA record at the apex".into()));
+        }
+        Ok(data)
+    }
+
+    fn get(&self, name: &Name, rtype: RecordType) -> Vec<Record> {
+        self.records
+            .get(name)
+            .map(|v| {
+                v.iter()
+                    .filter(|r| r.record_type() == rtype)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn soa(&self) -> Vec<Record> {
+        self.get(&self.origin, RecordType::SOA)
+    }
+
+    /// The serial of the zone's SOA.
+    #[must_use]
+    pub fn serial(&self) -> u32 {
+        self.soa()
+            .first()
+            .and_then(|r| match &r.data {
+                RData::SOA(s) => Some(s.serial),
+                _ => None,
+            })
+            .unwrap_or(0)
+    }
+
+    /// The zone cut (delegation point) between the apex and `qname`, closest to the apex.
+    fn cut_for(&self, qname: &Name) -> Option<Name> {
+        let apex_labels = self.origin.num_labels();
+        let q_labels = qname.num_labels();
+        (apex_labels + 1..=q_labels)
+            .map(|n| qname.trim_to(usize::from(n)))
+            .find(|cand| !self.get(cand, RecordType::NS).is_empty())
+    }
+
+    fn glue_for(&self, ns: &[Record]) -> Vec<Record> {
+        let mut glue = Vec::new();
+        for r in ns {
+            if let RData::NS(NS(target)) = &r.data {
+                let t = target.to_lowercase();
+                glue.extend(self.get(&t, RecordType::A));
+                glue.extend(self.get(&t, RecordType::AAAA));
+            }
+        }
+        glue
+    }
+
+    fn name_or_descendant_exists(&self, qname: &Name) -> bool {
+        self.records.keys().any(|k| qname.zone_of(k))
+    }
+}
+
+/// How a lab server misbehaves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// Answer correctly.
+    None,
+    /// RCODE REFUSED to everything.
+    Refuse,
+    /// RCODE SERVFAIL to everything.
+    Servfail,
+    /// Correct data, but AA=0.
+    NoAa,
+    /// A referral to the root instead of an answer (AA=0).
+    UpwardReferral,
+    /// Never reply (UDP and TCP).
+    Drop,
+    /// Drop every `n`th query of each question (2 = every other one, half of them).
+    DropEvery(u32),
+    /// Wait this long before each reply.
+    Delay(Duration),
+    /// UDP replies always have TC=1 and no records; TCP answers fully.
+    Truncate,
+    /// No TCP listener: connections are refused.
+    TcpOff,
+}
+
+/// A running lab server: one UDP socket and one TCP listener on the same loopback port.
+#[derive(Debug)]
+pub struct LabServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for LabServer {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+struct Shared {
+    zones: Vec<Arc<ZoneData>>,
+    fault: Fault,
+    /// Faults apply only to questions inside this zone (None: to all).
+    fault_zone: Option<Name>,
+    counters: Mutex<HashMap<(Name, RecordType), u32>>,
+}
+
+impl LabServer {
+    /// Binds UDP and TCP on one free port of 127.0.0.1 and starts serving.
+    ///
+    /// # Errors
+    /// When no port can be bound.
+    pub async fn start(
+        zones: Vec<Arc<ZoneData>>,
+        fault: Fault,
+        fault_zone: Option<Name>,
+    ) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            zones,
+            fault,
+            fault_zone,
+            counters: Mutex::new(HashMap::new()),
+        });
+        // Find a port free for both UDP and TCP.
+        let mut last_err = None;
+        for _ in 0..20 {
+            let udp = UdpSocket::bind("127.0.0.1:0").await?;
+            let addr = udp.local_addr()?;
+            if shared.fault == Fault::TcpOff {
+                return Ok(Self::spawn(udp, None, addr, shared));
+            }
+            match TcpListener::bind(addr).await {
+                Ok(tcp) => return Ok(Self::spawn(udp, Some(tcp), addr, shared)),
+                Err(e) => last_err = Some(e),
+            }
+        }
+        Err(last_err.unwrap_or_else(|| std::io::Error::other("no free port")))
+    }
+
+    /// A loopback port with nothing listening: UDP gets ICMP port unreachable, TCP is refused.
+    ///
+    /// # Errors
+    /// When no port can be bound to find a free one.
+    pub async fn closed_port() -> std::io::Result<SocketAddr> {
+        let udp = UdpSocket::bind("127.0.0.1:0").await?;
+        let addr = udp.local_addr()?;
+        drop(udp);
+        Ok(addr)
+    }
+
+    fn spawn(
+        udp: UdpSocket,
+        tcp: Option<TcpListener>,
+        addr: SocketAddr,
+        shared: Arc<Shared>,
+    ) -> Self {
+        let mut tasks = Vec::new();
+        let udp = Arc::new(udp);
+        let s = Arc::clone(&shared);
+        tasks.push(tokio::spawn(async move {
+            let mut buf = vec![0u8; 4096];
+            loop {
+                let Ok((n, peer)) = udp.recv_from(&mut buf).await else {
+                    continue;
+                };
+                let data = buf[..n].to_vec();
+                let (s, udp) = (Arc::clone(&s), Arc::clone(&udp));
+                tokio::spawn(async move {
+                    if let Some(reply) = s.handle(&data, true).await {
+                        let _ = udp.send_to(&reply, peer).await;
+                    }
+                });
+            }
+        }));
+        if let Some(tcp) = tcp {
+            let s = Arc::clone(&shared);
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let Ok((mut stream, _)) = tcp.accept().await else {
+                        continue;
+                    };
+                    let s = Arc::clone(&s);
+                    tokio::spawn(async move {
+                        let mut len = [0u8; 2];
+                        if stream.read_exact(&mut len).await.is_err() {
+                            return;
+                        }
+                        let mut data = vec![0u8; usize::from(u16::from_be_bytes(len))];
+                        if stream.read_exact(&mut data).await.is_err() {
+                            return;
+                        }
+                        if let Some(reply) = s.handle(&data, false).await
+                            && let Ok(l) = u16::try_from(reply.len())
+                        {
+                            let mut out = l.to_be_bytes().to_vec();
+                            out.extend_from_slice(&reply);
+                            let _ = stream.write_all(&out).await;
+                        }
+                    });
+                }
+            }));
+        }
+        Self { addr, tasks }
+    }
+}
+
+impl Shared {
+    async fn handle(&self, data: &[u8], udp: bool) -> Option<Vec<u8>> {
+        let query = Message::from_vec(data).ok()?;
+        let q = query.queries.first()?.clone();
+        let qname = q.name().to_lowercase();
+        let faulty = self.fault_zone.as_ref().is_none_or(|z| z.zone_of(&qname));
+        let fault = if faulty {
+            self.fault.clone()
+        } else {
+            Fault::None
+        };
+        match fault {
+            Fault::Drop => return None,
+            Fault::DropEvery(n) => {
+                let count = {
+                    let mut c = self.counters.lock().ok()?;
+                    let e = c.entry((qname.clone(), q.query_type())).or_insert(0);
+                    *e += 1;
+                    *e
+                };
+                if n > 0 && count % n == 0 {
+                    return None;
+                }
+            }
+            Fault::Delay(d) => tokio::time::sleep(d).await,
+            _ => {}
+        }
+        let mut resp = Message::new(
+            query.metadata.id,
+            MessageType::Response,
+            query.metadata.op_code,
+        );
+        resp.metadata.recursion_desired = query.metadata.recursion_desired;
+        resp.add_query(q.clone());
+        let max = query
+            .edns
+            .as_ref()
+            .map_or(512, |e| e.max_payload().max(512));
+        if query.edns.is_some() {
+            let mut edns = Edns::new();
+            edns.set_max_payload(1232);
+            resp.set_edns(edns);
+        }
+        match fault {
+            Fault::Refuse => resp.metadata.response_code = ResponseCode::Refused,
+            Fault::Servfail => resp.metadata.response_code = ResponseCode::ServFail,
+            Fault::UpwardReferral => {
+                let root_ns = Record::from_rdata(
+                    Name::root(),
+                    518_400,
+                    RData::NS(NS(Name::from_ascii("a.root-servers.example.").ok()?)),
+                );
+                resp.add_authority(root_ns);
+            }
+            _ => self.answer(&qname, q.query_type(), &mut resp),
+        }
+        if fault == Fault::NoAa {
+            resp.metadata.authoritative = false;
+        }
+        let mut wire = resp.to_vec().ok()?;
+        if udp && (fault == Fault::Truncate || wire.len() > usize::from(max)) {
+            resp.answers.clear();
+            resp.authorities.clear();
+            resp.additionals.clear();
+            resp.metadata.truncation = true;
+            wire = resp.to_vec().ok()?;
+        }
+        Some(wire)
+    }
+
+    fn answer(&self, qname: &Name, qtype: RecordType, resp: &mut Message) {
+        let Some(zone) = self
+            .zones
+            .iter()
+            .filter(|z| z.origin.zone_of(qname))
+            .max_by_key(|z| z.origin.num_labels())
+        else {
+            resp.metadata.response_code = ResponseCode::Refused;
+            return;
+        };
+        if let Some(cut) = zone.cut_for(qname) {
+            // RFC 1034 §4.3.2 step 3b: a referral, not authoritative.
+            let ns = zone.get(&cut, RecordType::NS);
+            let glue = zone.glue_for(&ns);
+            resp.add_authorities(ns);
+            resp.add_additionals(glue);
+            return;
+        }
+        resp.metadata.authoritative = true;
+        let data = zone.get(qname, qtype);
+        if !data.is_empty() {
+            resp.add_answers(data);
+            return;
+        }
+        let cname = zone.get(qname, RecordType::CNAME);
+        if !cname.is_empty() {
+            resp.add_answers(cname);
+            return;
+        }
+        if !zone.name_or_descendant_exists(qname) {
+            resp.metadata.response_code = ResponseCode::NXDomain;
+        }
+        resp.add_authorities(zone.soa());
+    }
+}

@@ -1,0 +1,137 @@
+//! The JSON report (docs/json.md). `schema_version` changes whenever a field changes meaning
+//! or disappears; new fields may be added without a change.
+
+use serde::Serialize;
+
+use crate::diagnose::{Fcrdns, Finding, Verdict};
+use crate::graph::{EdgeKind, Node};
+use crate::report::TargetReport;
+use crate::trace::{LimitHit, Probe, Question, Zone};
+
+/// Version of the JSON layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole document.
+#[derive(Debug, Serialize)]
+pub struct Document<'a> {
+    /// Layout version.
+    pub schema_version: u32,
+    /// `ptrtrace`.
+    pub tool: &'static str,
+    /// Version of ptrtrace.
+    pub version: &'static str,
+    /// Where the walk started (`built-in`, a file, or `lab:SCENARIO`).
+    pub root_hints: String,
+    /// One entry per target, in command-line order.
+    pub targets: Vec<TargetJson<'a>>,
+}
+
+/// One target.
+#[derive(Debug, Serialize)]
+pub struct TargetJson<'a> {
+    /// The address.
+    pub target: String,
+    /// Its in-addr.arpa / ip6.arpa name.
+    pub reverse_name: String,
+    /// ok, degraded, broken.
+    pub verdict: Verdict,
+    /// One line, as in the text report.
+    pub summary: String,
+    /// PTR names given by any authoritative server.
+    pub ptr: Vec<String>,
+    /// Forward confirmation per PTR name.
+    pub fcrdns: &'a [Fcrdns],
+    /// Findings, errors first.
+    pub findings: &'a [Finding],
+    /// Zones met, by name.
+    pub zones: Vec<&'a Zone>,
+    /// Questions asked; `probes[].question` indexes this list.
+    pub questions: &'a [Question],
+    /// Every probe with its attempts.
+    pub probes: &'a [Probe],
+    /// The delegation graph.
+    pub graph: GraphJson<'a>,
+    /// Counters.
+    pub stats: Stats<'a>,
+}
+
+/// Nodes and edges.
+#[derive(Debug, Serialize)]
+pub struct GraphJson<'a> {
+    /// Nodes sorted by id.
+    pub nodes: Vec<&'a Node>,
+    /// Edges sorted by (from, to).
+    pub edges: Vec<EdgeJson>,
+}
+
+/// One edge.
+#[derive(Debug, Serialize)]
+pub struct EdgeJson {
+    /// Source node id.
+    pub from: String,
+    /// Target node id.
+    pub to: String,
+    /// delegation, nameserver, address.
+    pub kind: EdgeKind,
+}
+
+/// Counters of one trace.
+#[derive(Debug, Serialize)]
+pub struct Stats<'a> {
+    /// Queries sent (TCP retries included).
+    pub queries_sent: u32,
+    /// Probes completed.
+    pub probes: usize,
+    /// Wall time in ms.
+    pub elapsed_ms: u64,
+    /// Bounds hit.
+    pub limits: &'a [LimitHit],
+}
+
+impl<'a> TargetJson<'a> {
+    /// The JSON view of one target.
+    #[must_use]
+    pub fn new(r: &'a TargetReport) -> Self {
+        let (nodes, edges) = r.graph.export();
+        Self {
+            target: r.walk.target.to_string(),
+            reverse_name: r.walk.reverse_name.to_string(),
+            verdict: r.diagnosis.verdict,
+            summary: r.headline(),
+            ptr: r.diagnosis.ptr.iter().map(ToString::to_string).collect(),
+            fcrdns: &r.diagnosis.fcrdns,
+            findings: &r.diagnosis.findings,
+            zones: r.walk.zones.values().collect(),
+            questions: &r.walk.questions,
+            probes: &r.walk.probes,
+            graph: GraphJson {
+                nodes,
+                edges: edges
+                    .into_iter()
+                    .map(|(from, to, kind)| EdgeJson { from, to, kind })
+                    .collect(),
+            },
+            stats: Stats {
+                queries_sent: r.walk.queries_sent,
+                probes: r.walk.probes.len(),
+                elapsed_ms: r.walk.elapsed_ms,
+                limits: &r.walk.limits,
+            },
+        }
+    }
+}
+
+/// Renders the document, pretty-printed.
+///
+/// # Errors
+/// Never in practice (serialising plain data); kept for honesty.
+pub fn render(reports: &[TargetReport], root_hints: &str) -> serde_json::Result<String> {
+    let doc = Document {
+        schema_version: SCHEMA_VERSION,
+        tool: "ptrtrace",
+        version: env!("CARGO_PKG_VERSION"),
+        root_hints: root_hints.to_string(),
+        targets: reports.iter().map(TargetJson::new).collect(),
+    };
+    serde_json::to_string_pretty(&doc)
+}

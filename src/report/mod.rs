@@ -1,0 +1,129 @@
+//! Rendering: one file per output format, all built from the same [`TargetReport`]s
+//! (STYLE.md §6). The engine never prints; these functions return strings.
+
+pub mod json;
+pub mod text;
+
+use std::net::IpAddr;
+
+use crate::diagnose::{Diagnosis, diagnose};
+use crate::graph::TraceGraph;
+use crate::trace::{Probe, Purpose, ReplyClass, Walk};
+
+/// Everything known about one target: observations, diagnosis, graph.
+#[derive(Debug, Clone)]
+pub struct TargetReport {
+    /// What the walk saw.
+    pub walk: Walk,
+    /// What it means.
+    pub diagnosis: Diagnosis,
+    /// The graph of it.
+    pub graph: TraceGraph,
+}
+
+impl TargetReport {
+    /// Diagnoses `walk` and builds its graph.
+    #[must_use]
+    pub fn new(walk: Walk) -> Self {
+        let diagnosis = diagnose(&walk);
+        let graph = TraceGraph::build(&walk, &diagnosis);
+        Self {
+            walk,
+            diagnosis,
+            graph,
+        }
+    }
+
+    /// The traced address.
+    #[must_use]
+    pub fn target(&self) -> IpAddr {
+        self.walk.target
+    }
+
+    /// One line: the answer in a receiving mail server's terms.
+    #[must_use]
+    pub fn headline(&self) -> String {
+        let d = &self.diagnosis;
+        let target = self.walk.target;
+        if d.ptr.is_empty() {
+            return format!(
+                "no PTR record for {target}: receivers such as Gmail reject its mail (550-5.7.25)"
+            );
+        }
+        let confirmed: Vec<String> = d
+            .fcrdns
+            .iter()
+            .filter(|f| f.confirmed)
+            .map(|f| f.name.to_string())
+            .collect();
+        if d.fcrdns.is_empty() {
+            let names: Vec<String> = d.ptr.iter().map(ToString::to_string).collect();
+            return format!(
+                "PTR {} (forward confirmation not checked)",
+                names.join(", ")
+            );
+        }
+        if confirmed.is_empty() {
+            let names: Vec<String> = d.ptr.iter().map(ToString::to_string).collect();
+            return format!(
+                "Gmail-style check fails: PTR {} does not resolve back to {target}",
+                names.join(", ")
+            );
+        }
+        format!("PTR {} → {target} confirmed", confirmed.join(", "))
+    }
+
+    /// The probes that best describe an address in a zone: those of the target's chain if
+    /// any, else of the first question asked of it.
+    #[must_use]
+    pub fn relevant_probes(&self, indexes: &[usize]) -> Vec<&Probe> {
+        let probes: Vec<&Probe> = indexes.iter().map(|&i| &self.walk.probes[i]).collect();
+        let rank = |p: &Probe| {
+            let q = &self.walk.questions[p.question];
+            match self.walk.questions[q.origin].purpose {
+                Purpose::Target => 0,
+                Purpose::Forward { .. } => 1,
+                _ => 2,
+            }
+        };
+        let best = probes.iter().map(|p| (rank(p), p.question)).min();
+        probes
+            .into_iter()
+            .filter(|p| Some((rank(p), p.question)) == best)
+            .collect()
+    }
+}
+
+/// Short text for a reply class, as shown on an address line.
+#[must_use]
+pub fn class_text(c: &ReplyClass, rcode: Option<&str>) -> String {
+    match c {
+        ReplyClass::Answer { data } => data
+            .iter()
+            .map(|d| {
+                let mut it = d.splitn(2, ' ');
+                let t = it.next().unwrap_or("").to_uppercase();
+                format!("{t} {}", it.next().unwrap_or(""))
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        ReplyClass::Nxdomain => "NXDOMAIN".into(),
+        ReplyClass::Nodata => "NODATA".into(),
+        ReplyClass::Referral(r) => format!("referral → {}", r.child),
+        ReplyClass::Lame { reason } => match rcode {
+            Some(rc) if rc != "NOERROR" && rc != "NXDOMAIN" => rc.to_string(),
+            _ => format!("lame: {}", reason.as_str()),
+        },
+        ReplyClass::Silent { .. } => c.label(),
+    }
+}
+
+/// Median of a list of milliseconds.
+#[must_use]
+pub fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v[v.len() / 2])
+}

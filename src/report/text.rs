@@ -1,0 +1,212 @@
+//! The human report: summary first, then the delegation as a tree with a mark on every
+//! address, then each finding with its evidence and what to do.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::diagnose::Severity;
+use crate::graph::{EdgeKind, Node, Status};
+use crate::report::{TargetReport, class_text, median};
+
+/// Colours on or off (on only for a terminal, and never with `NO_COLOR`).
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Emit ANSI colour codes.
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn mark(status: Status) -> (&'static str, &'static str) {
+    match status {
+        Status::Ok => ("✓", "32"),
+        Status::Inconsistent => ("≠", "35"),
+        Status::Flaky => ("~", "33"),
+        Status::Lame | Status::Unreachable => ("✗", "31"),
+        Status::Untested => ("·", "2"),
+    }
+}
+
+/// Renders one target.
+#[must_use]
+pub fn render(r: &TargetReport, style: Style) -> String {
+    let mut out = String::new();
+    let d = &r.diagnosis;
+    let verdict = d.verdict.as_str().to_uppercase();
+    let vcol = match d.verdict {
+        crate::diagnose::Verdict::Ok => "1;32",
+        crate::diagnose::Verdict::Degraded => "1;33",
+        crate::diagnose::Verdict::Broken => "1;31",
+    };
+    let errors = d
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = d
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    let _ = writeln!(
+        out,
+        "{}  {}  {}",
+        style.paint("1", &r.walk.target.to_string()),
+        style.paint(vcol, &verdict),
+        r.headline()
+    );
+    let _ = writeln!(
+        out,
+        "  {} error(s), {} warning(s) · reverse name {} · {} queries in {:.2} s",
+        errors,
+        warnings,
+        r.walk.reverse_name,
+        r.walk.queries_sent,
+        r.walk.elapsed_ms as f64 / 1000.0
+    );
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "Delegation from the root ({} ok  {} lame/unreachable  {} flaky  {} inconsistent  {} not queried)",
+        style.paint("32", "✓"),
+        style.paint("31", "✗"),
+        style.paint("33", "~"),
+        style.paint("35", "≠"),
+        style.paint("2", "·"),
+    );
+    let g = &r.graph;
+    for (zi, depth) in g.zones_in_order() {
+        let indent = "  ".repeat(depth + 1);
+        let Node::Zone { name, status, .. } = &g.graph[zi] else {
+            continue;
+        };
+        let (m, c) = mark(*status);
+        let _ = writeln!(
+            out,
+            "{indent}{} {}",
+            style.paint(c, m),
+            style.paint("1", &name.to_string())
+        );
+        for si in g.children(zi, EdgeKind::Nameserver) {
+            let Node::Server { name, status, .. } = &g.graph[si] else {
+                continue;
+            };
+            let (m, c) = mark(*status);
+            let _ = writeln!(out, "{indent}    {} {name}", style.paint(c, m));
+            for ai in g.children(si, EdgeKind::Address) {
+                let Node::Address {
+                    address,
+                    status,
+                    probes,
+                    ..
+                } = &g.graph[ai]
+                else {
+                    continue;
+                };
+                let (m, c) = mark(*status);
+                let rel = r.relevant_probes(probes);
+                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+                for p in &rel {
+                    *counts.entry(class_text(&p.class, p.rcode())).or_insert(0) += 1;
+                }
+                let summary = if rel.is_empty() {
+                    "not queried".to_string()
+                } else {
+                    counts
+                        .iter()
+                        .map(|(k, n)| format!("{k} {n}/{}", rel.len()))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                let rtts: Vec<f64> = rel
+                    .iter()
+                    .filter(|p| {
+                        p.class.is_useful()
+                            || matches!(p.class, crate::trace::ReplyClass::Lame { .. })
+                    })
+                    .map(|p| p.rtt_ms())
+                    .collect();
+                let rtt = median(rtts).map_or_else(String::new, |m| format!("  {m:.1} ms"));
+                let asked = rel
+                    .first()
+                    .filter(|p| p.question != 0)
+                    .map(|p| {
+                        let q = &r.walk.questions[p.question];
+                        format!("  ({} {})", q.name, q.qtype)
+                    })
+                    .unwrap_or_default();
+                let line = format!("{address:<22} {summary}{rtt}{asked}");
+                let line = if *status == Status::Ok || *status == Status::Untested {
+                    line
+                } else {
+                    style.paint(c, &line)
+                };
+                let _ = writeln!(out, "{indent}        {} {line}", style.paint(c, m));
+            }
+        }
+    }
+    if !d.fcrdns.is_empty() {
+        out.push('\n');
+        let _ = writeln!(out, "Forward confirmation (FCrDNS)");
+        for f in &d.fcrdns {
+            let addrs: Vec<String> = f.addresses.iter().map(ToString::to_string).collect();
+            let (m, c) = if f.confirmed {
+                ("✓", "32")
+            } else {
+                ("✗", "31")
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} {} → {}",
+                style.paint(c, m),
+                f.name,
+                f.qtype,
+                if addrs.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    addrs.join(", ")
+                }
+            );
+        }
+    }
+    out.push('\n');
+    if d.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "No findings: every server of every zone answered every probe correctly."
+        );
+    } else {
+        let _ = writeln!(out, "Findings");
+    }
+    for f in &d.findings {
+        let (label, c) = match f.severity {
+            Severity::Error => ("ERROR", "1;31"),
+            Severity::Warning => ("WARNING", "1;33"),
+            Severity::Info => ("INFO", "1;36"),
+        };
+        let kind = match f.reason {
+            Some(r) => format!("{} ({r})", f.kind),
+            None => f.kind.to_string(),
+        };
+        let _ = writeln!(out, "  {} {kind} · {}", style.paint(c, label), f.zone);
+        let _ = writeln!(out, "    {}", f.message);
+        for e in &f.evidence {
+            let _ = writeln!(out, "    evidence: {e}");
+        }
+        if let Some(zone) = r.walk.zones.get(&f.zone)
+            && let Some(parent) = &zone.parent
+        {
+            let _ = writeln!(out, "    zone {} is delegated by {parent}", f.zone);
+        }
+        let _ = writeln!(out, "    what to do: {}", f.advice);
+    }
+    out
+}

@@ -1,0 +1,932 @@
+//! The iterative walk (RFC 1034 §5.3.3, DESIGN.md "The walk").
+//!
+//! One [`Walker`] owns all state and a set of in-flight probes. Each finished probe is
+//! classified and may open new work: a referral enters the child zone and probes every address
+//! of every NS name it gives; an NS name without glue is resolved by a nested question from the
+//! closest known zone (cached for the run); a CNAME opens a question for its target (RFC 2317);
+//! a PTR answer opens the forward questions of FCrDNS. Because work opens as soon as *one*
+//! server refers, the walk descends on the first referral while slower servers are still being
+//! asked, and a silent server costs one timeout in total, not one per level.
+//!
+//! Every bound (query budget, depth, CNAME chain, NS fan-out, nesting, deadline) stops work
+//! with a [`LimitHit`] that diagnosis turns into a `limit_exceeded` finding.
+
+pub mod classify;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use hickory_proto::op::Message;
+use hickory_proto::rr::{Name, RData, RecordType};
+use serde::Serialize;
+
+use crate::hints::RootHints;
+use crate::net::{self, AddressMap, Attempt, Outcome, QuerySpec, Transport};
+pub use classify::{LameReason, ReplyClass, Silence};
+
+/// Which address families ptrtrace sends queries over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Families {
+    /// Query IPv4 server addresses.
+    pub v4: bool,
+    /// Query IPv6 server addresses.
+    pub v6: bool,
+}
+
+/// The validated configuration of one run (STYLE.md §2: nothing downstream re-checks strings).
+#[derive(Debug, Clone)]
+pub struct TraceConfig {
+    /// Where the walk starts.
+    pub hints: RootHints,
+    /// How server addresses are reached (direct, or the lab's loopback map).
+    pub map: AddressMap,
+    /// Per-attempt timeout.
+    pub timeout: Duration,
+    /// Independent probes sent to each server address for each question.
+    pub probes: u8,
+    /// Gap between the probes to one address (they overlap; none waits for another's timeout).
+    pub probe_spacing: Duration,
+    /// Most queries one trace may send.
+    pub query_budget: u32,
+    /// Most zone cuts one question may descend through.
+    pub max_depth: usize,
+    /// Most CNAMEs one chain may follow.
+    pub max_cname: usize,
+    /// Most NS names used per zone.
+    pub max_ns_per_zone: usize,
+    /// Most addresses used per NS name.
+    pub max_addrs_per_ns: usize,
+    /// Most levels of nested NS-name resolution.
+    pub max_nesting: u8,
+    /// EDNS(0) payload size advertised.
+    pub edns_payload: u16,
+    /// Address families to query.
+    pub families: Families,
+    /// Walk the PTR names' forward records (FCrDNS).
+    pub fcrdns: bool,
+    /// Wall-clock limit for one trace.
+    pub deadline: Duration,
+}
+
+impl TraceConfig {
+    /// Defaults for real use, with the given hints and address map.
+    #[must_use]
+    pub fn new(hints: RootHints, map: AddressMap) -> Self {
+        Self {
+            hints,
+            map,
+            timeout: Duration::from_secs(2),
+            probes: 3,
+            probe_spacing: Duration::from_millis(100),
+            query_budget: 3000,
+            max_depth: 40,
+            max_cname: 8,
+            max_ns_per_zone: 13,
+            max_addrs_per_ns: 4,
+            max_nesting: 4,
+            edns_payload: 1232,
+            families: Families { v4: true, v6: true },
+            fcrdns: true,
+            deadline: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Index of a question in [`Walk::questions`].
+pub type QId = usize;
+
+/// Why a question is asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Purpose {
+    /// The PTR of the traced address.
+    Target,
+    /// The target of a CNAME met by question `of`.
+    Cname {
+        /// The question whose answer was the CNAME.
+        of: QId,
+    },
+    /// An address of an NS name that had no glue.
+    NsAddress {
+        /// The NS name.
+        ns: Name,
+    },
+    /// The forward lookup of a PTR name (FCrDNS).
+    Forward {
+        /// The PTR name.
+        ptr: Name,
+    },
+}
+
+/// One question the walk asked, and the zones it went through.
+#[derive(Debug, Clone, Serialize)]
+pub struct Question {
+    /// The name.
+    pub name: Name,
+    /// The type.
+    pub qtype: RecordType,
+    /// Why it was asked.
+    pub purpose: Purpose,
+    /// The first question of its CNAME chain (itself when not a CNAME target).
+    pub origin: QId,
+    /// CNAMEs followed to reach it.
+    pub cname_depth: usize,
+    /// Nesting of NS-name resolution (0 for the target).
+    pub nesting: u8,
+    /// Zones it was asked of, in the order entered.
+    pub zones: Vec<Name>,
+}
+
+/// What one parent server said about a delegation.
+#[derive(Debug, Clone, Serialize)]
+pub struct DelegationSeen {
+    /// The parent zone.
+    pub parent: Name,
+    /// The parent server's NS name.
+    pub server: Name,
+    /// The parent server's address.
+    pub address: IpAddr,
+    /// NS names it gave.
+    pub ns: Vec<Name>,
+    /// Glue it gave.
+    pub glue: Vec<(Name, IpAddr)>,
+}
+
+/// A zone on some path, its servers and how it was delegated.
+#[derive(Debug, Clone, Serialize)]
+pub struct Zone {
+    /// Zone apex.
+    pub name: Name,
+    /// Parent zone (None for the root).
+    pub parent: Option<Name>,
+    /// Servers: NS name → glue addresses (may be empty: resolved separately).
+    pub ns: BTreeMap<Name, BTreeSet<IpAddr>>,
+    /// Each distinct referral that delegated it.
+    pub delegations: Vec<DelegationSeen>,
+}
+
+/// One attempt as evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttemptRecord {
+    /// udp or tcp.
+    pub transport: Transport,
+    /// Round-trip time in milliseconds.
+    pub rtt_ms: f64,
+    /// reply, timeout, unreachable, malformed, not_sent.
+    pub status: &'static str,
+    /// Error detail for non-replies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// RCODE of the reply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rcode: Option<String>,
+    /// AA flag.
+    pub aa: bool,
+    /// TC flag.
+    pub tc: bool,
+    /// Answer section, one record per string.
+    pub answer: Vec<String>,
+    /// Authority section.
+    pub authority: Vec<String>,
+    /// Additional section (OPT excluded).
+    pub additional: Vec<String>,
+    /// Replies discarded because ID or question did not match.
+    pub mismatched: u32,
+    /// Size of the reply.
+    pub bytes: usize,
+}
+
+impl AttemptRecord {
+    fn from_attempt(a: &Attempt) -> Self {
+        let mut rec = Self {
+            transport: a.transport,
+            rtt_ms: (a.rtt.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+            status: "reply",
+            detail: None,
+            rcode: None,
+            aa: false,
+            tc: false,
+            answer: Vec::new(),
+            authority: Vec::new(),
+            additional: Vec::new(),
+            mismatched: a.mismatched,
+            bytes: a.bytes,
+        };
+        match &a.outcome {
+            Outcome::Reply(m) => {
+                rec.rcode = Some(rcode_name(m.metadata.response_code));
+                rec.aa = m.metadata.authoritative;
+                rec.tc = m.metadata.truncation;
+                rec.answer = m.answers.iter().map(ToString::to_string).collect();
+                rec.authority = m.authorities.iter().map(ToString::to_string).collect();
+                rec.additional = m.additionals.iter().map(ToString::to_string).collect();
+            }
+            Outcome::Timeout => rec.status = "timeout",
+            Outcome::Unreachable(d) => {
+                rec.status = "unreachable";
+                rec.detail = Some(d.clone());
+            }
+            Outcome::Malformed(d) => {
+                rec.status = "malformed";
+                rec.detail = Some(d.clone());
+            }
+            Outcome::NotSent(d) => {
+                rec.status = "not_sent";
+                rec.detail = Some(d.clone());
+            }
+        }
+        rec
+    }
+}
+
+/// One probe: a question sent to one address of one NS name of one zone.
+#[derive(Debug, Clone, Serialize)]
+pub struct Probe {
+    /// The question.
+    pub question: QId,
+    /// The zone the server was asked as a server of.
+    pub zone: Name,
+    /// The server's NS name.
+    pub server: Name,
+    /// The address asked.
+    pub address: IpAddr,
+    /// Probe number for this question and address, from 1.
+    pub seq: u8,
+    /// When it was sent, ms after the trace started.
+    pub sent_at_ms: f64,
+    /// UDP, then TCP when the UDP reply was truncated.
+    pub attempts: Vec<AttemptRecord>,
+    /// What the final reply means.
+    pub class: ReplyClass,
+}
+
+impl Probe {
+    /// RTT of the last attempt, in ms.
+    #[must_use]
+    pub fn rtt_ms(&self) -> f64 {
+        self.attempts.last().map_or(0.0, |a| a.rtt_ms)
+    }
+    /// RCODE of the last attempt's reply.
+    #[must_use]
+    pub fn rcode(&self) -> Option<&str> {
+        self.attempts.last().and_then(|a| a.rcode.as_deref())
+    }
+}
+
+/// A bound the walk hit.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LimitHit {
+    /// query_budget, depth, cname_chain, ns_fanout, nesting, deadline.
+    pub limit: &'static str,
+    /// What was cut off.
+    pub detail: String,
+}
+
+/// A CNAME loop: the chain of names that came back on itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct CnameLoop {
+    /// The names of the loop, in order.
+    pub chain: Vec<Name>,
+}
+
+/// Progress of a running trace, for the CLI to render.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A probe finished; counts so far.
+    Progress {
+        /// Queries sent so far.
+        sent: u32,
+        /// Probes finished so far.
+        done: usize,
+        /// The zone of the probe that finished.
+        zone: Name,
+    },
+}
+
+/// Everything one trace observed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Walk {
+    /// The traced address.
+    pub target: IpAddr,
+    /// Its reverse name.
+    pub reverse_name: Name,
+    /// Questions, the target's first.
+    pub questions: Vec<Question>,
+    /// Zones by name.
+    pub zones: BTreeMap<Name, Zone>,
+    /// Every probe, in completion order.
+    pub probes: Vec<Probe>,
+    /// Addresses found for glueless NS names.
+    pub resolved_ns: BTreeMap<Name, BTreeSet<IpAddr>>,
+    /// Bounds hit.
+    pub limits: Vec<LimitHit>,
+    /// CNAME loops met.
+    pub cname_loops: Vec<CnameLoop>,
+    /// Queries sent.
+    pub queries_sent: u32,
+    /// Wall time of the trace in ms.
+    pub elapsed_ms: u64,
+    /// Address families that were not queried and why (`-4`/`-6`).
+    pub families: (bool, bool),
+}
+
+type Pending = Pin<Box<dyn Future<Output = Done> + Send>>;
+
+struct Job {
+    question: QId,
+    zone: Name,
+    server: Name,
+    address: IpAddr,
+    seq: u8,
+    sent_at: Duration,
+}
+
+struct Done {
+    job: Job,
+    attempts: Vec<Attempt>,
+}
+
+#[derive(Default)]
+struct NsState {
+    addrs: BTreeSet<IpAddr>,
+    resolving: bool,
+    waiters: Vec<(QId, Name)>,
+}
+
+/// The iterative walker for one target.
+pub struct Walker<'a> {
+    cfg: &'a TraceConfig,
+    map: Arc<AddressMap>,
+    started: Instant,
+    questions: Vec<Question>,
+    qindex: HashMap<(Name, RecordType), QId>,
+    zones: BTreeMap<Name, Zone>,
+    ns_state: BTreeMap<Name, NsState>,
+    entered: HashSet<(QId, Name)>,
+    scheduled: HashSet<(QId, Name, Name, IpAddr)>,
+    probes: Vec<Probe>,
+    limits: BTreeSet<LimitHit>,
+    cname_loops: Vec<CnameLoop>,
+    sent: u32,
+    pending: FuturesUnordered<Pending>,
+    events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+}
+
+/// The reverse-lookup name of an address (RFC 1035 §3.5 in-addr.arpa, RFC 3596 §2.5 ip6.arpa).
+#[must_use]
+pub fn reverse_name(ip: IpAddr) -> Name {
+    Name::from(ip).to_lowercase()
+}
+
+/// Traces `target` and returns everything observed.
+pub async fn trace(
+    target: IpAddr,
+    cfg: &TraceConfig,
+    events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+) -> Walk {
+    let mut w = Walker {
+        cfg,
+        map: Arc::new(cfg.map.clone()),
+        started: Instant::now(),
+        questions: Vec::new(),
+        qindex: HashMap::new(),
+        zones: BTreeMap::new(),
+        ns_state: BTreeMap::new(),
+        entered: HashSet::new(),
+        scheduled: HashSet::new(),
+        probes: Vec::new(),
+        limits: BTreeSet::new(),
+        cname_loops: Vec::new(),
+        sent: 0,
+        pending: FuturesUnordered::new(),
+        events,
+    };
+    let rname = reverse_name(target);
+    w.install_root();
+    w.start_question(rname.clone(), RecordType::PTR, Purpose::Target, 0, 0, None);
+    w.run().await;
+    Walk {
+        target,
+        reverse_name: rname,
+        questions: w.questions,
+        zones: w.zones,
+        probes: w.probes,
+        resolved_ns: w
+            .ns_state
+            .into_iter()
+            .filter(|(_, s)| s.resolving)
+            .map(|(n, s)| (n, s.addrs))
+            .collect(),
+        limits: w.limits.into_iter().collect(),
+        cname_loops: w.cname_loops,
+        queries_sent: w.sent,
+        elapsed_ms: u64::try_from(w.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        families: (cfg.families.v4, cfg.families.v6),
+    }
+}
+
+impl Walker<'_> {
+    fn install_root(&mut self) {
+        let mut ns = BTreeMap::new();
+        for s in &self.cfg.hints.servers {
+            ns.insert(s.name.clone(), s.addresses.iter().copied().collect());
+        }
+        self.zones.insert(
+            Name::root(),
+            Zone {
+                name: Name::root(),
+                parent: None,
+                ns,
+                delegations: Vec::new(),
+            },
+        );
+    }
+
+    fn limit(&mut self, limit: &'static str, detail: String) {
+        self.limits.insert(LimitHit { limit, detail });
+    }
+
+    async fn run(&mut self) {
+        let deadline = tokio::time::Instant::now() + self.cfg.deadline;
+        loop {
+            tokio::select! {
+                done = self.pending.next() => match done {
+                    Some(done) => self.on_done(done),
+                    None => break,
+                },
+                () = tokio::time::sleep_until(deadline) => {
+                    let left = self.pending.len();
+                    self.limit(
+                        "deadline",
+                        format!(
+                            "the trace deadline of {:?} passed with {left} probes unfinished",
+                            self.cfg.deadline
+                        ),
+                    );
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Opens a question (or returns the existing one) and enters the closest known zone.
+    fn start_question(
+        &mut self,
+        name: Name,
+        qtype: RecordType,
+        purpose: Purpose,
+        nesting: u8,
+        cname_depth: usize,
+        origin: Option<QId>,
+    ) -> QId {
+        let key = (name.clone(), qtype);
+        if let Some(&q) = self.qindex.get(&key) {
+            return q;
+        }
+        let id = self.questions.len();
+        self.questions.push(Question {
+            name: name.clone(),
+            qtype,
+            purpose,
+            origin: origin.unwrap_or(id),
+            cname_depth,
+            nesting,
+            zones: Vec::new(),
+        });
+        self.qindex.insert(key, id);
+        // Closest enclosing zone whose servers are already known (RFC 1034 §5.3.3 step 2).
+        let start = self
+            .zones
+            .keys()
+            .filter(|z| z.zone_of(&name) && self.entered.iter().any(|(_, e)| e == *z))
+            .max_by_key(|z| z.num_labels())
+            .cloned()
+            .unwrap_or_else(Name::root);
+        self.enter(id, &start);
+        id
+    }
+
+    fn enter(&mut self, q: QId, zone: &Name) {
+        if !self.entered.insert((q, zone.clone())) {
+            return;
+        }
+        if self.questions[q].zones.len() >= self.cfg.max_depth {
+            let name = self.questions[q].name.clone();
+            self.limit(
+                "depth",
+                format!(
+                    "{name}: more than {} zone cuts; {zone} not queried",
+                    self.cfg.max_depth
+                ),
+            );
+            return;
+        }
+        self.questions[q].zones.push(zone.clone());
+        let ns: Vec<Name> = self
+            .zones
+            .get(zone)
+            .map(|z| z.ns.keys().cloned().collect())
+            .unwrap_or_default();
+        for server in ns {
+            self.schedule_ns(q, zone, &server);
+        }
+    }
+
+    fn schedule_ns(&mut self, q: QId, zone: &Name, server: &Name) {
+        let glue: Vec<IpAddr> = self
+            .zones
+            .get(zone)
+            .and_then(|z| z.ns.get(server))
+            .map(|g| g.iter().copied().collect())
+            .unwrap_or_default();
+        let addrs: Vec<IpAddr> = if glue.is_empty() {
+            let nesting = self.questions[q].nesting;
+            let state = self.ns_state.entry(server.clone()).or_default();
+            state.waiters.push((q, zone.clone()));
+            let known: Vec<IpAddr> = state.addrs.iter().copied().collect();
+            if !state.resolving {
+                state.resolving = true;
+                self.resolve_ns(server, nesting);
+            }
+            known
+        } else {
+            glue
+        };
+        for addr in addrs.into_iter().take(self.cfg.max_addrs_per_ns) {
+            self.schedule_addr(q, zone, server, addr);
+        }
+    }
+
+    fn resolve_ns(&mut self, server: &Name, nesting: u8) {
+        if nesting >= self.cfg.max_nesting {
+            self.limit(
+                "nesting",
+                format!(
+                    "{server}: more than {} levels of glueless NS resolution",
+                    self.cfg.max_nesting
+                ),
+            );
+            return;
+        }
+        for (qtype, wanted) in [
+            (RecordType::A, self.cfg.families.v4),
+            (RecordType::AAAA, self.cfg.families.v6),
+        ] {
+            if wanted {
+                let purpose = Purpose::NsAddress { ns: server.clone() };
+                self.start_question(server.clone(), qtype, purpose, nesting + 1, 0, None);
+            }
+        }
+    }
+
+    fn schedule_addr(&mut self, q: QId, zone: &Name, server: &Name, addr: IpAddr) {
+        let fam = self.cfg.families;
+        if (addr.is_ipv4() && !fam.v4) || (addr.is_ipv6() && !fam.v6) {
+            return;
+        }
+        if !self
+            .scheduled
+            .insert((q, zone.clone(), server.clone(), addr))
+        {
+            return;
+        }
+        let n = u32::from(self.cfg.probes);
+        if self.sent + n > self.cfg.query_budget {
+            self.limit(
+                "query_budget",
+                format!(
+                    "the budget of {} queries ran out; some servers were not queried",
+                    self.cfg.query_budget
+                ),
+            );
+            return;
+        }
+        self.sent += n;
+        let question = &self.questions[q];
+        let spec = QuerySpec {
+            name: question.name.clone(),
+            qtype: question.qtype,
+            edns_payload: Some(self.cfg.edns_payload),
+        };
+        for seq in 1..=self.cfg.probes {
+            let delay = self.cfg.probe_spacing * u32::from(seq - 1);
+            let job = Job {
+                question: q,
+                zone: zone.clone(),
+                server: server.clone(),
+                address: addr,
+                seq,
+                sent_at: self.started.elapsed() + delay,
+            };
+            let map = Arc::clone(&self.map);
+            let spec = spec.clone();
+            let timeout = self.cfg.timeout;
+            self.pending.push(Box::pin(async move {
+                tokio::time::sleep(delay).await;
+                let attempts = probe(&map, addr, &spec, timeout).await;
+                Done { job, attempts }
+            }));
+        }
+    }
+
+    fn on_done(&mut self, done: Done) {
+        let Done { job, attempts } = done;
+        if attempts.len() > 1 {
+            self.sent += 1;
+        }
+        let question = &self.questions[job.question];
+        let (qname, qtype) = (question.name.clone(), question.qtype);
+        let last = attempts.last().map(|a| &a.outcome);
+        let class = match last {
+            Some(Outcome::Reply(m)) => classify::classify(m, &job.zone, &qname, qtype),
+            Some(Outcome::Malformed(_)) => ReplyClass::Lame {
+                reason: LameReason::Malformed,
+            },
+            Some(Outcome::Unreachable(_)) => ReplyClass::Silent {
+                reason: Silence::Unreachable,
+            },
+            Some(Outcome::NotSent(_)) => ReplyClass::Silent {
+                reason: Silence::NotSent,
+            },
+            Some(Outcome::Timeout) | None => ReplyClass::Silent {
+                reason: Silence::Timeout,
+            },
+        };
+        let reply: Option<Message> = match last {
+            Some(Outcome::Reply(m)) => Some((**m).clone()),
+            _ => None,
+        };
+        self.probes.push(Probe {
+            question: job.question,
+            zone: job.zone.clone(),
+            server: job.server.clone(),
+            address: job.address,
+            seq: job.seq,
+            sent_at_ms: (job.sent_at.as_secs_f64() * 1000.0).round(),
+            attempts: attempts.iter().map(AttemptRecord::from_attempt).collect(),
+            class: class.clone(),
+        });
+        if let Some(tx) = &self.events {
+            let _ = tx.send(Event::Progress {
+                sent: self.sent,
+                done: self.probes.len(),
+                zone: job.zone.clone(),
+            });
+        }
+        match class {
+            ReplyClass::Referral(r) => self.on_referral(&job, r),
+            ReplyClass::Answer { .. } => {
+                if let Some(m) = reply {
+                    self.on_answer(job.question, &m);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_referral(&mut self, job: &Job, r: classify::Referral) {
+        let child = r.child.clone();
+        let max_ns = self.cfg.max_ns_per_zone;
+        let zone = self.zones.entry(child.clone()).or_insert_with(|| Zone {
+            name: child.clone(),
+            parent: Some(job.zone.clone()),
+            ns: BTreeMap::new(),
+            delegations: Vec::new(),
+        });
+        let seen = DelegationSeen {
+            parent: job.zone.clone(),
+            server: job.server.clone(),
+            address: job.address,
+            ns: r.ns.clone(),
+            glue: r.glue.clone(),
+        };
+        if !zone
+            .delegations
+            .iter()
+            .any(|d| d.address == seen.address && d.parent == seen.parent)
+        {
+            zone.delegations.push(seen);
+        }
+        let mut added: Vec<Name> = Vec::new();
+        let mut dropped = 0usize;
+        for ns in &r.ns {
+            if !zone.ns.contains_key(ns) {
+                if zone.ns.len() >= max_ns {
+                    dropped += 1;
+                    continue;
+                }
+                zone.ns.insert(ns.clone(), BTreeSet::new());
+                added.push(ns.clone());
+            }
+        }
+        // Glue is believed only for names inside the referring zone (RFC 5452 §6, bailiwick).
+        for (name, ip) in &r.glue {
+            if job.zone.zone_of(name)
+                && let Some(g) = zone.ns.get_mut(name)
+                && g.insert(*ip)
+                && !added.contains(name)
+            {
+                added.push(name.clone());
+            }
+        }
+        if dropped > 0 {
+            self.limit(
+                "ns_fanout",
+                format!(
+                    "{child}: {} NS names given, only the first {max_ns} used",
+                    r.ns.len()
+                ),
+            );
+        }
+        // Questions already in the child learn of the new servers too.
+        let already: Vec<QId> = self
+            .entered
+            .iter()
+            .filter(|(_, z)| *z == child)
+            .map(|(q, _)| *q)
+            .collect();
+        for q in already {
+            for ns in &added {
+                self.schedule_ns(q, &child, ns);
+            }
+        }
+        self.enter(job.question, &child);
+    }
+
+    fn on_answer(&mut self, q: QId, msg: &Message) {
+        let question = self.questions[q].clone();
+        let mut values: Vec<RData> = Vec::new();
+        let mut cname: Option<Name> = None;
+        for r in &msg.answers {
+            if r.name != question.name {
+                continue;
+            }
+            if r.record_type() == question.qtype {
+                values.push(r.data.clone());
+            } else if let RData::CNAME(c) = &r.data {
+                cname = Some(c.0.to_lowercase());
+            }
+        }
+        if values.is_empty()
+            && let Some(target) = cname
+        {
+            self.follow_cname(q, target);
+            return;
+        }
+        let origin = question.origin;
+        match self.questions[origin].purpose.clone() {
+            Purpose::NsAddress { ns } => {
+                let mut fresh = Vec::new();
+                {
+                    let state = self.ns_state.entry(ns.clone()).or_default();
+                    for v in &values {
+                        let ip = match v {
+                            RData::A(a) => IpAddr::V4(a.0),
+                            RData::AAAA(a) => IpAddr::V6(a.0),
+                            _ => continue,
+                        };
+                        if state.addrs.len() < self.cfg.max_addrs_per_ns && state.addrs.insert(ip) {
+                            fresh.push(ip);
+                        }
+                    }
+                }
+                let waiters = self
+                    .ns_state
+                    .get(&ns)
+                    .map(|s| s.waiters.clone())
+                    .unwrap_or_default();
+                for (wq, wz) in waiters {
+                    for ip in &fresh {
+                        self.schedule_addr(wq, &wz, &ns, *ip);
+                    }
+                }
+            }
+            Purpose::Target if self.cfg.fcrdns => {
+                let qtype = if reverse_is_v6(&self.questions[0].name) {
+                    RecordType::AAAA
+                } else {
+                    RecordType::A
+                };
+                for v in &values {
+                    if let RData::PTR(p) = v {
+                        let ptr = p.0.to_lowercase();
+                        let purpose = Purpose::Forward { ptr: ptr.clone() };
+                        self.start_question(ptr, qtype, purpose, 0, 0, None);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn follow_cname(&mut self, q: QId, target: Name) {
+        let question = &self.questions[q];
+        let (qtype, origin, depth, nesting) = (
+            question.qtype,
+            question.origin,
+            question.cname_depth + 1,
+            question.nesting,
+        );
+        // A loop: the target is already a name on this question's own chain back to its
+        // origin. Any other existing question for it is shared work, already under way.
+        let mut cur = Some(q);
+        let mut back: Vec<Name> = Vec::new();
+        while let Some(c) = cur {
+            back.push(self.questions[c].name.clone());
+            cur = match self.questions[c].purpose {
+                Purpose::Cname { of } => Some(of),
+                _ => None,
+            };
+        }
+        if back.contains(&target) {
+            back.reverse();
+            back.push(target);
+            if !self.cname_loops.iter().any(|l| l.chain == back) {
+                self.cname_loops.push(CnameLoop { chain: back });
+            }
+            return;
+        }
+        if self.qindex.contains_key(&(target.clone(), qtype)) {
+            return;
+        }
+        if depth > self.cfg.max_cname {
+            let name = self.questions[origin].name.clone();
+            self.limit(
+                "cname_chain",
+                format!(
+                    "{name}: more than {} CNAMEs; {target} not followed",
+                    self.cfg.max_cname
+                ),
+            );
+            return;
+        }
+        let purpose = Purpose::Cname { of: q };
+        self.start_question(target, qtype, purpose, nesting, depth, Some(origin));
+    }
+}
+
+/// The RFC 1035 / RFC 6895 mnemonic of an RCODE (`NOERROR`, `SERVFAIL`, …).
+#[must_use]
+pub fn rcode_name(rc: hickory_proto::op::ResponseCode) -> String {
+    use hickory_proto::op::ResponseCode as R;
+    match rc {
+        R::NoError => "NOERROR".into(),
+        R::FormErr => "FORMERR".into(),
+        R::ServFail => "SERVFAIL".into(),
+        R::NXDomain => "NXDOMAIN".into(),
+        R::NotImp => "NOTIMP".into(),
+        R::Refused => "REFUSED".into(),
+        R::YXDomain => "YXDOMAIN".into(),
+        R::YXRRSet => "YXRRSET".into(),
+        R::NXRRSet => "NXRRSET".into(),
+        R::NotAuth => "NOTAUTH".into(),
+        R::NotZone => "NOTZONE".into(),
+        R::BADVERS => "BADVERS".into(),
+        other => format!("RCODE{}", u16::from(other)),
+    }
+}
+
+fn reverse_is_v6(name: &Name) -> bool {
+    name.to_string().ends_with("ip6.arpa.")
+}
+
+/// One probe: a UDP attempt, then TCP when the UDP reply was truncated (RFC 7766 §5).
+async fn probe(
+    map: &AddressMap,
+    addr: IpAddr,
+    spec: &QuerySpec,
+    timeout: Duration,
+) -> Vec<Attempt> {
+    let first = net::udp_attempt(map, addr, spec, timeout).await;
+    let truncated = matches!(&first.outcome, Outcome::Reply(m) if m.metadata.truncation);
+    let mut attempts = vec![first];
+    if truncated {
+        attempts.push(net::tcp_attempt(map, addr, spec, timeout).await);
+    }
+    attempts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reverse_names() {
+        let v4: IpAddr = "203.0.113.25".parse().unwrap();
+        assert_eq!(reverse_name(v4).to_string(), "25.113.0.203.in-addr.arpa.");
+        let v6: IpAddr = "2001:db8::25".parse().unwrap();
+        let n = reverse_name(v6).to_string();
+        assert_eq!(
+            n,
+            "5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
+        );
+        assert!(reverse_is_v6(&reverse_name(v6)));
+        assert!(!reverse_is_v6(&reverse_name(v4)));
+    }
+}
