@@ -109,6 +109,8 @@ pub struct Diagnosis {
 
 /// Key of one address of one server of one zone.
 type AddrKey = (Name, Name, IpAddr);
+/// Probes of one question in one zone, by server address.
+type ByServer<'a> = BTreeMap<(Name, IpAddr), Vec<&'a Probe>>;
 
 fn q_text(walk: &Walk, q: QId) -> String {
     let q = &walk.questions[q];
@@ -125,7 +127,9 @@ fn count_label(probes: &[&Probe]) -> BTreeMap<String, usize> {
 
 fn describe(class: &ReplyClass, rcode: Option<&str>) -> String {
     match class {
-        ReplyClass::Answer { data } => format!("answered {}", data.join(", ")),
+        ReplyClass::Answer { data } => {
+            format!("answered {}", crate::trace::classify::data_text(data))
+        }
         ReplyClass::Nxdomain => "answered NXDOMAIN".into(),
         ReplyClass::Nodata => "answered NODATA".into(),
         ReplyClass::Referral(r) => format!("referred to {}", r.child),
@@ -274,8 +278,7 @@ pub fn diagnose(walk: &Walk) -> Diagnosis {
     }
 
     // Disagreement between the servers of one zone on the same question.
-    let mut by_qzone: BTreeMap<(QId, Name), BTreeMap<(Name, IpAddr), Vec<&Probe>>> =
-        BTreeMap::new();
+    let mut by_qzone: BTreeMap<(QId, Name), ByServer> = BTreeMap::new();
     for p in &walk.probes {
         by_qzone
             .entry((p.question, p.zone.clone()))

@@ -113,7 +113,7 @@ impl RootHints {
                 )));
             }
             let fields: Vec<&str> = content.split_whitespace().collect();
-            let owner = parse_name(fields[0]).map_err(|m| err(m))?;
+            let owner = parse_name(fields[0]).map_err(&err)?;
             let mut rest = &fields[1..];
             if let Some(f) = rest.first()
                 && f.chars().all(|c| c.is_ascii_digit())
@@ -137,7 +137,7 @@ impl RootHints {
                             "NS record for {owner}: a hints file lists the root's servers only"
                         )));
                     }
-                    let target = parse_name(rdata).map_err(|m| err(m))?;
+                    let target = parse_name(rdata).map_err(&err)?;
                     if !ns.contains(&target) {
                         ns.push(target);
                     }

@@ -181,19 +181,19 @@ pub async fn start(scenario: &Scenario) -> Result<RunningLab, LabError> {
     })
 }
 
+/// A finding reduced to what scenarios assert: kind, reason, zone, server, address.
+pub type FindingKey = (
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
 /// The findings of `report` that a scenario's expectations are compared with: every
 /// warning and error, plus info findings the scenario names, as [`Expect`]-shaped tuples.
 #[must_use]
-pub fn observed(
-    scenario: &Scenario,
-    report: &crate::report::TargetReport,
-) -> Vec<(
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-)> {
+pub fn observed(scenario: &Scenario, report: &crate::report::TargetReport) -> Vec<FindingKey> {
     let named_info: Vec<&str> = scenario.expect.iter().map(|e| e.kind).collect();
     let mut v: Vec<_> = report
         .diagnosis
@@ -218,15 +218,7 @@ pub fn observed(
 
 /// The scenario's expectations in the same shape as [`observed`].
 #[must_use]
-pub fn expected(
-    scenario: &Scenario,
-) -> Vec<(
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-)> {
+pub fn expected(scenario: &Scenario) -> Vec<FindingKey> {
     let mut v: Vec<_> = scenario
         .expect
         .iter()

@@ -82,6 +82,16 @@ fn at(
     }
 }
 
+fn silent(zone: &'static str, server: &'static str, address: &'static str) -> Expect {
+    Expect {
+        kind: "unreachable",
+        reason: Some("timeout"),
+        zone,
+        server: Some(server),
+        address: Some(address),
+    }
+}
+
 fn ns3_fault(fault: Fault) -> Vec<Tweak> {
     vec![Tweak::Fault {
         server: NS3,
@@ -192,6 +202,57 @@ pub fn scenarios() -> Vec<Scenario> {
             target: "203.0.113.25",
             tweaks: ns3_fault(Fault::DropEvery(2)),
             expect: vec![at("flaky", None, NS3, NS3_IP)],
+            verdict: "degraded",
+        },
+        Scenario {
+            name: "truncated",
+            summary: "ns3.isp.example truncates every UDP reply (TC=1); the answer comes over TCP",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::Truncate),
+            expect: vec![],
+            verdict: "ok",
+        },
+        Scenario {
+            name: "silent-everywhere",
+            summary: "one silent server at every level: the trace still costs about one timeout",
+            target: "203.0.113.25",
+            tweaks: vec![
+                Tweak::Fault {
+                    server: "b.root-servers.example.",
+                    fault: Fault::Drop,
+                    zone: None,
+                },
+                Tweak::Fault {
+                    server: "b.ns.arpa.",
+                    fault: Fault::Drop,
+                    zone: None,
+                },
+                Tweak::Fault {
+                    server: "b.in-addr-servers.arpa.",
+                    fault: Fault::Drop,
+                    zone: None,
+                },
+                Tweak::Fault {
+                    server: "ns2.rir.example.",
+                    fault: Fault::Drop,
+                    zone: None,
+                },
+                Tweak::Fault {
+                    server: NS3,
+                    fault: Fault::Drop,
+                    zone: Some(REV),
+                },
+            ],
+            expect: vec![
+                silent(".", "b.root-servers.example.", "192.0.2.2"),
+                silent(".", "b.root-servers.example.", "2001:db8:53::2"),
+                silent("arpa.", "b.ns.arpa.", "192.0.2.12"),
+                silent("arpa.", "b.ns.arpa.", "2001:db8:53::12"),
+                silent("in-addr.arpa.", "b.in-addr-servers.arpa.", "192.0.2.32"),
+                silent("203.in-addr.arpa.", "ns2.rir.example.", "192.0.2.52"),
+                silent("203.in-addr.arpa.", "ns2.rir.example.", "2001:db8:53::52"),
+                silent(REV, NS3, NS3_IP),
+            ],
             verdict: "degraded",
         },
         Scenario {

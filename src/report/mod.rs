@@ -98,15 +98,7 @@ impl TargetReport {
 #[must_use]
 pub fn class_text(c: &ReplyClass, rcode: Option<&str>) -> String {
     match c {
-        ReplyClass::Answer { data } => data
-            .iter()
-            .map(|d| {
-                let mut it = d.splitn(2, ' ');
-                let t = it.next().unwrap_or("").to_uppercase();
-                format!("{t} {}", it.next().unwrap_or(""))
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
+        ReplyClass::Answer { data } => crate::trace::classify::data_text(data),
         ReplyClass::Nxdomain => "NXDOMAIN".into(),
         ReplyClass::Nodata => "NODATA".into(),
         ReplyClass::Referral(r) => format!("referral → {}", r.child),

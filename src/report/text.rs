@@ -72,6 +72,18 @@ pub fn render(r: &TargetReport, style: Style) -> String {
         r.walk.queries_sent,
         r.walk.elapsed_ms as f64 / 1000.0
     );
+    // The problems in one line each, before the evidence.
+    let problems: Vec<&crate::diagnose::Finding> = d
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .collect();
+    for f in problems.iter().take(5) {
+        let _ = writeln!(out, "  {} {}", style.paint("31", "•"), f.message);
+    }
+    if problems.len() > 5 {
+        let _ = writeln!(out, "  • … and {} more (see Findings)", problems.len() - 5);
+    }
     out.push('\n');
     let _ = writeln!(
         out,

@@ -131,6 +131,19 @@ impl ReplyClass {
     }
 }
 
+/// Answer data for people: `PTR mail.example.` (types upper case, as in zone files).
+#[must_use]
+pub fn data_text(data: &[String]) -> String {
+    data.iter()
+        .map(|d| {
+            let mut it = d.splitn(2, ' ');
+            let t = it.next().unwrap_or("").to_uppercase();
+            format!("{t} {}", it.next().unwrap_or(""))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The `TYPE data` text of a record's data, lower case, as compared between servers.
 #[must_use]
 pub fn rdata_text(rtype: RecordType, data: &RData) -> String {
@@ -235,4 +248,132 @@ fn referral(msg: &Message, child: Name) -> Referral {
     glue.sort();
     glue.dedup();
     Referral { child, ns, glue }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::op::{MessageType, OpCode, Query};
+    use hickory_proto::rr::Record;
+    use hickory_proto::rr::rdata::{A, NS, PTR, SOA};
+
+    fn n(s: &str) -> Name {
+        Name::from_ascii(s).unwrap()
+    }
+
+    fn reply(rcode: ResponseCode, aa: bool) -> Message {
+        let mut m = Message::new(1, MessageType::Response, OpCode::Query);
+        m.metadata.response_code = rcode;
+        m.metadata.authoritative = aa;
+        m.add_query(Query::query(n(Q), RecordType::PTR));
+        m
+    }
+
+    const Q: &str = "25.113.0.203.in-addr.arpa.";
+    const ZONE: &str = "203.in-addr.arpa.";
+
+    fn class(m: &Message) -> ReplyClass {
+        classify(m, &n(ZONE), &n(Q), RecordType::PTR)
+    }
+
+    fn lame(reason: LameReason) -> ReplyClass {
+        ReplyClass::Lame { reason }
+    }
+
+    fn ns(owner: &str, target: &str) -> Record {
+        Record::from_rdata(n(owner), 3600, RData::NS(NS(n(target))))
+    }
+
+    #[test]
+    fn authoritative_answer() {
+        let mut m = reply(ResponseCode::NoError, true);
+        m.add_answer(Record::from_rdata(
+            n(Q),
+            3600,
+            RData::PTR(PTR(n("Mail.Example."))),
+        ));
+        assert_eq!(
+            class(&m),
+            ReplyClass::Answer {
+                data: vec!["ptr mail.example.".into()]
+            }
+        );
+        m.metadata.authoritative = false;
+        assert_eq!(class(&m), lame(LameReason::NotAuthoritative));
+    }
+
+    #[test]
+    fn referral_with_in_bailiwick_glue() {
+        let mut m = reply(ResponseCode::NoError, false);
+        m.add_authority(ns("113.0.203.in-addr.arpa.", "ns1.isp.example."));
+        m.add_authority(ns("113.0.203.in-addr.arpa.", "ns2.isp.example."));
+        m.add_additional(Record::from_rdata(
+            n("ns1.isp.example."),
+            3600,
+            RData::A(A::new(198, 51, 100, 53)),
+        ));
+        m.add_additional(Record::from_rdata(
+            n("unrelated.example."),
+            3600,
+            RData::A(A::new(192, 0, 2, 99)),
+        ));
+        let ReplyClass::Referral(r) = class(&m) else {
+            panic!("{:?}", class(&m))
+        };
+        assert_eq!(r.child, n("113.0.203.in-addr.arpa."));
+        assert_eq!(r.ns, vec![n("ns1.isp.example."), n("ns2.isp.example.")]);
+        assert_eq!(
+            r.glue,
+            vec![(n("ns1.isp.example."), "198.51.100.53".parse().unwrap())]
+        );
+    }
+
+    #[test]
+    fn upward_and_sideways_referrals_are_lame() {
+        let mut m = reply(ResponseCode::NoError, false);
+        m.add_authority(ns(".", "a.root-servers.net."));
+        assert_eq!(class(&m), lame(LameReason::UpwardReferral));
+        let mut m = reply(ResponseCode::NoError, false);
+        m.add_authority(ns(ZONE, "ns1.rir.example."));
+        assert_eq!(class(&m), lame(LameReason::UpwardReferral));
+        let mut m = reply(ResponseCode::NoError, false);
+        m.add_authority(ns("example.com.", "ns1.example.com."));
+        assert_eq!(class(&m), lame(LameReason::ReferralElsewhere));
+    }
+
+    #[test]
+    fn negative_answers_and_rcodes() {
+        assert_eq!(
+            class(&reply(ResponseCode::NXDomain, true)),
+            ReplyClass::Nxdomain
+        );
+        assert_eq!(
+            class(&reply(ResponseCode::NXDomain, false)),
+            lame(LameReason::NotAuthoritative)
+        );
+        let mut m = reply(ResponseCode::NoError, true);
+        let soa = SOA::new(n("ns1.rir.example."), n("h.rir.example."), 1, 2, 3, 4, 5);
+        m.add_authority(Record::from_rdata(n(ZONE), 3600, RData::SOA(soa)));
+        assert_eq!(class(&m), ReplyClass::Nodata);
+        assert_eq!(
+            class(&reply(ResponseCode::NoError, false)),
+            lame(LameReason::NotAuthoritative)
+        );
+        assert_eq!(
+            class(&reply(ResponseCode::Refused, false)),
+            lame(LameReason::Refused)
+        );
+        assert_eq!(
+            class(&reply(ResponseCode::ServFail, false)),
+            lame(LameReason::Servfail)
+        );
+        assert_eq!(
+            class(&reply(ResponseCode::NotImp, false)),
+            lame(LameReason::OtherRcode)
+        );
+        assert_eq!(
+            class(&reply(ResponseCode::FormErr, true)),
+            lame(LameReason::OtherRcode)
+        );
+    }
 }

@@ -411,6 +411,16 @@ pub async fn trace(
     w.install_root();
     w.start_question(rname.clone(), RecordType::PTR, Purpose::Target, 0, 0, None);
     w.run().await;
+    // Completion order is noise: sort so reports list probes and delegations stably.
+    w.probes.sort_by(|a, b| {
+        (a.question, &a.zone, &a.server, a.address, a.seq)
+            .cmp(&(b.question, &b.zone, &b.server, b.address, b.seq))
+    });
+    for z in w.zones.values_mut() {
+        z.delegations.sort_by(|a, b| {
+            (&a.parent, &a.server, a.address).cmp(&(&b.parent, &b.server, b.address))
+        });
+    }
     Walk {
         target,
         reverse_name: rname,

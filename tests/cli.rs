@@ -1,0 +1,260 @@
+//! The real executable: arguments, bad input, exit codes, output formats.
+//! Every run sets `PTRTRACE_FORBID_BUILTIN_HINTS`, so none can fall back to the real root.
+
+use std::io::Write;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use ptrtrace::lab::{Fault, LabServer, ZoneData};
+
+fn ptrtrace(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args(args)
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn temp_file(name: &str, content: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ptrtrace-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::File::create(&p)
+        .unwrap()
+        .write_all(content.as_bytes())
+        .unwrap();
+    p
+}
+
+fn assert_one_line_error(o: &Output, code: i32, needle: &str) {
+    assert_eq!(o.status.code(), Some(code), "stderr: {}", stderr(o));
+    let e = stderr(o);
+    assert_eq!(e.lines().count(), 1, "one line expected: {e}");
+    assert!(e.contains(needle), "{needle:?} not in {e:?}");
+}
+
+#[test]
+fn bad_target_is_exit_2_with_one_line() {
+    let hints = temp_file("ok.hints", ". NS a.lab.\na.lab. A 127.0.0.1\n");
+    let o = ptrtrace(&["--root-hints", hints.to_str().unwrap(), "203.0.113.256"]);
+    assert_one_line_error(&o, 2, "\"203.0.113.256\" is not an IP address");
+}
+
+#[test]
+fn no_target_is_exit_2() {
+    let o = ptrtrace(&[]);
+    assert_one_line_error(&o, 2, "no address given");
+}
+
+#[test]
+fn malformed_hints_name_file_and_line() {
+    let hints = temp_file(
+        "bad.hints",
+        "; comment\n. NS a.lab.\na.lab. A 127.0.0.999\n",
+    );
+    let o = ptrtrace(&["--root-hints", hints.to_str().unwrap(), "203.0.113.25"]);
+    assert_one_line_error(
+        &o,
+        2,
+        "bad.hints, line 3: \"127.0.0.999\" is not an IPv4 address",
+    );
+}
+
+#[test]
+fn missing_hints_file_is_exit_2() {
+    let o = ptrtrace(&["--root-hints", "/nonexistent/x.hints", "203.0.113.25"]);
+    assert_one_line_error(&o, 2, "cannot read root hints file /nonexistent/x.hints");
+}
+
+#[test]
+fn builtin_hints_are_refused_under_the_safety_switch() {
+    let o = ptrtrace(&["203.0.113.25"]);
+    assert_one_line_error(&o, 2, "built-in root hints refused");
+}
+
+#[test]
+fn bad_durations_and_probe_counts_are_exit_2() {
+    let o = ptrtrace(&["--timeout", "soon", "203.0.113.25"]);
+    assert_one_line_error(&o, 2, "bad duration \"soon\"");
+    let o = ptrtrace(&["--probes", "0", "203.0.113.25"]);
+    assert_one_line_error(&o, 2, "--probes");
+    let o = ptrtrace(&["--format", "yaml", "203.0.113.25"]);
+    assert_one_line_error(&o, 2, "yaml");
+    let o = ptrtrace(&["--no-such-flag"]);
+    assert_one_line_error(&o, 2, "--no-such-flag");
+}
+
+/// No root server answers (nothing listens on the port): the trace cannot run, exit 3.
+#[test]
+fn unreachable_root_is_exit_3() {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sock.local_addr().unwrap().port().to_string();
+    drop(sock);
+    let hints = temp_file("closed.hints", ". NS a.lab.\na.lab. A 127.0.0.1\n");
+    let o = ptrtrace(&[
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "--port",
+        &port,
+        "--timeout",
+        "300ms",
+        "-4",
+        "203.0.113.25",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no root server"), "{}", stderr(&o));
+    assert!(stdout(&o).contains("unreachable"), "{}", stdout(&o));
+}
+
+const MINI_ROOT: &str = r#"
+$TTL 3600
+@ SOA lab. hostmaster.lab. 1 3600 600 86400 3600
+@ NS lab.
+lab. A 127.0.0.1
+25.113.0.203.in-addr.arpa. PTR mail.test.
+mail.test. A 203.0.113.25
+"#;
+
+/// A full run of the binary through `--root-hints` and `--port` against a server on
+/// loopback that is the root and holds the PTR and its A record.
+#[test]
+fn root_hints_file_trace_against_a_loopback_server() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let zone = Arc::new(ZoneData::parse(".", MINI_ROOT).unwrap());
+    let server = rt
+        .block_on(LabServer::start(vec![zone], Fault::None, None))
+        .unwrap();
+    let port = server.addr.port().to_string();
+    let hints = temp_file("mini.hints", ". NS lab.\nlab. A 127.0.0.1\n");
+    let o = ptrtrace(&[
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "--port",
+        &port,
+        "203.0.113.25",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("203.0.113.25  OK  PTR mail.test. → 203.0.113.25 confirmed"),
+        "{out}"
+    );
+    let o = ptrtrace(&[
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "--port",
+        &port,
+        "-f",
+        "json",
+        "203.0.113.25",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["targets"][0]["verdict"], "ok");
+    assert_eq!(v["targets"][0]["ptr"][0], "mail.test.");
+    drop(server);
+}
+
+#[test]
+fn lab_list_names_every_scenario() {
+    let o = ptrtrace(&["lab", "list"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for s in ptrtrace::lab::scenarios() {
+        assert!(out.contains(s.name), "{} missing", s.name);
+    }
+}
+
+#[test]
+fn lab_run_text_leads_with_the_summary() {
+    let o = ptrtrace(&["lab", "run", "refused"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let summary = out.lines().find(|l| l.starts_with("203.0.113.25")).unwrap();
+    assert!(summary.contains("DEGRADED"), "{summary}");
+    assert!(
+        out.contains("ERROR lame (refused) · 113.0.203.in-addr.arpa."),
+        "{out}"
+    );
+    assert!(out.contains("what to do:"), "{out}");
+    // The tree shows the refusing address with its RCODE.
+    assert!(
+        out.lines()
+            .any(|l| l.contains("198.51.100.54") && l.contains("REFUSED 3/3")),
+        "{out}"
+    );
+}
+
+#[test]
+fn lab_run_json_is_versioned_and_complete() {
+    let o = ptrtrace(&["lab", "run", "flaky", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    let t = &v["targets"][0];
+    assert_eq!(t["target"], "203.0.113.25");
+    assert_eq!(t["verdict"], "degraded");
+    let f = &t["findings"][0];
+    assert_eq!(f["kind"], "flaky");
+    assert_eq!(f["address"], "198.51.100.55");
+    assert_eq!(f["zone"], "113.0.203.in-addr.arpa.");
+    assert!(t["probes"].as_array().unwrap().len() > 50);
+    assert!(
+        t["graph"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["status"] == "flaky")
+    );
+}
+
+#[test]
+fn lab_run_unknown_scenario_is_exit_2() {
+    let o = ptrtrace(&["lab", "run", "nosuch"]);
+    assert_one_line_error(&o, 2, "no lab scenario \"nosuch\"");
+}
+
+#[test]
+fn output_file_and_unwritable_output() {
+    let path = std::env::temp_dir().join(format!("ptrtrace-out-{}.json", std::process::id()));
+    let o = ptrtrace(&[
+        "lab",
+        "run",
+        "healthy",
+        "-f",
+        "json",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(v["targets"][0]["verdict"], "ok");
+    let o = ptrtrace(&["lab", "run", "healthy", "-o", "/nonexistent/dir/out.txt"]);
+    assert_one_line_error(&o, 2, "cannot write output file /nonexistent/dir/out.txt");
+}
+
+#[test]
+fn help_teaches() {
+    let o = ptrtrace(&["--help"]);
+    let out = stdout(&o);
+    for needle in [
+        "--root-hints",
+        "--probes",
+        "--timeout",
+        "EXIT CODES",
+        "lab run",
+    ] {
+        assert!(out.contains(needle), "{needle} missing from --help");
+    }
+}

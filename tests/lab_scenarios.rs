@@ -1,0 +1,301 @@
+//! Every lab scenario, traced over real UDP and TCP sockets on loopback, must produce exactly
+//! the findings and verdict it declares. Nothing here can reach a real root server: the lab's
+//! address map is strict and its hints name only lab servers.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use ptrtrace::diagnose::Severity;
+use ptrtrace::lab::{self, Scenario, expected, observed};
+use ptrtrace::report::TargetReport;
+use ptrtrace::trace::{self, ReplyClass, TraceConfig};
+
+fn scenario(name: &str) -> Scenario {
+    lab::scenarios()
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no scenario {name}"))
+}
+
+async fn run(s: &Scenario) -> TargetReport {
+    let running = lab::start(s).await.expect("lab starts");
+    assert!(running.map.is_strict(), "the lab map must be strict");
+    let mut cfg = TraceConfig::new(running.hints.clone(), running.map.clone());
+    cfg.timeout = Duration::from_millis(600);
+    let target: IpAddr = s.target.parse().unwrap();
+    let walk = trace::trace(target, &cfg, None).await;
+    TargetReport::new(walk)
+}
+
+async fn check(name: &str) -> TargetReport {
+    let s = scenario(name);
+    let r = run(&s).await;
+    assert_eq!(
+        observed(&s, &r),
+        expected(&s),
+        "findings of scenario {name}"
+    );
+    assert_eq!(
+        r.diagnosis.verdict.as_str(),
+        s.verdict,
+        "verdict of scenario {name}"
+    );
+    // No probe may have been refused by the strict map: the lab is complete.
+    for p in &r.walk.probes {
+        for a in &p.attempts {
+            assert_ne!(
+                a.status, "not_sent",
+                "{name}: probe to {} was not sent",
+                p.address
+            );
+        }
+    }
+    r
+}
+
+#[tokio::test]
+async fn healthy_has_no_warning_and_asks_every_address_of_every_level() {
+    let r = check("healthy").await;
+    assert!(
+        r.diagnosis
+            .findings
+            .iter()
+            .all(|f| f.severity == Severity::Info)
+    );
+    let q0 = &r.walk.questions[0];
+    let zones: Vec<String> = q0.zones.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        zones,
+        [
+            ".",
+            "arpa.",
+            "in-addr.arpa.",
+            "203.in-addr.arpa.",
+            "113.0.203.in-addr.arpa."
+        ]
+    );
+    // Every address of every NS name of every zone got 3 probes for the PTR question.
+    let expected_addrs = [
+        (".", 3),
+        ("arpa.", 3),
+        ("in-addr.arpa.", 2),
+        ("203.in-addr.arpa.", 3),
+        ("113.0.203.in-addr.arpa.", 4),
+    ];
+    for (zone, n) in expected_addrs {
+        let probes: Vec<_> = r
+            .walk
+            .probes
+            .iter()
+            .filter(|p| p.question == 0 && p.zone.to_string() == zone)
+            .collect();
+        assert_eq!(probes.len(), n * 3, "probes for {zone}");
+        assert!(probes.iter().all(|p| p.class.is_useful()), "{zone}");
+    }
+    assert_eq!(r.diagnosis.ptr.len(), 1);
+    assert_eq!(r.diagnosis.ptr[0].to_string(), "mail.isp.example.");
+    assert!(r.diagnosis.fcrdns.iter().all(|f| f.confirmed));
+    // Queries carry RD=0 and EDNS: the lab answers authoritatively, with the AA bit.
+    let answer = r
+        .walk
+        .probes
+        .iter()
+        .find(|p| matches!(p.class, ReplyClass::Answer { .. }) && p.question == 0)
+        .unwrap();
+    assert!(answer.attempts[0].aa);
+    assert_eq!(answer.attempts[0].rcode.as_deref(), Some("NOERROR"));
+}
+
+#[tokio::test]
+async fn refused() {
+    let r = check("refused").await;
+    let f = &r.diagnosis.findings[0];
+    assert!(
+        f.evidence[0].contains("answered REFUSED to 3 of 3 probes"),
+        "{:?}",
+        f.evidence
+    );
+}
+
+#[tokio::test]
+async fn servfail() {
+    check("servfail").await;
+}
+
+#[tokio::test]
+async fn not_authoritative() {
+    check("not-authoritative").await;
+}
+
+#[tokio::test]
+async fn upward_referral() {
+    check("upward-referral").await;
+}
+
+#[tokio::test]
+async fn inconsistent() {
+    let r = check("inconsistent").await;
+    let names: Vec<String> = r.diagnosis.ptr.iter().map(ToString::to_string).collect();
+    assert_eq!(names, ["mail.isp.example.", "old-mail.isp.example."]);
+    let f = r
+        .diagnosis
+        .findings
+        .iter()
+        .find(|f| f.kind == "inconsistent_answer")
+        .unwrap();
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.contains("old-mail.isp.example.")),
+        "{:?}",
+        f.evidence
+    );
+}
+
+#[tokio::test]
+async fn silent() {
+    check("silent").await;
+}
+
+#[tokio::test]
+async fn closed() {
+    check("closed").await;
+}
+
+#[tokio::test]
+async fn flaky() {
+    let r = check("flaky").await;
+    let f = r
+        .diagnosis
+        .findings
+        .iter()
+        .find(|f| f.kind == "flaky")
+        .unwrap();
+    assert!(
+        f.message.contains("answered only 2 of 3 probes"),
+        "{}",
+        f.message
+    );
+}
+
+#[tokio::test]
+async fn truncated_udp_is_retried_over_tcp() {
+    let r = check("truncated").await;
+    let ns3: Vec<_> = r
+        .walk
+        .probes
+        .iter()
+        .filter(|p| p.question == 0 && p.address.to_string() == "198.51.100.55")
+        .collect();
+    assert_eq!(ns3.len(), 3);
+    for p in ns3 {
+        let kinds: Vec<_> = p.attempts.iter().map(|a| (a.transport, a.tc)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (ptrtrace::net::Transport::Udp, true),
+                (ptrtrace::net::Transport::Tcp, false)
+            ]
+        );
+        assert!(matches!(p.class, ReplyClass::Answer { .. }));
+    }
+}
+
+#[tokio::test]
+async fn classless() {
+    let r = check("classless").await;
+    assert_eq!(r.diagnosis.ptr[0].to_string(), "mail.customer.example.");
+    assert!(
+        r.walk
+            .zones
+            .keys()
+            .any(|z| z.to_string() == "128-26.113.0.203.in-addr.arpa.")
+    );
+}
+
+#[tokio::test]
+async fn nxdomain() {
+    check("nxdomain").await;
+}
+
+#[tokio::test]
+async fn nodata() {
+    check("nodata").await;
+}
+
+#[tokio::test]
+async fn ipv6() {
+    let r = check("ipv6").await;
+    let zones: Vec<String> = r.walk.questions[0]
+        .zones
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        zones,
+        [".", "arpa.", "ip6.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa."]
+    );
+    // IPv6 server addresses were probed, and the forward check used AAAA.
+    assert!(
+        r.walk
+            .probes
+            .iter()
+            .any(|p| p.address.is_ipv6() && p.class.is_useful())
+    );
+    assert_eq!(r.diagnosis.fcrdns[0].qtype.to_string(), "AAAA");
+    assert!(r.diagnosis.fcrdns[0].confirmed);
+}
+
+/// Silent servers at every level cost about one timeout in total, because the walk descends
+/// on the first referral: every zone is entered while the silent servers of the zone above
+/// are still being waited for. Asserted on the recorded send times, not on wall time.
+#[tokio::test]
+async fn silent_everywhere_descends_without_waiting_for_timeouts() {
+    let r = check("silent-everywhere").await;
+    let timeout_ms = 600.0;
+    for zone in [
+        "arpa.",
+        "in-addr.arpa.",
+        "203.in-addr.arpa.",
+        "113.0.203.in-addr.arpa.",
+    ] {
+        let first = r
+            .walk
+            .probes
+            .iter()
+            .filter(|p| p.question == 0 && p.zone.to_string() == zone)
+            .map(|p| p.sent_at_ms)
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            first < timeout_ms,
+            "{zone} was first queried at {first} ms, after a timeout elapsed"
+        );
+    }
+    // Probes to one address are spaced, not queued behind each other's timeouts.
+    let silent: Vec<f64> = r
+        .walk
+        .probes
+        .iter()
+        .filter(|p| p.question == 0 && p.address.to_string() == "198.51.100.55")
+        .map(|p| p.sent_at_ms)
+        .collect();
+    assert_eq!(silent.len(), 3);
+    let spread = silent.iter().copied().fold(f64::MIN, f64::max)
+        - silent.iter().copied().fold(f64::MAX, f64::min);
+    assert!(
+        spread < timeout_ms,
+        "probes to one silent address spread over {spread} ms"
+    );
+}
+
+#[test]
+fn every_scenario_has_a_test() {
+    let src = include_str!("lab_scenarios.rs");
+    for s in lab::scenarios() {
+        assert!(
+            src.contains(&format!("check(\"{}\")", s.name)),
+            "scenario {} has no test",
+            s.name
+        );
+    }
+}
