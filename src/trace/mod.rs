@@ -379,6 +379,13 @@ pub struct Walker<'a> {
 }
 
 /// The reverse-lookup name of an address (RFC 1035 §3.5 in-addr.arpa, RFC 3596 §2.5 ip6.arpa).
+///
+/// ```
+/// let ip: std::net::IpAddr = "203.0.113.25".parse().unwrap();
+/// assert_eq!(ptrtrace::trace::reverse_name(ip).to_string(), "25.113.0.203.in-addr.arpa.");
+/// let ip: std::net::IpAddr = "2001:db8::1".parse().unwrap();
+/// assert!(ptrtrace::trace::reverse_name(ip).to_string().ends_with(".8.b.d.0.1.0.0.2.ip6.arpa."));
+/// ```
 #[must_use]
 pub fn reverse_name(ip: IpAddr) -> Name {
     Name::from(ip).to_lowercase()
