@@ -21,7 +21,7 @@ use crate::net::AddressMap;
 pub use scenarios::{Expect, Scenario, Tweak, scenarios};
 pub use server::{Fault, LabServer, ZoneData};
 
-/// The lab's servers: NS name, addresses, zones served (keys of [`zones::ZONES`]).
+/// The lab's servers: NS name, addresses, zones served (keys of [`zones::zones`]).
 pub const SERVERS: &[(&str, &[&str], &[&str])] = &[
     ("a.root-servers.example.", &["192.0.2.1"], &["root"]),
     (
@@ -63,6 +63,8 @@ pub const SERVERS: &[(&str, &[&str], &[&str])] = &[
         &["198.51.100.80"],
         &["classless", "customer"],
     ),
+    // ns3's address before it was renumbered: another DNS server now, without these zones.
+    ("old.ns3.isp.example.", &["198.51.100.99"], &[]),
 ];
 
 /// The lab could not be started.
@@ -115,8 +117,8 @@ fn parse_name(s: &str) -> Result<Name, LabError> {
 /// [`LabError`] when a zone does not parse or a socket cannot be bound.
 pub async fn start(scenario: &Scenario) -> Result<RunningLab, LabError> {
     let mut parsed: HashMap<&str, Arc<ZoneData>> = HashMap::new();
-    for (key, origin, text) in zones::ZONES {
-        parsed.insert(key, Arc::new(ZoneData::parse(origin, text)?));
+    for (key, origin, text) in zones::zones() {
+        parsed.insert(key, Arc::new(ZoneData::parse(origin, &text)?));
     }
     let mut servers = Vec::new();
     let mut map: HashMap<IpAddr, SocketAddr> = HashMap::new();

@@ -137,7 +137,8 @@ pub enum Fault {
     UpwardReferral,
     /// Never reply (UDP and TCP).
     Drop,
-    /// Drop every `n`th query of each question (2 = every other one, half of them).
+    /// Drop every `n`th UDP query of each question (2 = every other one, half of them).
+    /// TCP is spared: it retransmits, so packet loss shows as delay there, not loss.
     DropEvery(u32),
     /// Wait this long before each reply.
     Delay(Duration),
@@ -145,6 +146,17 @@ pub enum Fault {
     Truncate,
     /// No TCP listener: connections are refused.
     TcpOff,
+    /// Truncate UDP replies and have no TCP listener: the answer cannot be had.
+    TruncateNoTcp,
+    /// Drop every query that carries an EDNS OPT record (a broken middlebox or old server).
+    NoEdns,
+    /// Reply with the query ID plus one: replies that must not be believed.
+    WrongId,
+    /// Reply from another socket (another source port).
+    WrongSource,
+    /// Harmless: add the zone's NS records and their addresses to authoritative answers, as
+    /// servers without minimal responses do.
+    NonMinimal,
 }
 
 /// A running lab server: one UDP socket and one TCP listener on the same loopback port.
@@ -192,7 +204,7 @@ impl LabServer {
         for _ in 0..20 {
             let udp = UdpSocket::bind("127.0.0.1:0").await?;
             let addr = udp.local_addr()?;
-            if shared.fault == Fault::TcpOff {
+            if matches!(shared.fault, Fault::TcpOff | Fault::TruncateNoTcp) {
                 return Ok(Self::spawn(udp, None, addr, shared));
             }
             match TcpListener::bind(addr).await {
@@ -232,7 +244,14 @@ impl LabServer {
                 let data = buf[..n].to_vec();
                 let (s, udp) = (Arc::clone(&s), Arc::clone(&udp));
                 tokio::spawn(async move {
-                    if let Some(reply) = s.handle(&data, true).await {
+                    let Some((reply, fault)) = s.handle(&data, true).await else {
+                        return;
+                    };
+                    if fault == Fault::WrongSource {
+                        if let Ok(other) = UdpSocket::bind("127.0.0.1:0").await {
+                            let _ = other.send_to(&reply, peer).await;
+                        }
+                    } else {
                         let _ = udp.send_to(&reply, peer).await;
                     }
                 });
@@ -255,7 +274,7 @@ impl LabServer {
                         if stream.read_exact(&mut data).await.is_err() {
                             return;
                         }
-                        if let Some(reply) = s.handle(&data, false).await
+                        if let Some((reply, _)) = s.handle(&data, false).await
                             && let Ok(l) = u16::try_from(reply.len())
                         {
                             let mut out = l.to_be_bytes().to_vec();
@@ -271,7 +290,8 @@ impl LabServer {
 }
 
 impl Shared {
-    async fn handle(&self, data: &[u8], udp: bool) -> Option<Vec<u8>> {
+    /// The reply to one query (None: stay silent), and the fault applied to it.
+    async fn handle(&self, data: &[u8], udp: bool) -> Option<(Vec<u8>, Fault)> {
         let query = Message::from_vec(data).ok()?;
         let q = query.queries.first()?.clone();
         let qname = q.name().to_lowercase();
@@ -283,7 +303,8 @@ impl Shared {
         };
         match fault {
             Fault::Drop => return None,
-            Fault::DropEvery(n) => {
+            Fault::NoEdns if query.edns.is_some() => return None,
+            Fault::DropEvery(n) if udp => {
                 let count = {
                     let mut c = self.counters.lock().ok()?;
                     let e = c.entry((qname.clone(), q.query_type())).or_insert(0);
@@ -297,11 +318,12 @@ impl Shared {
             Fault::Delay(d) => tokio::time::sleep(d).await,
             _ => {}
         }
-        let mut resp = Message::new(
-            query.metadata.id,
-            MessageType::Response,
-            query.metadata.op_code,
-        );
+        let id = if fault == Fault::WrongId {
+            query.metadata.id.wrapping_add(1)
+        } else {
+            query.metadata.id
+        };
+        let mut resp = Message::new(id, MessageType::Response, query.metadata.op_code);
         resp.metadata.recursion_desired = query.metadata.recursion_desired;
         resp.add_query(q.clone());
         let max = query
@@ -324,23 +346,29 @@ impl Shared {
                 );
                 resp.add_authority(root_ns);
             }
-            _ => self.answer(&qname, q.query_type(), &mut resp),
+            _ => self.answer(
+                &qname,
+                q.query_type(),
+                &mut resp,
+                fault == Fault::NonMinimal,
+            ),
         }
         if fault == Fault::NoAa {
             resp.metadata.authoritative = false;
         }
         let mut wire = resp.to_vec().ok()?;
-        if udp && (fault == Fault::Truncate || wire.len() > usize::from(max)) {
+        let truncate = matches!(fault, Fault::Truncate | Fault::TruncateNoTcp);
+        if udp && (truncate || wire.len() > usize::from(max)) {
             resp.answers.clear();
             resp.authorities.clear();
             resp.additionals.clear();
             resp.metadata.truncation = true;
             wire = resp.to_vec().ok()?;
         }
-        Some(wire)
+        Some((wire, fault))
     }
 
-    fn answer(&self, qname: &Name, qtype: RecordType, resp: &mut Message) {
+    fn answer(&self, qname: &Name, qtype: RecordType, resp: &mut Message, non_minimal: bool) {
         let Some(zone) = self
             .zones
             .iter()
@@ -362,6 +390,11 @@ impl Shared {
         let data = zone.get(qname, qtype);
         if !data.is_empty() {
             resp.add_answers(data);
+            if non_minimal {
+                let ns = zone.get(&zone.origin, RecordType::NS);
+                resp.add_additionals(zone.glue_for(&ns));
+                resp.add_authorities(ns);
+            }
             return;
         }
         let cname = zone.get(qname, RecordType::CNAME);

@@ -3,21 +3,75 @@
 //! `ip6.arpa.` → `8.b.d.0.1.0.0.2.ip6.arpa.`) and a forward tree under `example.`, using only
 //! documentation addresses (RFC 5737, RFC 3849) and names (RFC 2606).
 
-/// `(origin, text)` of every zone the lab can serve, by key.
-pub const ZONES: &[(&str, &str, &str)] = &[
-    ("root", ".", ROOT),
-    ("arpa", "arpa.", ARPA),
-    ("in-addr", "in-addr.arpa.", IN_ADDR),
-    ("ip6", "ip6.arpa.", IP6),
-    ("r203", "203.in-addr.arpa.", R203),
-    ("rev", "113.0.203.in-addr.arpa.", REV),
-    ("rev-stale", "113.0.203.in-addr.arpa.", REV_STALE),
-    ("classless", "128-26.113.0.203.in-addr.arpa.", CLASSLESS),
-    ("v6rev", "8.b.d.0.1.0.0.2.ip6.arpa.", V6REV),
-    ("example", "example.", EXAMPLE),
-    ("isp", "isp.example.", ISP),
-    ("customer", "customer.example.", CUSTOMER),
-];
+/// `(key, origin, text)` of every zone the lab can serve. Variants are the base zones with
+/// one edit each, so a scenario's zone differs from the healthy one only by its fault.
+#[must_use]
+pub fn zones() -> Vec<(&'static str, &'static str, String)> {
+    let edit = |base: &str, from: &str, to: &str| {
+        assert!(base.contains(from), "lab zone edit {from:?} does not apply");
+        base.replacen(from, to, 1)
+    };
+    vec![
+        ("root", ".", ROOT.into()),
+        ("arpa", "arpa.", ARPA.into()),
+        ("in-addr", "in-addr.arpa.", IN_ADDR.into()),
+        ("ip6", "ip6.arpa.", IP6.into()),
+        ("r203", "203.in-addr.arpa.", R203.into()),
+        // A parent server that lost one NS of the child (disagreeing parents).
+        (
+            "r203-partial",
+            "203.in-addr.arpa.",
+            edit(R203, "113.0 NS ns3.isp.example.\n", ""),
+        ),
+        // A parent that still delegates to a server that no longer exists.
+        (
+            "r203-ns4",
+            "203.in-addr.arpa.",
+            format!("{R203}113.0 NS ns4.isp.example.\n"),
+        ),
+        ("rev", "113.0.203.in-addr.arpa.", REV.into()),
+        ("rev-stale", "113.0.203.in-addr.arpa.", REV_STALE.into()),
+        // Same data, old serial: a secondary that missed a no-op change.
+        (
+            "rev-old-serial",
+            "113.0.203.in-addr.arpa.",
+            edit(REV, "2026112801", "2026112700"),
+        ),
+        // The child lists a server the parent does not.
+        (
+            "rev-extra-ns",
+            "113.0.203.in-addr.arpa.",
+            format!("{REV}@ NS ns4.isp.example.\n"),
+        ),
+        // Harmless: other TTLs and another record order, same serial and data.
+        ("rev-ttl", "113.0.203.in-addr.arpa.", REV_TTL.into()),
+        (
+            "classless",
+            "128-26.113.0.203.in-addr.arpa.",
+            CLASSLESS.into(),
+        ),
+        ("v6rev", "8.b.d.0.1.0.0.2.ip6.arpa.", V6REV.into()),
+        ("example", "example.", EXAMPLE.into()),
+        // Glue left at ns3's old address after renumbering.
+        (
+            "example-bad-glue",
+            "example.",
+            edit(
+                EXAMPLE,
+                "ns3.isp A    198.51.100.55",
+                "ns3.isp A    198.51.100.99",
+            ),
+        ),
+        // No glue at all for ns3.isp.example, which is inside isp.example.
+        (
+            "example-no-glue",
+            "example.",
+            edit(EXAMPLE, "ns3.isp A    198.51.100.55\n", ""),
+        ),
+        ("isp", "isp.example.", ISP.into()),
+        ("customer", "customer.example.", CUSTOMER.into()),
+    ]
+}
 
 const ROOT: &str = r#"
 $TTL 86400
@@ -92,11 +146,33 @@ $TTL 3600
 @   NS  ns2.isp.example.
 @   NS  ns3.isp.example.
 25  PTR mail.isp.example.
+26  PTR mx1.isp.example.
+26  PTR mx2.isp.example.
 98  TXT "reserved: no PTR on purpose"
 ; RFC 2317 classless delegation of 203.0.113.128/26 to a customer
 128-26 NS ns1.customer.example.
 130 CNAME 130.128-26.113.0.203.in-addr.arpa.
 131 CNAME 131.128-26.113.0.203.in-addr.arpa.
+132 CNAME 132.128-26.113.0.203.in-addr.arpa.
+133 CNAME 133.128-26.113.0.203.in-addr.arpa.
+"#;
+
+/// REV as another server might print it: other TTLs, records in another order.
+const REV_TTL: &str = r#"
+$TTL 7200
+133 CNAME 133.128-26.113.0.203.in-addr.arpa.
+132 CNAME 132.128-26.113.0.203.in-addr.arpa.
+131 CNAME 131.128-26.113.0.203.in-addr.arpa.
+130 CNAME 130.128-26.113.0.203.in-addr.arpa.
+128-26 86400 NS ns1.customer.example.
+98  60 TXT "reserved: no PTR on purpose"
+26  PTR mx2.isp.example.
+26  PTR mx1.isp.example.
+25  300 PTR mail.isp.example.
+@   NS  ns3.isp.example.
+@   NS  ns2.isp.example.
+@   NS  ns1.isp.example.
+@   SOA ns1.isp.example. hostmaster.isp.example. 2026112801 7200 1800 1209600 3600
 "#;
 
 /// The same zone as a secondary that stopped transferring: an old serial and an old PTR.
@@ -118,6 +194,20 @@ $TTL 3600
 @   SOA ns1.customer.example. hostmaster.customer.example. 2026112800 7200 1800 1209600 3600
 @   NS  ns1.customer.example.
 130 PTR mail.customer.example.
+; a CNAME loop back into the parent zone
+132 CNAME 132.113.0.203.in-addr.arpa.
+; a CNAME chain longer than any resolver follows
+133 CNAME c1
+c1 CNAME c2
+c2 CNAME c3
+c3 CNAME c4
+c4 CNAME c5
+c5 CNAME c6
+c6 CNAME c7
+c7 CNAME c8
+c8 CNAME c9
+c9 CNAME c10
+c10 PTR deep.customer.example.
 "#;
 
 const V6REV: &str = r#"
@@ -165,6 +255,8 @@ ns2  AAAA 2001:db8:5300::54
 ns3  A    198.51.100.55
 mail A    203.0.113.25
 mail AAAA 2001:db8::25
+mx1  A    203.0.113.26
+mx2  A    203.0.113.26
 "#;
 
 const CUSTOMER: &str = r#"

@@ -122,6 +122,29 @@ pub enum Purpose {
         /// The PTR name.
         ptr: Name,
     },
+    /// The SOA or NS RRset at a zone's apex, asked of each of its servers (serials, NS sets,
+    /// TCP and EDNS behaviour).
+    ZoneCheck {
+        /// The zone.
+        zone: Name,
+    },
+    /// The address of an in-bailiwick NS name, asked of the child to compare with the glue.
+    GlueCheck {
+        /// The zone whose NS name it is.
+        zone: Name,
+    },
+}
+
+/// How one probe is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeKind {
+    /// UDP with EDNS(0), TCP when truncated: what resolvers do.
+    Standard,
+    /// TCP only (RFC 7766 requires every authoritative server to answer over TCP).
+    Tcp,
+    /// UDP without EDNS, to tell an EDNS problem from a dead server (RFC 6891 §7).
+    NoEdns,
 }
 
 /// One question the walk asked, and the zones it went through.
@@ -258,6 +281,8 @@ pub struct Probe {
     pub address: IpAddr,
     /// Probe number for this question and address, from 1.
     pub seq: u8,
+    /// How it was sent.
+    pub kind: ProbeKind,
     /// When it was sent, ms after the trace started.
     pub sent_at_ms: f64,
     /// UDP, then TCP when the UDP reply was truncated.
@@ -332,8 +357,10 @@ pub struct Walk {
     pub queries_sent: u32,
     /// Wall time of the trace in ms.
     pub elapsed_ms: u64,
-    /// Address families that were not queried and why (`-4`/`-6`).
+    /// Address families queried: (IPv4, IPv6).
     pub families: (bool, bool),
+    /// Whether the PTR names were walked forward (FCrDNS).
+    pub fcrdns: bool,
 }
 
 type Pending = Pin<Box<dyn Future<Output = Done> + Send>>;
@@ -344,6 +371,7 @@ struct Job {
     server: Name,
     address: IpAddr,
     seq: u8,
+    kind: ProbeKind,
     sent_at: Duration,
 }
 
@@ -369,6 +397,8 @@ pub struct Walker<'a> {
     zones: BTreeMap<Name, Zone>,
     ns_state: BTreeMap<Name, NsState>,
     entered: HashSet<(QId, Name)>,
+    checked: HashSet<Name>,
+    glue_checked: HashSet<Name>,
     scheduled: HashSet<(QId, Name, Name, IpAddr)>,
     probes: Vec<Probe>,
     limits: BTreeSet<LimitHit>,
@@ -406,6 +436,8 @@ pub async fn trace(
         zones: BTreeMap::new(),
         ns_state: BTreeMap::new(),
         entered: HashSet::new(),
+        checked: HashSet::new(),
+        glue_checked: HashSet::new(),
         scheduled: HashSet::new(),
         probes: Vec::new(),
         limits: BTreeSet::new(),
@@ -445,6 +477,7 @@ pub async fn trace(
         queries_sent: w.sent,
         elapsed_ms: u64::try_from(w.started.elapsed().as_millis()).unwrap_or(u64::MAX),
         families: (cfg.families.v4, cfg.families.v6),
+        fcrdns: cfg.fcrdns,
     }
 }
 
@@ -545,6 +578,9 @@ impl Walker<'_> {
             return;
         }
         self.questions[q].zones.push(zone.clone());
+        if self.checked.insert(zone.clone()) {
+            self.zone_checks(zone);
+        }
         let ns: Vec<Name> = self
             .zones
             .get(zone)
@@ -552,6 +588,43 @@ impl Walker<'_> {
             .unwrap_or_default();
         for server in ns {
             self.schedule_ns(q, zone, &server);
+        }
+    }
+
+    /// Opens the apex SOA and NS questions of a zone and the glue checks of its in-bailiwick
+    /// NS names. Called once per zone, when a question first enters it.
+    fn zone_checks(&mut self, zone: &Name) {
+        for qtype in [RecordType::SOA, RecordType::NS] {
+            let purpose = Purpose::ZoneCheck { zone: zone.clone() };
+            self.start_question(zone.clone(), qtype, purpose, 0, 0, None);
+        }
+        self.glue_checks(zone);
+    }
+
+    fn glue_checks(&mut self, zone: &Name) {
+        let glued: Vec<Name> = self
+            .zones
+            .get(zone)
+            .map(|z| {
+                z.ns.iter()
+                    .filter(|(n, g)| !g.is_empty() && zone.zone_of(n) && !zone.is_root())
+                    .map(|(n, _)| n.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for ns in glued {
+            if !self.glue_checked.insert(ns.clone()) {
+                continue;
+            }
+            for (qtype, wanted) in [
+                (RecordType::A, self.cfg.families.v4),
+                (RecordType::AAAA, self.cfg.families.v6),
+            ] {
+                if wanted {
+                    let purpose = Purpose::GlueCheck { zone: zone.clone() };
+                    self.start_question(ns.clone(), qtype, purpose, 0, 0, None);
+                }
+            }
         }
     }
 
@@ -613,7 +686,14 @@ impl Walker<'_> {
         {
             return;
         }
-        let n = u32::from(self.cfg.probes);
+        let question = &self.questions[q];
+        let mut plan: Vec<ProbeKind> = vec![ProbeKind::Standard; usize::from(self.cfg.probes)];
+        if question.qtype == RecordType::SOA
+            && matches!(question.purpose, Purpose::ZoneCheck { .. })
+        {
+            plan.extend([ProbeKind::Tcp, ProbeKind::NoEdns]);
+        }
+        let n = u32::try_from(plan.len()).unwrap_or(u32::MAX);
         if self.sent + n > self.cfg.query_budget {
             self.limit(
                 "query_budget",
@@ -625,28 +705,33 @@ impl Walker<'_> {
             return;
         }
         self.sent += n;
-        let question = &self.questions[q];
         let spec = QuerySpec {
             name: question.name.clone(),
             qtype: question.qtype,
             edns_payload: Some(self.cfg.edns_payload),
         };
-        for seq in 1..=self.cfg.probes {
-            let delay = self.cfg.probe_spacing * u32::from(seq - 1);
+        for (i, kind) in plan.into_iter().enumerate() {
+            let seq = u8::try_from(i + 1).unwrap_or(u8::MAX);
+            // Probes to one address are spaced, never queued behind each other's timeouts.
+            let delay = self.cfg.probe_spacing * u32::try_from(i).unwrap_or(0);
             let job = Job {
                 question: q,
                 zone: zone.clone(),
                 server: server.clone(),
                 address: addr,
                 seq,
+                kind,
                 sent_at: self.started.elapsed() + delay,
             };
             let map = Arc::clone(&self.map);
-            let spec = spec.clone();
+            let mut spec = spec.clone();
+            if kind == ProbeKind::NoEdns {
+                spec.edns_payload = None;
+            }
             let timeout = self.cfg.timeout;
             self.pending.push(Box::pin(async move {
                 tokio::time::sleep(delay).await;
-                let attempts = probe(&map, addr, &spec, timeout).await;
+                let attempts = probe(&map, addr, &spec, timeout, kind).await;
                 Done { job, attempts }
             }));
         }
@@ -685,6 +770,7 @@ impl Walker<'_> {
             server: job.server.clone(),
             address: job.address,
             seq: job.seq,
+            kind: job.kind,
             sent_at_ms: (job.sent_at.as_secs_f64() * 1000.0).round(),
             attempts: attempts.iter().map(AttemptRecord::from_attempt).collect(),
             class: class.clone(),
@@ -695,6 +781,9 @@ impl Walker<'_> {
                 done: self.probes.len(),
                 zone: job.zone.clone(),
             });
+        }
+        if job.kind != ProbeKind::Standard {
+            return;
         }
         match class {
             ReplyClass::Referral(r) => self.on_referral(&job, r),
@@ -773,6 +862,9 @@ impl Walker<'_> {
                 self.schedule_ns(q, &child, ns);
             }
         }
+        if self.checked.contains(&child) && !added.is_empty() {
+            self.glue_checks(&child);
+        }
         self.enter(job.question, &child);
     }
 
@@ -797,48 +889,52 @@ impl Walker<'_> {
             return;
         }
         let origin = question.origin;
-        match self.questions[origin].purpose.clone() {
-            Purpose::NsAddress { ns } => {
-                let mut fresh = Vec::new();
-                {
-                    let state = self.ns_state.entry(ns.clone()).or_default();
-                    for v in &values {
-                        let ip = match v {
-                            RData::A(a) => IpAddr::V4(a.0),
-                            RData::AAAA(a) => IpAddr::V6(a.0),
-                            _ => continue,
-                        };
-                        if state.addrs.len() < self.cfg.max_addrs_per_ns && state.addrs.insert(ip) {
-                            fresh.push(ip);
-                        }
-                    }
-                }
-                let waiters = self
-                    .ns_state
-                    .get(&ns)
-                    .map(|s| s.waiters.clone())
-                    .unwrap_or_default();
-                for (wq, wz) in waiters {
-                    for ip in &fresh {
-                        self.schedule_addr(wq, &wz, &ns, *ip);
-                    }
+        // Any authoritative address answer serves the NS name of that name, whatever the
+        // question was opened for: questions are shared by (name, type) for the whole run.
+        let origin_name = self.questions[origin].name.clone();
+        if self.ns_state.contains_key(&origin_name) {
+            self.deliver_addresses(&origin_name, &values);
+        }
+        if self.questions[origin].purpose == Purpose::Target && self.cfg.fcrdns {
+            let qtype = if reverse_is_v6(&self.questions[0].name) {
+                RecordType::AAAA
+            } else {
+                RecordType::A
+            };
+            for v in &values {
+                if let RData::PTR(p) = v {
+                    let ptr = p.0.to_lowercase();
+                    let purpose = Purpose::Forward { ptr: ptr.clone() };
+                    self.start_question(ptr, qtype, purpose, 0, 0, None);
                 }
             }
-            Purpose::Target if self.cfg.fcrdns => {
-                let qtype = if reverse_is_v6(&self.questions[0].name) {
-                    RecordType::AAAA
-                } else {
-                    RecordType::A
+        }
+    }
+
+    fn deliver_addresses(&mut self, ns: &Name, values: &[RData]) {
+        let mut fresh = Vec::new();
+        {
+            let state = self.ns_state.entry(ns.clone()).or_default();
+            for v in values {
+                let ip = match v {
+                    RData::A(a) => IpAddr::V4(a.0),
+                    RData::AAAA(a) => IpAddr::V6(a.0),
+                    _ => continue,
                 };
-                for v in &values {
-                    if let RData::PTR(p) = v {
-                        let ptr = p.0.to_lowercase();
-                        let purpose = Purpose::Forward { ptr: ptr.clone() };
-                        self.start_question(ptr, qtype, purpose, 0, 0, None);
-                    }
+                if state.addrs.len() < self.cfg.max_addrs_per_ns && state.addrs.insert(ip) {
+                    fresh.push(ip);
                 }
             }
-            _ => {}
+        }
+        let waiters = self
+            .ns_state
+            .get(ns)
+            .map(|s| s.waiters.clone())
+            .unwrap_or_default();
+        for (wq, wz) in waiters {
+            for ip in &fresh {
+                self.schedule_addr(wq, &wz, ns, *ip);
+            }
         }
     }
 
@@ -913,13 +1009,18 @@ fn reverse_is_v6(name: &Name) -> bool {
     name.to_string().ends_with("ip6.arpa.")
 }
 
-/// One probe: a UDP attempt, then TCP when the UDP reply was truncated (RFC 7766 §5).
+/// One probe: a UDP attempt, then TCP when the UDP reply was truncated (RFC 7766 §5);
+/// or a single TCP attempt for [`ProbeKind::Tcp`].
 async fn probe(
     map: &AddressMap,
     addr: IpAddr,
     spec: &QuerySpec,
     timeout: Duration,
+    kind: ProbeKind,
 ) -> Vec<Attempt> {
+    if kind == ProbeKind::Tcp {
+        return vec![net::tcp_attempt(map, addr, spec, timeout).await];
+    }
     let first = net::udp_attempt(map, addr, spec, timeout).await;
     let truncated = matches!(&first.outcome, Outcome::Reply(m) if m.metadata.truncation);
     let mut attempts = vec![first];

@@ -1,0 +1,235 @@
+//! Do the servers of one zone agree? `inconsistent_answer` compares what each address said to
+//! the same question (data, NXDOMAIN, the referral's NS set); `inconsistent_serial` compares
+//! SOA serials (RFC 1996, RFC 1982). Harmless differences — TTLs, record order, additional
+//! sections — are not compared: answers are normalised to sorted record data.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use hickory_proto::rr::{Name, RecordType};
+
+use super::{Finding, Severity, describe, q_text};
+use crate::trace::{Probe, ProbeKind, QId, ReplyClass, Walk};
+
+type ByServer<'a> = BTreeMap<(Name, IpAddr), Vec<&'a Probe>>;
+
+/// Each address's most frequent signature for one question in one zone.
+fn signatures<'a>(
+    servers: &ByServer<'a>,
+    sig: impl Fn(&Probe) -> Option<String>,
+) -> BTreeMap<String, Vec<(Name, IpAddr)>> {
+    let mut out: BTreeMap<String, Vec<(Name, IpAddr)>> = BTreeMap::new();
+    for ((server, addr), probes) in servers {
+        let mut count: BTreeMap<String, usize> = BTreeMap::new();
+        for p in probes {
+            if let Some(s) = sig(p) {
+                *count.entry(s).or_insert(0) += 1;
+            }
+        }
+        if let Some((s, _)) = count.iter().max_by_key(|(_, n)| **n) {
+            out.entry(s.clone())
+                .or_default()
+                .push((server.clone(), *addr));
+        }
+    }
+    out
+}
+
+/// The odd one out: one server (by name, whatever its number of addresses) that disagrees
+/// with a group of more servers.
+fn minority(groups: &[(&String, &Vec<(Name, IpAddr)>)]) -> (Option<Name>, Option<IpAddr>) {
+    let names = |v: &Vec<(Name, IpAddr)>| {
+        v.iter()
+            .map(|(n, _)| n.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    if groups.len() < 2 {
+        return (None, None);
+    }
+    let (first, second) = (names(groups[0].1), names(groups[1].1));
+    if first == 1 && first < second {
+        let (n, a) = &groups[0].1[0];
+        let address = (groups[0].1.len() == 1).then_some(*a);
+        (Some(n.clone()), address)
+    } else {
+        (None, None)
+    }
+}
+
+fn evidence(groups: &[(&String, &Vec<(Name, IpAddr)>)]) -> Vec<String> {
+    groups
+        .iter()
+        .map(|(s, v)| {
+            let who: Vec<String> = v.iter().map(|(n, a)| format!("{n} ({a})")).collect();
+            format!("{} {s}", who.join(", "))
+        })
+        .collect()
+}
+
+fn sorted(map: &BTreeMap<String, Vec<(Name, IpAddr)>>) -> Vec<(&String, &Vec<(Name, IpAddr)>)> {
+    let mut g: Vec<_> = map.iter().collect();
+    g.sort_by_key(|(_, v)| {
+        v.iter()
+            .map(|(n, _)| n.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    });
+    g
+}
+
+/// Adds `inconsistent_answer` and `inconsistent_serial` findings.
+pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
+    let mut by_qzone: BTreeMap<(QId, Name), ByServer> = BTreeMap::new();
+    for p in walk.probes.iter().filter(|p| p.kind == ProbeKind::Standard) {
+        by_qzone
+            .entry((p.question, p.zone.clone()))
+            .or_default()
+            .entry((p.server.clone(), p.address))
+            .or_default()
+            .push(p);
+    }
+    for ((q, zone), servers) in &by_qzone {
+        if walk.questions[*q].qtype == RecordType::SOA {
+            serials(walk, zone, servers, findings);
+            continue;
+        }
+        let mut sig_of = signatures(servers, |p| match &p.class {
+            c if c.is_terminal() => Some(describe(c, p.rcode())),
+            ReplyClass::Referral(r) => {
+                let ns: Vec<String> = r.ns.iter().map(ToString::to_string).collect();
+                Some(format!("referred to {} ({})", r.child, ns.join(" ")))
+            }
+            _ => None,
+        });
+        // A referral next to a positive answer is a server that also serves the child:
+        // harmless. Terminal answers are compared with each other; negative answers with
+        // referrals too (a server that says NXDOMAIN where others delegate has stale data).
+        let positive = sig_of.keys().any(|s| {
+            s.starts_with("answered ") && !s.ends_with("NXDOMAIN") && !s.ends_with("NODATA")
+        });
+        if positive {
+            sig_of.retain(|s, _| !s.starts_with("referred to "));
+        }
+        if sig_of.len() < 2 {
+            continue;
+        }
+        let groups = sorted(&sig_of);
+        let (server, address) = minority(&groups);
+        findings.push(Finding {
+            kind: "inconsistent_answer",
+            severity: Severity::Error,
+            reason: None,
+            zone: zone.clone(),
+            server,
+            address,
+            message: format!(
+                "the servers of {zone} give {} different answers to {}",
+                groups.len(),
+                q_text(walk, *q)
+            ),
+            advice: format!(
+                "Resolvers get one answer or the other depending on the server they pick. \
+                 Make every server of {zone} serve the same zone version: compare SOA serials, \
+                 fix zone transfers (NOTIFY, allow-transfer, TSIG) or the provisioning of the odd \
+                 server out."
+            ),
+            evidence: evidence(&groups),
+        });
+    }
+}
+
+fn soa_fields(p: &Probe) -> Option<Vec<String>> {
+    let ReplyClass::Answer { data } = &p.class else {
+        return None;
+    };
+    data.iter()
+        .find_map(|d| d.strip_prefix("soa "))
+        .map(|s| s.split_whitespace().map(str::to_string).collect())
+}
+
+fn serials(walk: &Walk, zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) {
+    let _ = walk;
+    let sig_of = signatures(servers, |p| soa_fields(p).and_then(|f| f.get(2).cloned()));
+    if sig_of.len() < 2 {
+        return;
+    }
+    let groups = sorted(&sig_of);
+    let (server, address) = minority(&groups);
+    let labels: Vec<(String, Vec<(Name, IpAddr)>)> = groups
+        .iter()
+        .map(|(s, v)| (format!("has serial {s}"), (*v).clone()))
+        .collect();
+    let relabelled: Vec<(&String, &Vec<(Name, IpAddr)>)> =
+        labels.iter().map(|(s, v)| (s, v)).collect();
+    findings.push(Finding {
+        kind: "inconsistent_serial",
+        severity: Severity::Warning,
+        reason: None,
+        zone: zone.clone(),
+        server,
+        address,
+        message: format!(
+            "the servers of {zone} serve {} different versions of the zone (SOA serials differ)",
+            groups.len()
+        ),
+        advice: format!(
+            "A server with an old serial is not getting zone transfers: check NOTIFY and \
+             allow-transfer on the primary, the secondary's logs, and that the serial was \
+             increased after the last change. Until then it may serve outdated PTR records for {zone}."
+        ),
+        evidence: evidence(&relabelled),
+    });
+}
+
+/// Each zone's contact, from the SOA RNAME most of its servers gave (RFC 1035 §3.3.13:
+/// the first label is the mailbox's local part).
+pub(super) fn contacts(walk: &Walk) -> BTreeMap<Name, String> {
+    let mut out = BTreeMap::new();
+    for p in walk
+        .probes
+        .iter()
+        .filter(|p| walk.questions[p.question].qtype == RecordType::SOA)
+    {
+        if out.contains_key(&p.zone) {
+            continue;
+        }
+        if let Some(fields) = soa_fields(p)
+            && let Some(rname) = fields.get(1)
+            && let Some(mailbox) = mailbox(rname)
+        {
+            out.insert(p.zone.clone(), mailbox);
+        }
+    }
+    out
+}
+
+/// `hostmaster.isp.example.` → `hostmaster@isp.example`; an escaped dot stays in the local part
+/// (`john\.doe.example.` → `john.doe@example`).
+fn mailbox(rname: &str) -> Option<String> {
+    let r = rname.trim_end_matches('.');
+    let bytes = r.as_bytes();
+    let split =
+        (0..bytes.len()).find(|&i| bytes[i] == b'.' && (i == 0 || bytes[i - 1] != b'\\'))?;
+    let (local, domain) = (&r[..split], &r[split + 1..]);
+    if local.is_empty() || domain.is_empty() {
+        return None;
+    }
+    Some(format!("{}@{domain}", local.replace("\\.", ".")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn mailbox_from_rname() {
+        assert_eq!(
+            super::mailbox("hostmaster.isp.example.").as_deref(),
+            Some("hostmaster@isp.example")
+        );
+        assert_eq!(
+            super::mailbox("john\\.doe.example.").as_deref(),
+            Some("john.doe@example")
+        );
+        assert_eq!(super::mailbox("root."), None);
+    }
+}

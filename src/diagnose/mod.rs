@@ -1,0 +1,289 @@
+//! From observations to findings and a verdict (DESIGN.md "Finding kinds").
+//!
+//! Everything here is computed from the probes stored in the [`Walk`]: each finding names the
+//! zone, server and address it concerns and carries the evidence it rests on. Server
+//! misbehaviour is judged per question (a server that answers SOA but not PTR is judged on
+//! PTR), and per address (one bad address of a server is not blamed on its siblings).
+//!
+//! Severity rule (docs/findings.md): anything that can make some resolver fail to get the
+//! correct PTR some of the time is an error.
+//!
+//! One module per family: [`servers`] (reachability, lameness, TCP, EDNS), [`consistency`]
+//! (answers and serials between servers), [`delegation`] (parent vs child: NS sets, glue),
+//! [`answer`] (the PTR chain, FCrDNS, limits).
+
+mod answer;
+mod consistency;
+mod delegation;
+mod servers;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use hickory_proto::rr::{Name, RecordType};
+use serde::Serialize;
+
+use crate::trace::{Probe, QId, ReplyClass, Silence, Walk};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Context, not a fault.
+    Info,
+    /// A fault that does not make lookups fail.
+    Warning,
+    /// A fault that makes some lookups fail or return wrong data.
+    Error,
+}
+
+/// The verdict on one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every server on every path agrees; PTR and FCrDNS hold.
+    Ok,
+    /// The PTR and FCrDNS hold on some paths, but servers fail or disagree.
+    Degraded,
+    /// No path gives a correct, forward-confirmed PTR.
+    Broken,
+}
+
+impl Verdict {
+    /// `ok`, `degraded`, `broken`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Degraded => "degraded",
+            Self::Broken => "broken",
+        }
+    }
+}
+
+/// One diagnosed problem (or, at info severity, a fact worth knowing).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Stable snake_case identifier (docs/findings.md).
+    pub kind: &'static str,
+    /// error, warning or info.
+    pub severity: Severity,
+    /// Reason within the kind, where the kind has reasons.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// The zone concerned.
+    pub zone: Name,
+    /// The server's NS name, when one server is concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<Name>,
+    /// The server address, when one address is concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<IpAddr>,
+    /// What is wrong, in plain words.
+    pub message: String,
+    /// What to do about it.
+    pub advice: String,
+    /// The observations it rests on, one line each.
+    pub evidence: Vec<String>,
+}
+
+/// The forward confirmation of one PTR name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fcrdns {
+    /// The PTR name.
+    pub name: Name,
+    /// A or AAAA.
+    pub qtype: RecordType,
+    /// Addresses the forward servers gave for it.
+    pub addresses: Vec<IpAddr>,
+    /// True when the traced address is among them.
+    pub confirmed: bool,
+}
+
+/// How many server addresses of one zone on the target's path fail, i.e. what share of a
+/// resolver's first tries at that level go wrong.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelShare {
+    /// The zone.
+    pub zone: Name,
+    /// Server addresses queried.
+    pub addresses: usize,
+    /// Of those, the ones that are unreachable, lame, flaky, or the odd one out.
+    pub failing: usize,
+}
+
+/// Everything concluded about one target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    /// ok, degraded, broken.
+    pub verdict: Verdict,
+    /// PTR names any authoritative server gave.
+    pub ptr: Vec<Name>,
+    /// Forward confirmation of each PTR name (empty when not checked).
+    pub fcrdns: Vec<Fcrdns>,
+    /// Findings, errors first.
+    pub findings: Vec<Finding>,
+    /// False when no root server answered at all: the trace could not run.
+    pub root_reachable: bool,
+    /// Failing shares per zone of the target's path, root first.
+    pub levels: Vec<LevelShare>,
+    /// Contact address from each zone's SOA RNAME (`hostmaster@isp.example`).
+    pub contacts: BTreeMap<Name, String>,
+}
+
+pub(crate) fn q_text(walk: &Walk, q: QId) -> String {
+    let q = &walk.questions[q];
+    format!("{} {}", q.name, q.qtype)
+}
+
+fn count_label(probes: &[&Probe]) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for p in probes {
+        *m.entry(describe(&p.class, p.rcode())).or_insert(0) += 1;
+    }
+    m
+}
+
+pub(crate) fn describe(class: &ReplyClass, rcode: Option<&str>) -> String {
+    match class {
+        ReplyClass::Answer { data } => {
+            format!("answered {}", crate::trace::classify::data_text(data))
+        }
+        ReplyClass::Nxdomain => "answered NXDOMAIN".into(),
+        ReplyClass::Nodata => "answered NODATA".into(),
+        ReplyClass::Referral(r) => format!("referred to {}", r.child),
+        ReplyClass::Lame { reason } => match reason {
+            crate::trace::LameReason::Refused
+            | crate::trace::LameReason::Servfail
+            | crate::trace::LameReason::OtherRcode => {
+                format!("answered {}", rcode.unwrap_or("?"))
+            }
+            r => format!("gave a lame reply ({})", r.as_str()),
+        },
+        ReplyClass::Silent { reason } => match reason {
+            Silence::Timeout => "did not answer (timeout)".into(),
+            Silence::Unreachable => "was unreachable (port unreachable / refused)".into(),
+            Silence::NotSent => "was not queried".into(),
+        },
+    }
+}
+
+pub(crate) fn evidence_line(walk: &Walk, q: QId, probes: &[&Probe]) -> String {
+    let total = probes.len();
+    let mut s = String::new();
+    for (i, (label, n)) in count_label(probes).iter().enumerate() {
+        if i > 0 {
+            s.push_str("; ");
+        }
+        let _ = write!(s, "{label} to {n} of {total} probes");
+    }
+    let _ = write!(s, " for {}", q_text(walk, q));
+    s
+}
+
+/// Diagnoses one walk.
+#[must_use]
+pub fn diagnose(walk: &Walk) -> Diagnosis {
+    let mut findings: Vec<Finding> = Vec::new();
+    servers::check(walk, &mut findings);
+    consistency::check(walk, &mut findings);
+    delegation::check(walk, &mut findings);
+    let chain = answer::check(walk, &mut findings);
+
+    merge(&mut findings);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.kind.cmp(b.kind))
+            .then_with(|| a.zone.cmp(&b.zone))
+            .then_with(|| a.server.cmp(&b.server))
+            .then_with(|| a.address.cmp(&b.address))
+    });
+
+    let root_reachable = walk
+        .probes
+        .iter()
+        .any(|p| p.zone.is_root() && p.class.is_useful());
+    let confirmed = !walk.fcrdns || chain.fcrdns.iter().any(|f| f.confirmed);
+    let verdict = if chain.ptr.is_empty() || !confirmed {
+        Verdict::Broken
+    } else if findings.iter().any(|f| f.severity >= Severity::Warning) {
+        Verdict::Degraded
+    } else {
+        Verdict::Ok
+    };
+    let levels = levels(walk, &findings);
+    Diagnosis {
+        verdict,
+        ptr: chain.ptr,
+        fcrdns: chain.fcrdns,
+        findings,
+        root_reachable,
+        levels,
+        contacts: consistency::contacts(walk),
+    }
+}
+
+/// The share of failing addresses for each zone the target's questions went through.
+fn levels(walk: &Walk, findings: &[Finding]) -> Vec<LevelShare> {
+    let mut zones: Vec<Name> = Vec::new();
+    for q in walk.questions.iter().filter(|q| q.origin == 0) {
+        for z in &q.zones {
+            if !zones.contains(z) {
+                zones.push(z.clone());
+            }
+        }
+    }
+    zones
+        .into_iter()
+        .map(|zone| {
+            let addrs: BTreeSet<(Name, IpAddr)> = walk
+                .probes
+                .iter()
+                .filter(|p| p.zone == zone && walk.questions[p.question].origin == 0)
+                .map(|p| (p.server.clone(), p.address))
+                .collect();
+            let failing = addrs
+                .iter()
+                .filter(|(server, addr)| {
+                    findings.iter().any(|f| {
+                        f.severity == Severity::Error
+                            && f.zone == zone
+                            && f.server.as_ref() == Some(server)
+                            && f.address == Some(*addr)
+                    })
+                })
+                .count();
+            LevelShare {
+                zone,
+                addresses: addrs.len(),
+                failing,
+            }
+        })
+        .collect()
+}
+
+/// Joins findings about the same thing (kind, reason, zone, server, address) from several
+/// questions into one with all the evidence.
+fn merge(findings: &mut Vec<Finding>) {
+    let mut out: Vec<Finding> = Vec::new();
+    for f in findings.drain(..) {
+        if let Some(prev) = out.iter_mut().find(|p| {
+            p.kind == f.kind
+                && p.reason == f.reason
+                && p.zone == f.zone
+                && p.server == f.server
+                && p.address == f.address
+        }) {
+            for e in f.evidence {
+                if !prev.evidence.contains(&e) {
+                    prev.evidence.push(e);
+                }
+            }
+        } else {
+            out.push(f);
+        }
+    }
+    *findings = out;
+}

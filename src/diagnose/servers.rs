@@ -1,0 +1,344 @@
+//! Is each server address usable for its zone? Reachability (`unreachable`, `flaky`),
+//! authority (`lame`, RFC 1912 §2.8), TCP (`tcp_failed`, RFC 7766 §5, RFC 9210) and EDNS
+//! (`edns_failed`, RFC 6891 §7, RFC 8906 §3).
+//!
+//! Judged per question on the standard probes (UDP with EDNS, what resolvers send), so a server
+//! that answers SOA but drops PTR is found; TCP and EDNS once per zone and address from the
+//! zone check's extra probes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use hickory_proto::rr::Name;
+
+use super::{Finding, Severity, evidence_line};
+use crate::trace::{LameReason, Probe, ProbeKind, QId, ReplyClass, Silence, Walk};
+
+type AddrKey = (Name, Name, IpAddr);
+
+fn not_sent(p: &Probe) -> bool {
+    matches!(
+        p.class,
+        ReplyClass::Silent {
+            reason: Silence::NotSent
+        }
+    )
+}
+
+fn lame_text(reason: &str) -> &'static str {
+    match reason {
+        "refused" => "it answered REFUSED",
+        "servfail" => "it answered SERVFAIL",
+        "not_authoritative" => "its replies lack the AA bit (it is not authoritative)",
+        "upward_referral" => "it referred upwards instead of answering",
+        "referral_elsewhere" => "it referred to an unrelated zone",
+        "other_rcode" => "it answered with an unexpected RCODE",
+        _ => "its replies could not be decoded",
+    }
+}
+
+fn lame_advice(reason: &str, server: &Name, zone: &Name) -> String {
+    let fix = match reason {
+        "refused" => format!(
+            "{server} is not configured to serve {zone}: add the zone to it (as a secondary)"
+        ),
+        "servfail" => format!(
+            "{server} has {zone} configured but cannot serve it: check its logs for a failed load or an expired secondary"
+        ),
+        "not_authoritative" => {
+            format!("{server} answers from a cache, not as {zone}'s server: load the zone on it")
+        }
+        "upward_referral" => format!("{server} does not have {zone}: load the zone on it"),
+        "referral_elsewhere" => {
+            format!("{server} serves other zones but not {zone}: load the zone on it")
+        }
+        _ => format!("{server} sends broken replies: upgrade or fix it"),
+    };
+    format!(
+        "Resolvers that pick this server fail or retry (lame delegation, RFC 1912 §2.8). Either \
+         {fix}, or remove {server} from the NS records of {zone} and from the delegation in its parent."
+    )
+}
+
+/// Addresses whose EDNS queries all fail while a plain query works.
+fn edns_broken(walk: &Walk, findings: &mut Vec<Finding>) -> BTreeSet<AddrKey> {
+    let mut by_addr: BTreeMap<AddrKey, Vec<&Probe>> = BTreeMap::new();
+    for p in walk.probes.iter().filter(|p| !not_sent(p)) {
+        by_addr
+            .entry((p.zone.clone(), p.server.clone(), p.address))
+            .or_default()
+            .push(p);
+    }
+    let mut broken = BTreeSet::new();
+    for ((zone, server, address), probes) in by_addr {
+        let plain_ok = probes
+            .iter()
+            .any(|p| p.kind == ProbeKind::NoEdns && p.class.is_useful());
+        let std: Vec<&&Probe> = probes
+            .iter()
+            .filter(|p| p.kind == ProbeKind::Standard)
+            .collect();
+        let edns_ok = std.iter().any(|p| p.class.is_useful());
+        if !plain_ok || edns_ok || std.is_empty() {
+            continue;
+        }
+        let how = if std
+            .iter()
+            .all(|p| matches!(p.class, ReplyClass::Silent { .. }))
+        {
+            "drops every query that carries EDNS"
+        } else {
+            "answers queries that carry EDNS with an error"
+        };
+        findings.push(Finding {
+            kind: "edns_failed",
+            severity: Severity::Error,
+            reason: None,
+            zone: zone.clone(),
+            server: Some(server.clone()),
+            address: Some(address),
+            message: format!(
+                "{server} ({address}) {how} but answers plain DNS queries, for {zone}"
+            ),
+            advice: format!(
+                "Resolvers send EDNS and, since DNS Flag Day 2019, no longer fall back to plain \
+                 DNS: lookups through {address} fail. Upgrade the server or fix the firewall or \
+                 load balancer in front of it that mishandles EDNS (OPT records, large UDP)."
+            ),
+            evidence: vec![format!(
+                "{} EDNS probes gave no usable reply; a probe without EDNS was answered",
+                std.len()
+            )],
+        });
+        broken.insert((zone, server, address));
+    }
+    broken
+}
+
+/// Adds `unreachable`, `flaky`, `lame`, `tcp_failed` and `edns_failed` findings.
+pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
+    let edns = edns_broken(walk, findings);
+    let mut groups: BTreeMap<(AddrKey, QId), Vec<&Probe>> = BTreeMap::new();
+    for p in walk
+        .probes
+        .iter()
+        .filter(|p| p.kind == ProbeKind::Standard && !not_sent(p))
+    {
+        groups
+            .entry(((p.zone.clone(), p.server.clone(), p.address), p.question))
+            .or_default()
+            .push(p);
+    }
+    for (((zone, server, address), q), sent) in &groups {
+        if edns.contains(&(zone.clone(), server.clone(), *address)) {
+            continue;
+        }
+        let silent: Vec<&Probe> = sent
+            .iter()
+            .copied()
+            .filter(|p| matches!(p.class, ReplyClass::Silent { .. }))
+            .collect();
+        let ev = evidence_line(walk, *q, sent);
+        let base = |kind, reason, message: String, advice: String| Finding {
+            kind,
+            severity: Severity::Error,
+            reason,
+            zone: zone.clone(),
+            server: Some(server.clone()),
+            address: Some(*address),
+            message,
+            advice,
+            evidence: vec![ev.clone()],
+        };
+        let all_truncated = sent
+            .iter()
+            .all(|p| p.attempts.len() > 1 && p.attempts.first().is_some_and(|a| a.tc));
+        if silent.len() == sent.len() && all_truncated {
+            // UDP said "truncated, use TCP" and TCP failed: a TCP problem, fatal here.
+            let mut f = base(
+                "tcp_failed",
+                None,
+                format!(
+                    "{server} ({address}) truncates replies over UDP but does not answer over TCP, for {zone}: the full answer cannot be had"
+                ),
+                tcp_advice(*address),
+            );
+            f.evidence = vec![format!(
+                "{ev} (UDP replies had TC=1; the TCP retries failed)"
+            )];
+            findings.push(f);
+            continue;
+        }
+        if silent.len() == sent.len() {
+            let discarded: u32 = sent
+                .iter()
+                .flat_map(|p| p.attempts.iter())
+                .map(|a| a.mismatched)
+                .sum();
+            let icmp = silent.iter().all(|p| {
+                matches!(
+                    p.class,
+                    ReplyClass::Silent {
+                        reason: Silence::Unreachable
+                    }
+                )
+            });
+            let reason = if icmp { "port_unreachable" } else { "timeout" };
+            findings.push(base(
+                "unreachable",
+                Some(reason),
+                format!(
+                    "{server} ({address}) never answered for {zone}: {}",
+                    if icmp {
+                        "nothing listens there (ICMP port unreachable or connection refused)".to_string()
+                    } else if discarded > 0 {
+                        format!(
+                            "every probe timed out; {discarded} replies with a wrong ID or question were discarded (a broken server or middlebox, or spoofing)"
+                        )
+                    } else {
+                        "every probe timed out".to_string()
+                    }
+                ),
+                format!(
+                    "Resolvers that pick {address} wait for a timeout and retry elsewhere, or fail. \
+                     Start the DNS server on {address}, open UDP and TCP port 53 to it, or have \
+                     {server} removed from the NS set of {zone} and from the delegation above it."
+                ),
+            ));
+            continue;
+        }
+        if !silent.is_empty() {
+            findings.push(base(
+                "flaky",
+                None,
+                format!(
+                    "{server} ({address}) answered only {} of {} probes for {zone}",
+                    sent.len() - silent.len(),
+                    sent.len()
+                ),
+                format!(
+                    "Some lookups that pick {address} fail. Look for packet loss, an overloaded \
+                     server, rate limiting (RRL) or a firewall dropping DNS on the way to {address}."
+                ),
+            ));
+        }
+        let mut reasons: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for p in sent {
+            if let ReplyClass::Lame { reason } = p.class {
+                *reasons.entry(reason.as_str()).or_insert(0) += 1;
+            }
+        }
+        if let Some((reason, _)) = reasons.iter().max_by_key(|(_, n)| **n) {
+            let answered = sent.len() - silent.len();
+            let lame_n: usize = reasons.values().sum();
+            findings.push(base(
+                "lame",
+                Some(reason),
+                format!(
+                    "{server} ({address}) is lame for {zone}: {} to {lame_n} of {answered} answered probes",
+                    lame_text(reason)
+                ),
+                lame_advice(reason, server, zone),
+            ));
+        }
+    }
+    tcp(walk, findings);
+    no_reachable_server(walk, findings);
+}
+
+/// Zones where no server gave a usable reply to a question asked of them: every resolver
+/// fails there (RFC 9520 §2).
+fn no_reachable_server(walk: &Walk, findings: &mut Vec<Finding>) {
+    for (qi, question) in walk.questions.iter().enumerate() {
+        for zone in &question.zones {
+            let probes: Vec<&Probe> = walk
+                .probes
+                .iter()
+                .filter(|p| p.question == qi && p.zone == *zone && p.kind == ProbeKind::Standard)
+                .collect();
+            if probes.is_empty() || probes.iter().any(|p| p.class.is_useful()) {
+                continue;
+            }
+            findings.push(Finding {
+                kind: "no_reachable_server",
+                severity: Severity::Error,
+                reason: None,
+                zone: zone.clone(),
+                server: None,
+                address: None,
+                message: format!(
+                    "no server of {zone} gave a usable answer to {}: resolution fails here",
+                    super::q_text(walk, qi)
+                ),
+                advice: format!(
+                    "Every resolver fails at {zone}. Fix the servers named in the other findings, \
+                     or the delegation of {zone} in its parent zone."
+                ),
+                evidence: vec![format!("{} probes, none answered usefully", probes.len())],
+            });
+        }
+    }
+}
+
+fn tcp(walk: &Walk, findings: &mut Vec<Finding>) {
+    let mut by_addr: BTreeMap<AddrKey, Vec<&Probe>> = BTreeMap::new();
+    for p in walk.probes.iter().filter(|p| !not_sent(p)) {
+        by_addr
+            .entry((p.zone.clone(), p.server.clone(), p.address))
+            .or_default()
+            .push(p);
+    }
+    for ((zone, server, address), probes) in by_addr {
+        let tcp: Vec<&&Probe> = probes.iter().filter(|p| p.kind == ProbeKind::Tcp).collect();
+        let udp_ok = probes
+            .iter()
+            .any(|p| p.kind == ProbeKind::Standard && p.class.is_useful());
+        if tcp.is_empty() || !udp_ok || tcp.iter().any(|p| p.class.is_useful()) {
+            continue;
+        }
+        let truncated = probes
+            .iter()
+            .any(|p| p.attempts.first().is_some_and(|a| a.tc));
+        let lame_tcp = tcp.iter().any(
+            |p| matches!(p.class, ReplyClass::Lame { reason } if reason != LameReason::Malformed),
+        );
+        if lame_tcp {
+            // A lame reply over TCP is lameness, which the UDP probes already judge.
+            continue;
+        }
+        let what = tcp
+            .iter()
+            .filter_map(|p| p.attempts.last())
+            .map(|a| match &a.detail {
+                Some(d) => format!("{}: {d}", a.status),
+                None => a.status.to_string(),
+            })
+            .next()
+            .unwrap_or_default();
+        findings.push(Finding {
+            kind: "tcp_failed",
+            severity: if truncated { Severity::Error } else { Severity::Warning },
+            reason: None,
+            zone: zone.clone(),
+            server: Some(server.clone()),
+            address: Some(address),
+            message: if truncated {
+                format!(
+                    "{server} ({address}) truncates replies over UDP but does not answer over TCP, for {zone}: the full answer cannot be had"
+                )
+            } else {
+                format!("{server} ({address}) answers over UDP but not over TCP, for {zone}")
+            },
+            advice: tcp_advice(address),
+            evidence: vec![format!("TCP probe: {what}")],
+        });
+    }
+}
+
+fn tcp_advice(address: IpAddr) -> String {
+    format!(
+        "Every authoritative server must answer over TCP (RFC 7766, RFC 9210); resolvers use it \
+         for large or truncated answers and after UDP failures. Allow TCP port 53 to {address} \
+         and enable TCP in the server."
+    )
+}
