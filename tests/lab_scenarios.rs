@@ -115,6 +115,31 @@ async fn refused() {
         "{:?}",
         f.evidence
     );
+    // One lame server of three: a third of resolvers' first tries at that level fail.
+    let level = r
+        .diagnosis
+        .levels
+        .iter()
+        .find(|l| l.zone.to_string() == "113.0.203.in-addr.arpa.")
+        .unwrap();
+    assert_eq!((level.failing_servers, level.servers), (1, 3));
+    assert_eq!((level.failing_addresses, level.addresses), (2, 4));
+    assert!(
+        (level.first_try_failure - 1.0 / 3.0).abs() < 1e-9,
+        "{}",
+        level.first_try_failure
+    );
+    assert!(
+        r.diagnosis
+            .levels
+            .iter()
+            .filter(|l| l.zone != level.zone)
+            .all(|l| l.failing_servers == 0)
+    );
+    assert_eq!(
+        r.diagnosis.contacts.get(&level.zone).map(String::as_str),
+        Some("hostmaster@isp.example")
+    );
 }
 
 #[tokio::test]

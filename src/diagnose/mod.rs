@@ -107,10 +107,18 @@ pub struct Fcrdns {
 pub struct LevelShare {
     /// The zone.
     pub zone: Name,
+    /// NS names queried.
+    pub servers: usize,
+    /// Of those, the ones with at least one address that is unreachable, lame, flaky, or the
+    /// odd one out (an error finding naming it).
+    pub failing_servers: usize,
     /// Server addresses queried.
     pub addresses: usize,
-    /// Of those, the ones that are unreachable, lame, flaky, or the odd one out.
-    pub failing: usize,
+    /// Of those, the failing ones.
+    pub failing_addresses: usize,
+    /// The chance that a resolver's first try at this level goes wrong, picking an NS name and
+    /// then one of its addresses uniformly at random (0.0 to 1.0).
+    pub first_try_failure: f64,
 }
 
 /// Everything concluded about one target.
@@ -244,21 +252,40 @@ fn levels(walk: &Walk, findings: &[Finding]) -> Vec<LevelShare> {
                 .filter(|p| p.zone == zone && walk.questions[p.question].origin == 0)
                 .map(|p| (p.server.clone(), p.address))
                 .collect();
-            let failing = addrs
-                .iter()
-                .filter(|(server, addr)| {
-                    findings.iter().any(|f| {
-                        f.severity == Severity::Error
-                            && f.zone == zone
-                            && f.server.as_ref() == Some(server)
-                            && f.address == Some(*addr)
-                    })
+            let fails = |server: &Name, addr: &IpAddr| {
+                findings.iter().any(|f| {
+                    f.severity == Severity::Error
+                        && f.zone == zone
+                        && f.server.as_ref() == Some(server)
+                        && f.address == Some(*addr)
                 })
-                .count();
+            };
+            let mut per_server: BTreeMap<&Name, (usize, usize)> = BTreeMap::new();
+            for (server, addr) in &addrs {
+                let e = per_server.entry(server).or_insert((0, 0));
+                e.1 += 1;
+                if fails(server, addr) {
+                    e.0 += 1;
+                }
+            }
+            let servers = per_server.len();
+            #[allow(clippy::cast_precision_loss)]
+            let first_try_failure = if servers == 0 {
+                0.0
+            } else {
+                per_server
+                    .values()
+                    .map(|(f, n)| *f as f64 / *n as f64)
+                    .sum::<f64>()
+                    / servers as f64
+            };
             LevelShare {
                 zone,
+                servers,
+                failing_servers: per_server.values().filter(|(f, _)| *f > 0).count(),
                 addresses: addrs.len(),
-                failing,
+                failing_addresses: per_server.values().map(|(f, _)| f).sum(),
+                first_try_failure,
             }
         })
         .collect()

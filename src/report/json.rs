@@ -3,7 +3,11 @@
 
 use serde::Serialize;
 
-use crate::diagnose::{Fcrdns, Finding, Verdict};
+use std::collections::BTreeMap;
+
+use hickory_proto::rr::Name;
+
+use crate::diagnose::{Fcrdns, Finding, LevelShare, Verdict};
 use crate::graph::{EdgeKind, Node};
 use crate::report::TargetReport;
 use crate::trace::{LimitHit, Probe, Question, Zone};
@@ -43,6 +47,10 @@ pub struct TargetJson<'a> {
     pub fcrdns: &'a [Fcrdns],
     /// Findings, errors first.
     pub findings: &'a [Finding],
+    /// Failing server addresses per zone of the target's path.
+    pub levels: &'a [LevelShare],
+    /// Contact address per zone, from its SOA RNAME.
+    pub contacts: &'a BTreeMap<Name, String>,
     /// Zones met, by name.
     pub zones: Vec<&'a Zone>,
     /// Questions asked; `probes[].question` indexes this list.
@@ -101,6 +109,8 @@ impl<'a> TargetJson<'a> {
             ptr: r.diagnosis.ptr.iter().map(ToString::to_string).collect(),
             fcrdns: &r.diagnosis.fcrdns,
             findings: &r.diagnosis.findings,
+            levels: &r.diagnosis.levels,
+            contacts: &r.diagnosis.contacts,
             zones: r.walk.zones.values().collect(),
             questions: &r.walk.questions,
             probes: &r.walk.probes,

@@ -84,6 +84,19 @@ pub fn render(r: &TargetReport, style: Style) -> String {
     if problems.len() > 5 {
         let _ = writeln!(out, "  • … and {} more (see Findings)", problems.len() - 5);
     }
+    for l in d.levels.iter().filter(|l| l.failing_servers > 0) {
+        let _ = writeln!(
+            out,
+            "  {} {} of {} servers of {} fail ({} of {} addresses): about {} first tries there go wrong",
+            style.paint("33", "•"),
+            l.failing_servers,
+            l.servers,
+            l.zone,
+            l.failing_addresses,
+            l.addresses,
+            share_words(l.first_try_failure)
+        );
+    }
     out.push('\n');
     let _ = writeln!(
         out,
@@ -213,12 +226,45 @@ pub fn render(r: &TargetReport, style: Style) -> String {
         for e in &f.evidence {
             let _ = writeln!(out, "    evidence: {e}");
         }
+        let contact = |z: &hickory_proto::rr::Name| {
+            d.contacts
+                .get(z)
+                .map_or_else(String::new, |c| format!(" (contact {c})"))
+        };
+        let mut who = format!("    zone {}{}", f.zone, contact(&f.zone));
         if let Some(zone) = r.walk.zones.get(&f.zone)
             && let Some(parent) = &zone.parent
         {
-            let _ = writeln!(out, "    zone {} is delegated by {parent}", f.zone);
+            let _ = write!(who, ", delegated by {parent}{}", contact(parent));
         }
+        let _ = writeln!(out, "{who}");
         let _ = writeln!(out, "    what to do: {}", f.advice);
     }
     out
+}
+
+/// A probability in words: "1 in 3", "2 in 3", "all", or a percentage.
+fn share_words(p: f64) -> String {
+    if p >= 0.999 {
+        return "all".into();
+    }
+    for den in 2..=10u32 {
+        for num in 1..den {
+            if (f64::from(num) / f64::from(den) - p).abs() < 0.005 {
+                return format!("{num} in {den}");
+            }
+        }
+    }
+    format!("{:.0}% of", p * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shares_in_words() {
+        assert_eq!(super::share_words(1.0 / 3.0), "1 in 3");
+        assert_eq!(super::share_words(0.5), "1 in 2");
+        assert_eq!(super::share_words(1.0), "all");
+        assert_eq!(super::share_words(0.137), "14% of");
+    }
 }

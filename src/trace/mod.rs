@@ -712,8 +712,15 @@ impl Walker<'_> {
         };
         for (i, kind) in plan.into_iter().enumerate() {
             let seq = u8::try_from(i + 1).unwrap_or(u8::MAX);
-            // Probes to one address are spaced, never queued behind each other's timeouts.
-            let delay = self.cfg.probe_spacing * u32::try_from(i).unwrap_or(0);
+            // Probes to one address are spaced, never queued behind each other's timeouts;
+            // the TCP and no-EDNS extras go in between the standard ones.
+            let standard = usize::from(self.cfg.probes);
+            let slot = if i < standard {
+                2 * i
+            } else {
+                2 * (i - standard) + 1
+            };
+            let delay = self.cfg.probe_spacing * u32::try_from(slot).unwrap_or(0) / 2;
             let job = Job {
                 question: q,
                 zone: zone.clone(),
