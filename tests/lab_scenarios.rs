@@ -513,6 +513,45 @@ async fn multi_fault() {
     check("multi-fault").await;
 }
 
+#[tokio::test]
+async fn referral_elsewhere() {
+    check("referral-elsewhere").await;
+}
+
+#[tokio::test]
+async fn formerr_is_other_rcode() {
+    check("formerr").await;
+}
+
+#[tokio::test]
+async fn garbage_is_malformed() {
+    let r = check("garbage").await;
+    let ns3 = r
+        .walk
+        .probes
+        .iter()
+        .find(|p| p.address.to_string() == "198.51.100.55" && p.question == 0)
+        .unwrap();
+    assert_eq!(ns3.attempts[0].status, "malformed");
+}
+
+/// Judged per question: a server that answers SOA and NS but drops PTR is blamed for PTR.
+#[tokio::test]
+async fn ptr_silent_is_judged_per_question() {
+    let r = check("ptr-silent").await;
+    let f = finding(&r, "unreachable");
+    assert!(
+        f.message.contains("never answered for PTR questions"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message.contains("it answers other questions"),
+        "{}",
+        f.message
+    );
+}
+
 #[test]
 fn every_scenario_has_a_test() {
     let src = include_str!("lab_scenarios.rs");

@@ -184,11 +184,27 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                 )
             });
             let reason = if icmp { "port_unreachable" } else { "timeout" };
+            // Judged per question: say so when the same address answers other questions.
+            let answers_others = walk.probes.iter().any(|p| {
+                p.kind == ProbeKind::Standard
+                    && p.zone == *zone
+                    && p.address == *address
+                    && p.question != *q
+                    && p.class.is_useful()
+            });
+            let what = if answers_others {
+                format!(
+                    "{} questions for {zone} (it answers other questions)",
+                    walk.questions[*q].qtype
+                )
+            } else {
+                zone.to_string()
+            };
             findings.push(base(
                 "unreachable",
                 Some(reason),
                 format!(
-                    "{server} ({address}) never answered for {zone}: {}",
+                    "{server} ({address}) never answered for {what}: {}",
                     if icmp {
                         "nothing listens there (ICMP port unreachable or connection refused)".to_string()
                     } else if discarded > 0 {
@@ -235,7 +251,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                 "lame",
                 Some(reason),
                 format!(
-                    "{server} ({address}) is lame for {zone}: {} to {lame_n} of {answered} answered probes",
+                    "{server} ({address}) is lame for {zone}: {} ({lame_n} of {answered} answered probes)",
                     lame_text(reason)
                 ),
                 lame_advice(reason, server, zone),

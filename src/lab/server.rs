@@ -154,6 +154,14 @@ pub enum Fault {
     WrongId,
     /// Reply from another socket (another source port).
     WrongSource,
+    /// A referral to an unrelated zone (`elsewhere.example.`) instead of an answer.
+    ReferElsewhere,
+    /// RCODE FORMERR to everything.
+    Formerr,
+    /// Reply with the right ID followed by bytes that are not a DNS message.
+    Garbage,
+    /// Never reply to questions of this type (a server that answers SOA but not PTR).
+    DropType(RecordType),
     /// Harmless: add the zone's NS records and their addresses to authoritative answers, as
     /// servers without minimal responses do.
     NonMinimal,
@@ -303,6 +311,12 @@ impl Shared {
         };
         match fault {
             Fault::Drop => return None,
+            Fault::DropType(t) if t == q.query_type() => return None,
+            Fault::Garbage => {
+                let mut junk = query.metadata.id.to_be_bytes().to_vec();
+                junk.extend_from_slice(&[0x84, 0x00, 0xff, 0xff, 0xde, 0xad, 0xbe, 0xef]);
+                return Some((junk, fault));
+            }
             Fault::NoEdns if query.edns.is_some() => return None,
             Fault::DropEvery(n) if udp => {
                 let count = {
@@ -338,6 +352,12 @@ impl Shared {
         match fault {
             Fault::Refuse => resp.metadata.response_code = ResponseCode::Refused,
             Fault::Servfail => resp.metadata.response_code = ResponseCode::ServFail,
+            Fault::Formerr => resp.metadata.response_code = ResponseCode::FormErr,
+            Fault::ReferElsewhere => {
+                let elsewhere = Name::from_ascii("elsewhere.example.").ok()?;
+                let ns = Name::from_ascii("ns1.elsewhere.example.").ok()?;
+                resp.add_authority(Record::from_rdata(elsewhere, 86_400, RData::NS(NS(ns))));
+            }
             Fault::UpwardReferral => {
                 let root_ns = Record::from_rdata(
                     Name::root(),
