@@ -114,6 +114,11 @@ pub struct TraceOpts {
     #[arg(long, global = true)]
     pub no_fcrdns: bool,
 
+    /// Also check that the mail server's SMTP HELO/EHLO name agrees with the PTR (a warning
+    /// when it does not, as receivers treat it).
+    #[arg(long, value_name = "NAME", value_parser = parse_hostname, global = true)]
+    pub helo: Option<hickory_proto::rr::Name>,
+
     /// Query servers on this port instead of 53 (for test setups).
     #[arg(long, value_name = "PORT", default_value_t = 53, global = true)]
     pub port: u16,
@@ -145,6 +150,25 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         ));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses a host name (`mail.example.com`, with or without the final dot).
+///
+/// # Errors
+/// A one-line message when it is not a valid DNS name.
+pub fn parse_hostname(s: &str) -> Result<hickory_proto::rr::Name, String> {
+    let t = s.trim();
+    let fqdn = if t.ends_with('.') {
+        t.to_string()
+    } else {
+        format!("{t}.")
+    };
+    if t.is_empty() || t.contains(char::is_whitespace) {
+        return Err(format!("{s:?} is not a host name"));
+    }
+    hickory_proto::rr::Name::from_ascii(&fqdn)
+        .map(|n| n.to_lowercase())
+        .map_err(|e| format!("{s:?} is not a host name: {e}"))
 }
 
 /// Parses a target address.
@@ -187,6 +211,7 @@ impl TraceOpts {
             v6: !self.ipv4_only,
         };
         cfg.fcrdns = !self.no_fcrdns;
+        cfg.helo.clone_from(&self.helo);
         cfg
     }
 }

@@ -552,6 +552,85 @@ async fn ptr_silent_is_judged_per_question() {
     );
 }
 
+#[tokio::test]
+async fn forward_mismatch_lists_the_addresses_found() {
+    let r = check("forward-mismatch").await;
+    let f = finding(&r, "fcrdns_failed");
+    assert!(
+        f.message
+            .contains("resolves to 203.0.113.80, not to 203.0.113.27"),
+        "{}",
+        f.message
+    );
+    assert!(
+        r.headline().starts_with("Gmail-style check fails"),
+        "{}",
+        r.headline()
+    );
+}
+
+#[tokio::test]
+async fn ptr_target_nxdomain() {
+    let r = check("ptr-target-nxdomain").await;
+    assert!(!r.diagnosis.fcrdns[0].confirmed);
+}
+
+/// The forward zone is walked like the reverse one: its lame server is found.
+#[tokio::test]
+async fn forward_lame() {
+    let r = check("forward-lame").await;
+    assert!(r.diagnosis.fcrdns[0].confirmed);
+}
+
+#[tokio::test]
+async fn forward_inconsistent_names_the_breaking_server() {
+    let r = check("forward-inconsistent").await;
+    let f = &r.diagnosis.fcrdns[0];
+    assert!(f.confirmed);
+    assert_eq!(f.broken_by, ["ns3.isp.example. (198.51.100.55)"]);
+}
+
+#[tokio::test]
+async fn generic_ptr() {
+    let r = check("generic-ptr").await;
+    assert!(
+        finding(&r, "generic_ptr")
+            .message
+            .contains("contains the address 203.0.113.29")
+    );
+}
+
+#[tokio::test]
+async fn helo_is_compared_with_the_ptr() {
+    let s = scenario("healthy");
+    let running = lab::start(&s).await.unwrap();
+    let mut cfg = TraceConfig::new(running.hints.clone(), running.map.clone());
+    cfg.timeout = Duration::from_millis(600);
+    let target: IpAddr = s.target.parse().unwrap();
+    for (helo, expect_warning, resolves) in [
+        ("mail.isp.example.", false, true),
+        ("ns1.isp.example.", true, false),
+    ] {
+        cfg.helo = Some(hickory_proto::rr::Name::from_ascii(helo).unwrap());
+        let r = TargetReport::new(trace::trace(target, &cfg, None).await);
+        let f = r
+            .diagnosis
+            .findings
+            .iter()
+            .find(|f| f.kind == "helo_mismatch");
+        assert_eq!(f.is_some(), expect_warning, "{helo}");
+        if let Some(f) = f {
+            assert_eq!(f.severity, Severity::Warning);
+            assert_eq!(
+                f.message.contains("does not resolve to 203.0.113.25"),
+                !resolves,
+                "{}",
+                f.message
+            );
+        }
+    }
+}
+
 #[test]
 fn every_scenario_has_a_test() {
     let src = include_str!("lab_scenarios.rs");

@@ -147,6 +147,30 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
     } else {
         Vec::new()
     };
+    let ptr_zone = chain
+        .iter()
+        .flat_map(|&q| walk.probes.iter().filter(move |p| p.question == q))
+        .find(|p| matches!(p.class, ReplyClass::Answer { .. }))
+        .map_or_else(Name::root, |p| p.zone.clone());
+    for name in &ptr {
+        if let Some(why) = generic_reason(name, walk.target) {
+            findings.push(Finding {
+                kind: "generic_ptr",
+                severity: Severity::Warning,
+                reason: None,
+                zone: ptr_zone.clone(),
+                server: None,
+                address: None,
+                message: format!("PTR {name} looks generic: {why}"),
+                advice: "Large receivers score names like this as dynamic or residential \
+                         addresses and may reject or junk the mail. Use a PTR that names the \
+                         mail server (mail.example.com), with a matching A/AAAA record."
+                    .into(),
+                evidence: vec![format!("{} PTR {name}", walk.reverse_name)],
+            });
+        }
+    }
+    helo(walk, &ptr, &ptr_zone, findings);
     limits(walk, findings);
     Chain {
         ptr: ptr.into_iter().collect(),
@@ -180,6 +204,8 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
             .collect();
         let mut addrs: BTreeSet<IpAddr> = BTreeSet::new();
         let mut negative = false;
+        // Per forward server address: did all its answers contain the target?
+        let mut per_server: BTreeMap<(Name, IpAddr), bool> = BTreeMap::new();
         let mut zone = walk.questions[qi]
             .zones
             .last()
@@ -193,17 +219,21 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
             match &p.class {
                 ReplyClass::Answer { data } => {
                     zone = p.zone.clone();
-                    addrs.extend(
-                        data.iter()
-                            .filter_map(|d| {
-                                d.strip_prefix("a ").or_else(|| d.strip_prefix("aaaa "))
-                            })
-                            .filter_map(|s| s.parse::<IpAddr>().ok()),
-                    );
+                    let got: Vec<IpAddr> = data
+                        .iter()
+                        .filter_map(|d| d.strip_prefix("a ").or_else(|| d.strip_prefix("aaaa ")))
+                        .filter_map(|s| s.parse::<IpAddr>().ok())
+                        .collect();
+                    let ok = got.contains(&walk.target);
+                    *per_server
+                        .entry((p.server.clone(), p.address))
+                        .or_insert(ok) &= ok;
+                    addrs.extend(got);
                 }
                 ReplyClass::Nxdomain | ReplyClass::Nodata => {
                     zone = p.zone.clone();
                     negative = true;
+                    per_server.insert((p.server.clone(), p.address), false);
                 }
                 _ => {}
             }
@@ -245,11 +275,21 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
                 evidence: vec![format!("forward lookup {pname} {qtype}")],
             });
         }
+        let broken_by = if confirmed {
+            per_server
+                .iter()
+                .filter(|(_, ok)| !**ok)
+                .map(|((n, a), _)| format!("{n} ({a})"))
+                .collect()
+        } else {
+            Vec::new()
+        };
         out.push(Fcrdns {
             name: pname.clone(),
             qtype,
             addresses: addrs.into_iter().collect(),
             confirmed,
+            broken_by,
         });
     }
     out
@@ -284,5 +324,163 @@ fn limits(walk: &Walk, findings: &mut Vec<Finding>) {
             advice: "Every resolver fails. Point the CNAME at the name that holds the PTR.".into(),
             evidence: vec![names.join(" → ")],
         });
+    }
+}
+
+/// Words receivers take as the sign of a dynamic or residential address.
+const GENERIC_WORDS: &[&str] = &[
+    "dynamic",
+    "dyn",
+    "dhcp",
+    "pool",
+    "dsl",
+    "adsl",
+    "xdsl",
+    "vdsl",
+    "cable",
+    "dialup",
+    "dial",
+    "ppp",
+    "pppoe",
+    "broadband",
+    "residential",
+    "unassigned",
+    "static-ip",
+    "staticip",
+    "nat",
+];
+
+/// Why a PTR name looks generic, if it does: the address written into it, or a word such as
+/// `dynamic` (as receivers' "generic rDNS" heuristics do).
+#[must_use]
+pub fn generic_reason(name: &Name, ip: IpAddr) -> Option<String> {
+    let text = name.to_string().to_lowercase();
+    let text = text.trim_end_matches('.');
+    let tokens: Vec<&str> = text.split(['.', '-', '_']).collect();
+    match ip {
+        IpAddr::V4(v4) => {
+            let o: Vec<String> = v4.octets().iter().map(ToString::to_string).collect();
+            let rev: Vec<String> = o.iter().rev().cloned().collect();
+            let padded: String = v4.octets().iter().map(|b| format!("{b:03}")).collect();
+            let hex: String = v4.octets().iter().map(|b| format!("{b:02x}")).collect();
+            let has_run = |run: &[String]| {
+                tokens
+                    .windows(4)
+                    .any(|w| w.iter().zip(run).all(|(a, b)| *a == b))
+            };
+            if has_run(&o)
+                || has_run(&rev)
+                || text.contains(&padded)
+                || tokens.iter().any(|t| t.contains(&hex))
+            {
+                return Some(format!("it contains the address {ip}"));
+            }
+        }
+        IpAddr::V6(v6) => {
+            let expanded: String = v6.segments().iter().map(|s| format!("{s:04x}")).collect();
+            let dashed = v6.to_string().replace(':', "-");
+            let flat: String = text.chars().filter(char::is_ascii_hexdigit).collect();
+            if text.contains(&dashed) || flat.contains(&expanded) {
+                return Some(format!("it contains the address {ip}"));
+            }
+        }
+    }
+    let joined = tokens.join("-");
+    for w in GENERIC_WORDS {
+        let hit = if w.contains('-') {
+            joined.contains(w)
+        } else {
+            tokens.iter().any(|t| t == w)
+        };
+        if hit {
+            return Some(format!("it contains the word \"{w}\""));
+        }
+    }
+    None
+}
+
+/// `--helo`: receivers compare the HELO/EHLO name with the PTR and often look it up; a
+/// mismatch is a warning, as they treat it.
+fn helo(walk: &Walk, ptr: &BTreeSet<Name>, zone: &Name, findings: &mut Vec<Finding>) {
+    let Some(helo) = &walk.helo else {
+        return;
+    };
+    let helo = helo.to_lowercase();
+    if ptr.iter().any(|p| p.to_lowercase() == helo) {
+        return;
+    }
+    let qtype = if walk.target.is_ipv4() {
+        RecordType::A
+    } else {
+        RecordType::AAAA
+    };
+    let suffix = format!(" {}", walk.target);
+    let resolves_back = walk
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.name == helo && q.qtype == qtype)
+        .any(|(qi, _)| {
+            walk.probes
+                .iter()
+                .filter(|p| walk.questions[p.question].origin == qi)
+                .any(|p| {
+                    matches!(&p.class, ReplyClass::Answer { data } if data.iter().any(|d| d.ends_with(&suffix)))
+                })
+        });
+    let ptrs: Vec<String> = ptr.iter().map(ToString::to_string).collect();
+    let ptr_text = if ptrs.is_empty() {
+        "no PTR".to_string()
+    } else {
+        ptrs.join(", ")
+    };
+    findings.push(Finding {
+        kind: "helo_mismatch",
+        severity: Severity::Warning,
+        reason: None,
+        zone: zone.clone(),
+        server: None,
+        address: None,
+        message: format!(
+            "HELO name {helo} is not the PTR name ({ptr_text}){}",
+            if resolves_back {
+                format!("; it does resolve to {}", walk.target)
+            } else {
+                format!(" and does not resolve to {}", walk.target)
+            }
+        ),
+        advice: format!(
+            "Configure the mail server to greet with its PTR name ({ptr_text}), or change the \
+             PTR to {helo}; some receivers score a mismatch as spam."
+        ),
+        evidence: vec![format!("HELO {helo}; PTR {ptr_text}")],
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::generic_reason;
+    use hickory_proto::rr::Name;
+
+    fn g(name: &str, ip: &str) -> Option<String> {
+        generic_reason(&Name::from_ascii(name).unwrap(), ip.parse().unwrap())
+    }
+
+    #[test]
+    fn generic_names() {
+        assert!(g("203-0-113-29.dynamic.isp.example.", "203.0.113.29").is_some());
+        assert!(g("29.113.0.203.static.isp.example.", "203.0.113.29").is_some());
+        assert!(g("host203000113029.isp.example.", "203.0.113.29").is_some());
+        assert!(g("cb00711d.isp.example.", "203.0.113.29").is_some());
+        assert!(
+            g("pool-7.isp.example.", "203.0.113.29")
+                .unwrap()
+                .contains("pool")
+        );
+        assert!(g("x.static-ip.isp.example.", "203.0.113.29").is_some());
+        assert!(g("2001-db8--25.isp.example.", "2001:db8::25").is_some());
+        assert!(g("mail.isp.example.", "203.0.113.29").is_none());
+        assert!(g("mail.customer.example.", "203.0.113.130").is_none());
+        assert!(g("mx1.dynamo.example.", "203.0.113.29").is_none());
     }
 }

@@ -99,6 +99,9 @@ pub struct Fcrdns {
     pub addresses: Vec<IpAddr>,
     /// True when the traced address is among them.
     pub confirmed: bool,
+    /// When confirmed through some servers only: the forward server addresses whose answers
+    /// do not contain the traced address (a resolver picking them fails the check).
+    pub broken_by: Vec<String>,
 }
 
 /// How many server addresses of one zone on the target's path fail, i.e. what share of a

@@ -69,6 +69,12 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
             edit(EXAMPLE, "ns3.isp A    198.51.100.55\n", ""),
         ),
         ("isp", "isp.example.", ISP.into()),
+        // A forward server with another address for mail.isp.example (same serial).
+        (
+            "isp-stale",
+            "isp.example.",
+            edit(ISP, "mail A    203.0.113.25", "mail A    203.0.113.99"),
+        ),
         ("customer", "customer.example.", CUSTOMER.into()),
     ]
 }
@@ -148,6 +154,9 @@ $TTL 3600
 25  PTR mail.isp.example.
 26  PTR mx1.isp.example.
 26  PTR mx2.isp.example.
+27  PTR web.isp.example.
+28  PTR gone.isp.example.
+29  PTR 203-0-113-29.dynamic.isp.example.
 98  TXT "reserved: no PTR on purpose"
 ; RFC 2317 classless delegation of 203.0.113.128/26 to a customer
 128-26 NS ns1.customer.example.
@@ -257,6 +266,9 @@ mail A    203.0.113.25
 mail AAAA 2001:db8::25
 mx1  A    203.0.113.26
 mx2  A    203.0.113.26
+; web's PTR is 203.0.113.27, but the name points elsewhere
+web  A    203.0.113.80
+203-0-113-29.dynamic A 203.0.113.29
 "#;
 
 const CUSTOMER: &str = r#"

@@ -188,9 +188,19 @@ pub fn render(r: &TargetReport, style: Style) -> String {
             } else {
                 ("✗", "31")
             };
+            let (m, c) = if f.confirmed && !f.broken_by.is_empty() {
+                ("~", "33")
+            } else {
+                (m, c)
+            };
+            let tail = if f.broken_by.is_empty() {
+                String::new()
+            } else {
+                format!("  (not confirmed through {})", f.broken_by.join(", "))
+            };
             let _ = writeln!(
                 out,
-                "  {} {} {} → {}",
+                "  {} {} {} → {}{tail}",
                 style.paint(c, m),
                 f.name,
                 f.qtype,

@@ -72,6 +72,8 @@ pub struct TraceConfig {
     pub fcrdns: bool,
     /// Wall-clock limit for one trace.
     pub deadline: Duration,
+    /// The SMTP HELO/EHLO name the mail server uses, to compare with the PTR.
+    pub helo: Option<Name>,
 }
 
 impl TraceConfig {
@@ -94,6 +96,7 @@ impl TraceConfig {
             families: Families { v4: true, v6: true },
             fcrdns: true,
             deadline: Duration::from_secs(60),
+            helo: None,
         }
     }
 }
@@ -128,6 +131,8 @@ pub enum Purpose {
         /// The zone.
         zone: Name,
     },
+    /// The forward lookup of the SMTP HELO name given with `--helo`.
+    Helo,
     /// The address of an in-bailiwick NS name, asked of the child to compare with the glue.
     GlueCheck {
         /// The zone whose NS name it is.
@@ -361,6 +366,8 @@ pub struct Walk {
     pub families: (bool, bool),
     /// Whether the PTR names were walked forward (FCrDNS).
     pub fcrdns: bool,
+    /// The HELO name checked, if any.
+    pub helo: Option<Name>,
 }
 
 type Pending = Pin<Box<dyn Future<Output = Done> + Send>>;
@@ -449,6 +456,14 @@ pub async fn trace(
     let rname = reverse_name(target);
     w.install_root();
     w.start_question(rname.clone(), RecordType::PTR, Purpose::Target, 0, 0, None);
+    if let Some(helo) = &cfg.helo {
+        let qtype = if target.is_ipv4() {
+            RecordType::A
+        } else {
+            RecordType::AAAA
+        };
+        w.start_question(helo.clone(), qtype, Purpose::Helo, 0, 0, None);
+    }
     w.run().await;
     // Completion order is noise: sort so reports list probes and delegations stably.
     w.probes.sort_by(|a, b| {
@@ -478,6 +493,7 @@ pub async fn trace(
         elapsed_ms: u64::try_from(w.started.elapsed().as_millis()).unwrap_or(u64::MAX),
         families: (cfg.families.v4, cfg.families.v6),
         fcrdns: cfg.fcrdns,
+        helo: cfg.helo.clone(),
     }
 }
 
