@@ -68,6 +68,8 @@ pub enum Format {
     Text,
     /// For scripts: everything, documented in docs/json.md.
     Json,
+    /// Graphviz DOT of the delegation graph (render with `dot -Tsvg`).
+    Dot,
 }
 
 /// Options of a trace.

@@ -12,7 +12,7 @@ use ptrtrace::cli::{Cli, Command, Format, LabAction, TraceOpts, parse_target};
 use ptrtrace::diagnose::Verdict;
 use ptrtrace::lab::{self, Scenario};
 use ptrtrace::net::AddressMap;
-use ptrtrace::report::{TargetReport, json, text};
+use ptrtrace::report::{TargetReport, dot, json, text};
 use ptrtrace::trace::{self, Event, TraceConfig};
 
 /// Exit codes (README "Exit codes").
@@ -160,6 +160,7 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
             Ok(s) => s + "\n",
             Err(e) => return fail(EXIT_CANNOT_RUN, &format!("cannot render JSON: {e}")),
         },
+        Format::Dot => reports.iter().map(dot::render).collect::<String>(),
     };
     if let Err(code) = emit(opts, &body) {
         return code;
@@ -274,6 +275,10 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
                 .collect::<Vec<_>>()
                 .join("\n")
         }
+        Format::Dot => reports
+            .iter()
+            .map(|(_, r)| dot::render(r))
+            .collect::<String>(),
         Format::Json => {
             let only: Vec<TargetReport> = reports.iter().map(|(_, r)| r.clone()).collect();
             match json::render(&only, "lab") {

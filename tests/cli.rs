@@ -258,3 +258,15 @@ fn help_teaches() {
         assert!(out.contains(needle), "{needle} missing from --help");
     }
 }
+
+#[test]
+fn lab_run_dot_is_a_digraph() {
+    let o = ptrtrace(&["lab", "run", "healthy", "-f", "dot"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("digraph \"ptrtrace 203.0.113.25\" {"),
+        "{out}"
+    );
+    assert!(out.trim_end().ends_with('}'));
+}

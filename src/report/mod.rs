@@ -1,6 +1,7 @@
 //! Rendering: one file per output format, all built from the same [`TargetReport`]s
 //! (STYLE.md §6). The engine never prints; these functions return strings.
 
+pub mod dot;
 pub mod json;
 pub mod text;
 
@@ -8,7 +9,9 @@ use std::net::IpAddr;
 
 use crate::diagnose::{Diagnosis, diagnose};
 use crate::graph::TraceGraph;
-use crate::trace::{Probe, Purpose, ReplyClass, Walk};
+use std::collections::BTreeMap;
+
+use crate::trace::{Probe, ProbeKind, Purpose, ReplyClass, Walk};
 
 /// Everything known about one target: observations, diagnosis, graph.
 #[derive(Debug, Clone)]
@@ -73,11 +76,50 @@ impl TargetReport {
         format!("PTR {} → {target} confirmed", confirmed.join(", "))
     }
 
-    /// The probes that best describe an address in a zone: those of the target's chain if
-    /// any, else of the first question asked of it.
+    /// What an address said, in one line: outcome counts, median RTT, and the question when
+    /// it is not the target's own.
+    #[must_use]
+    pub fn address_summary(&self, indexes: &[usize]) -> AddressSummary {
+        let rel = self.relevant_probes(indexes);
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for p in &rel {
+            *counts.entry(class_text(&p.class, p.rcode())).or_insert(0) += 1;
+        }
+        let outcome = if rel.is_empty() {
+            "not queried".to_string()
+        } else {
+            counts
+                .iter()
+                .map(|(k, n)| format!("{k} {n}/{}", rel.len()))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let rtt_ms = median(
+            rel.iter()
+                .filter(|p| !matches!(p.class, ReplyClass::Silent { .. }))
+                .map(|p| p.rtt_ms())
+                .collect(),
+        );
+        let question = rel.first().filter(|p| p.question != 0).map(|p| {
+            let q = &self.walk.questions[p.question];
+            format!("{} {}", q.name, q.qtype)
+        });
+        AddressSummary {
+            outcome,
+            rtt_ms,
+            question,
+        }
+    }
+
+    /// The standard probes that best describe an address in a zone: those of the target's
+    /// chain if any, else of the forward lookups, else of the first question asked of it.
     #[must_use]
     pub fn relevant_probes(&self, indexes: &[usize]) -> Vec<&Probe> {
-        let probes: Vec<&Probe> = indexes.iter().map(|&i| &self.walk.probes[i]).collect();
+        let probes: Vec<&Probe> = indexes
+            .iter()
+            .map(|&i| &self.walk.probes[i])
+            .filter(|p| p.kind == ProbeKind::Standard)
+            .collect();
         let rank = |p: &Probe| {
             let q = &self.walk.questions[p.question];
             match self.walk.questions[q.origin].purpose {
@@ -92,6 +134,17 @@ impl TargetReport {
             .filter(|p| Some((rank(p), p.question)) == best)
             .collect()
     }
+}
+
+/// One address's behaviour, summarised for a line of text or a graph label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddressSummary {
+    /// `PTR mail.example. 3/3`, `REFUSED 3/3`, `timeout 3/3`, …
+    pub outcome: String,
+    /// Median RTT of the replies.
+    pub rtt_ms: Option<f64>,
+    /// The question, when it is not the target's PTR.
+    pub question: Option<String>,
 }
 
 /// Short text for a reply class, as shown on an address line.

@@ -1,12 +1,11 @@
 //! The human report: summary first, then the delegation as a tree with a mark on every
 //! address, then each finding with its evidence and what to do.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::diagnose::Severity;
 use crate::graph::{EdgeKind, Node, Status};
-use crate::report::{TargetReport, class_text, median};
+use crate::report::TargetReport;
 
 /// Colours on or off (on only for a terminal, and never with `NO_COLOR`).
 #[derive(Debug, Clone, Copy)]
@@ -137,37 +136,14 @@ pub fn render(r: &TargetReport, style: Style) -> String {
                     continue;
                 };
                 let (m, c) = mark(*status);
-                let rel = r.relevant_probes(probes);
-                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-                for p in &rel {
-                    *counts.entry(class_text(&p.class, p.rcode())).or_insert(0) += 1;
-                }
-                let summary = if rel.is_empty() {
-                    "not queried".to_string()
-                } else {
-                    counts
-                        .iter()
-                        .map(|(k, n)| format!("{k} {n}/{}", rel.len()))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                };
-                let rtts: Vec<f64> = rel
-                    .iter()
-                    .filter(|p| {
-                        p.class.is_useful()
-                            || matches!(p.class, crate::trace::ReplyClass::Lame { .. })
-                    })
-                    .map(|p| p.rtt_ms())
-                    .collect();
-                let rtt = median(rtts).map_or_else(String::new, |m| format!("  {m:.1} ms"));
-                let asked = rel
-                    .first()
-                    .filter(|p| p.question != 0)
-                    .map(|p| {
-                        let q = &r.walk.questions[p.question];
-                        format!("  ({} {})", q.name, q.qtype)
-                    })
-                    .unwrap_or_default();
+                let sum = r.address_summary(probes);
+                let rtt = sum
+                    .rtt_ms
+                    .map_or_else(String::new, |m| format!("  {m:.1} ms"));
+                let asked = sum
+                    .question
+                    .map_or_else(String::new, |q| format!("  ({q})"));
+                let summary = sum.outcome;
                 let line = format!("{address:<22} {summary}{rtt}{asked}");
                 let line = if *status == Status::Ok || *status == Status::Untested {
                     line

@@ -1,0 +1,275 @@
+//! The delegation graph as Graphviz DOT: zones as clusters, NS names and their addresses as
+//! nodes coloured by status, delegation edges between zones, the question at the top and the
+//! answers at the bottom, and a legend. Built from the same [`TraceGraph`] as the JSON.
+//!
+//! Render with `dot -Tsvg trace.dot > trace.svg`. Every lab scenario is rendered by the real
+//! `dot` in the tests, which fail on any Graphviz warning.
+
+use std::fmt::Write as _;
+
+use crate::diagnose::Verdict;
+use crate::graph::{EdgeKind, Node, Status, TraceGraph};
+use crate::report::TargetReport;
+use crate::trace::Purpose;
+
+/// Fill and border colours of a status.
+fn colours(status: Status) -> (&'static str, &'static str) {
+    match status {
+        Status::Ok => ("#d9f2d9", "#2e7d32"),
+        Status::Inconsistent => ("#ead9f5", "#7b1fa2"),
+        Status::Flaky => ("#fff2b3", "#b28704"),
+        Status::Lame => ("#f9d0d0", "#c62828"),
+        Status::Unreachable => ("#e0e0e0", "#c62828"),
+        Status::Untested => ("#ffffff", "#9e9e9e"),
+    }
+}
+
+/// A DOT double-quoted string: backslashes and quotes escaped, newlines as `\n` (centred).
+fn q(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn zone_role(r: &TargetReport, zone: &hickory_proto::rr::Name) -> &'static str {
+    let mut role = "";
+    for q in &r.walk.questions {
+        if !q.zones.contains(zone) {
+            continue;
+        }
+        match r.walk.questions[q.origin].purpose {
+            Purpose::Target => return "reverse path",
+            Purpose::Forward { .. } | Purpose::Helo => role = "forward (FCrDNS)",
+            _ if role.is_empty() => role = "NS name lookup",
+            _ => {}
+        }
+    }
+    role
+}
+
+/// Renders one target's graph as a DOT digraph.
+#[must_use]
+pub fn render(r: &TargetReport) -> String {
+    let g: &TraceGraph = &r.graph;
+    let d = &r.diagnosis;
+    let mut out = String::new();
+    let title = format!(
+        "ptrtrace {} · {} · {}",
+        r.walk.target,
+        d.verdict.as_str().to_uppercase(),
+        r.headline()
+    );
+    let _ = writeln!(
+        out,
+        "digraph {} {{",
+        q(&format!("ptrtrace {}", r.walk.target))
+    );
+    let _ = writeln!(
+        out,
+        "  graph [label={}, labelloc=t, fontname=\"Helvetica\", fontsize=14, compound=true, newrank=true, nodesep=0.25, ranksep=0.45];",
+        q(&title)
+    );
+    out.push_str("  node [fontname=\"Helvetica\", fontsize=10, style=filled];\n");
+    out.push_str("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#555555\"];\n");
+
+    // The question.
+    let _ = writeln!(
+        out,
+        "  question [shape=note, fillcolor=\"#e3f2fd\", label={}];",
+        q(&format!("{}\n{} PTR", r.walk.target, r.walk.reverse_name))
+    );
+
+    // The lowest node of each zone's cluster: delegation edges leave from it (with ltail, so
+    // they are drawn from the cluster's border) and child clusters stack below their parent.
+    let mut bottom: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    for (zi, _) in g.zones_in_order() {
+        let Node::Zone { id, name, status } = &g.graph[zi] else {
+            continue;
+        };
+        let (_, border) = colours(*status);
+        let role = zone_role(r, name);
+        let _ = writeln!(out, "  subgraph {} {{", q(&format!("cluster_{id}")));
+        let _ = writeln!(
+            out,
+            "    label={}; style=rounded; color={}; penwidth={}; fontsize=11;",
+            q(&format!("{name} · {role}")),
+            q(border),
+            if *status == Status::Ok { "1" } else { "2.5" }
+        );
+        let (fill, _) = colours(*status);
+        let _ = writeln!(
+            out,
+            "    {} [shape=folder, fillcolor={}, color={}, label={}];",
+            q(id),
+            q(fill),
+            q(border),
+            q(&format!("{name}\n{}", status.as_str()))
+        );
+        bottom.insert(id.clone(), id.clone());
+        for si in g.children(zi, EdgeKind::Nameserver) {
+            let Node::Server {
+                id: sid,
+                name: sname,
+                status: sstatus,
+                ..
+            } = &g.graph[si]
+            else {
+                continue;
+            };
+            let (fill, border) = colours(*sstatus);
+            let _ = writeln!(
+                out,
+                "    {} [shape=box, style=\"rounded,filled\", fillcolor={}, color={}, label={}];",
+                q(sid),
+                q(fill),
+                q(border),
+                q(&sname.to_string())
+            );
+            let _ = writeln!(out, "    {} -> {} [arrowhead=none];", q(id), q(sid));
+            for ai in g.children(si, EdgeKind::Address) {
+                let Node::Address {
+                    id: aid,
+                    address,
+                    status: astatus,
+                    probes,
+                    ..
+                } = &g.graph[ai]
+                else {
+                    continue;
+                };
+                let (fill, border) = colours(*astatus);
+                let sum = r.address_summary(probes);
+                let mut label = format!("{address}\n{}", sum.outcome);
+                if let Some(rtt) = sum.rtt_ms {
+                    let _ = write!(label, "\n{rtt:.1} ms");
+                }
+                let style = if *astatus == Status::Untested {
+                    "\"dashed,filled\""
+                } else {
+                    "filled"
+                };
+                let _ = writeln!(
+                    out,
+                    "    {} [shape=ellipse, style={style}, fillcolor={}, color={}, label={}];",
+                    q(aid),
+                    q(fill),
+                    q(border),
+                    q(&label)
+                );
+                let _ = writeln!(out, "    {} -> {} [arrowhead=none];", q(sid), q(aid));
+                bottom.insert(id.clone(), aid.clone());
+            }
+        }
+        out.push_str("  }\n");
+    }
+
+    // Delegations between zones, the question into the root, answers out of the last zones.
+    let (_, edges) = g.export();
+    for (from, to, kind) in &edges {
+        if *kind == EdgeKind::Delegation {
+            let tail = bottom.get(from).unwrap_or(from);
+            let _ = writeln!(
+                out,
+                "  {} -> {} [ltail={}, label=\"delegates\", penwidth=1.6, color=\"#1565c0\"];",
+                q(tail),
+                q(to),
+                q(&format!("cluster_{from}"))
+            );
+        }
+    }
+    out.push_str("  question -> \"zone:.\" [color=\"#1565c0\"];\n");
+    let answer_fill = match d.verdict {
+        Verdict::Ok => colours(Status::Ok).0,
+        Verdict::Degraded => colours(Status::Flaky).0,
+        Verdict::Broken => colours(Status::Lame).0,
+    };
+    let mut answer = if d.ptr.is_empty() {
+        "no PTR".to_string()
+    } else {
+        d.ptr
+            .iter()
+            .map(|p| format!("PTR {p}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for f in &d.fcrdns {
+        let mark = if f.confirmed { "✓" } else { "✗" };
+        let addrs: Vec<String> = f.addresses.iter().map(ToString::to_string).collect();
+        let _ = write!(
+            answer,
+            "\n{mark} {} {} → {}",
+            f.name,
+            f.qtype,
+            if addrs.is_empty() {
+                "(none)".to_string()
+            } else {
+                addrs.join(", ")
+            }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  answer [shape=doubleoctagon, fillcolor={}, label={}];",
+        q(answer_fill),
+        q(&answer)
+    );
+    let last = r
+        .walk
+        .questions
+        .iter()
+        .rev()
+        .filter(|x| x.origin == 0)
+        .find_map(|x| x.zones.last());
+    if let Some(z) = last {
+        let id = format!("zone:{z}");
+        let tail = bottom.get(&id).unwrap_or(&id);
+        let _ = writeln!(
+            out,
+            "  {} -> answer [ltail={}, color=\"#1565c0\"];",
+            q(tail),
+            q(&format!("cluster_{id}"))
+        );
+    }
+
+    // Legend.
+    out.push_str("  subgraph cluster_legend {\n    label=\"status\"; style=rounded; color=\"#9e9e9e\"; fontsize=10;\n");
+    let all = [
+        Status::Ok,
+        Status::Flaky,
+        Status::Lame,
+        Status::Unreachable,
+        Status::Inconsistent,
+        Status::Untested,
+    ];
+    for s in all {
+        let (fill, border) = colours(s);
+        let _ = writeln!(
+            out,
+            "    {} [shape=box, fontsize=9, fillcolor={}, color={}, label={}];",
+            q(&format!("legend:{}", s.as_str())),
+            q(fill),
+            q(border),
+            q(s.as_str())
+        );
+    }
+    for w in all.windows(2) {
+        let _ = writeln!(
+            out,
+            "    {} -> {} [style=invis];",
+            q(&format!("legend:{}", w[0].as_str())),
+            q(&format!("legend:{}", w[1].as_str()))
+        );
+    }
+    out.push_str("  }\n}\n");
+    out
+}

@@ -1,0 +1,131 @@
+//! Output contracts over every lab scenario: the JSON validates against docs/schema.json, and
+//! the DOT renders with the real Graphviz `dot` without a single warning. `dot` comes from
+//! Debian's graphviz package, which `.ci/run` installs; without it this test fails, it does
+//! not skip.
+
+use std::io::Write;
+use std::net::IpAddr;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use ptrtrace::lab::{self, Scenario};
+use ptrtrace::report::{TargetReport, dot, json};
+use ptrtrace::trace::{self, TraceConfig};
+
+async fn run(s: Scenario) -> (Scenario, TargetReport) {
+    let running = lab::start(&s).await.expect("lab starts");
+    let mut cfg = TraceConfig::new(running.hints.clone(), running.map.clone());
+    cfg.timeout = Duration::from_millis(600);
+    let target: IpAddr = s.target.parse().unwrap();
+    let r = TargetReport::new(trace::trace(target, &cfg, None).await);
+    (s, r)
+}
+
+async fn all_scenarios() -> Vec<(Scenario, TargetReport)> {
+    futures::future::join_all(lab::scenarios().into_iter().map(run)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_validates_against_the_json_schema_and_renders_with_graphviz() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../docs/schema.json")).expect("schema parses");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("schema compiles");
+    let runs = all_scenarios().await;
+    assert_eq!(runs.len(), lab::scenarios().len());
+    for (s, r) in &runs {
+        let text = json::render(std::slice::from_ref(r), "lab").unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .take(5)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "scenario {}: {errors:#?}", s.name);
+
+        let graph = dot::render(r);
+        let mut child = Command::new("dot")
+            .arg("-Tsvg")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect(
+                "Graphviz `dot` must be installed (Debian package graphviz; .ci/run installs it)",
+            );
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(graph.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "scenario {}: dot failed: {stderr}",
+            s.name
+        );
+        assert!(
+            stderr.trim().is_empty(),
+            "scenario {}: dot warned: {stderr}",
+            s.name
+        );
+        let svg = String::from_utf8_lossy(&out.stdout);
+        assert!(svg.contains("<svg"), "scenario {}", s.name);
+        // Every address of the graph is drawn, with its status colour.
+        for node in r.graph.graph.node_weights() {
+            if let ptrtrace::graph::Node::Address { address, .. } = node {
+                assert!(
+                    graph.contains(&address.to_string()),
+                    "{}: {address} not drawn",
+                    s.name
+                );
+            }
+        }
+    }
+}
+
+/// The schema is a real check: a document with a wrong verdict or a missing field fails it.
+#[test]
+fn schema_rejects_bad_documents() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../docs/schema.json")).unwrap();
+    let v = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let good = serde_json::json!({"schema_version": 1, "tool": "ptrtrace", "version": "0", "root_hints": "lab", "targets": []});
+    assert!(v.is_valid(&good));
+    let mut bad = good.clone();
+    bad["schema_version"] = 2.into();
+    assert!(!v.is_valid(&bad));
+    let bad = serde_json::json!({"schema_version": 1, "tool": "ptrtrace", "version": "0", "root_hints": "lab",
+        "targets": [{"target": "not-an-ip"}]});
+    assert!(!v.is_valid(&bad));
+}
+
+/// The DOT of a faulty scenario marks the faulty address in the lame colour.
+#[tokio::test]
+async fn dot_marks_the_lame_server() {
+    let s = lab::scenarios()
+        .into_iter()
+        .find(|s| s.name == "refused")
+        .unwrap();
+    let (_, r) = run(s).await;
+    let g = dot::render(&r);
+    let line = g
+        .lines()
+        .find(|l| {
+            l.contains("\"address:113.0.203.in-addr.arpa.|ns2.isp.example.|198.51.100.54\" [")
+        })
+        .expect("node drawn");
+    assert!(
+        line.contains("#f9d0d0") && line.contains("REFUSED 3/3"),
+        "{line}"
+    );
+    assert!(g.contains("label=\"delegates\""));
+    assert!(g.contains("cluster_legend"));
+}
