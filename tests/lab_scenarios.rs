@@ -487,6 +487,7 @@ async fn cname_loop() {
 #[tokio::test]
 async fn cname_chain() {
     let r = check("cname-chain").await;
+    assert_eq!(finding(&r, "limit_exceeded").severity, Severity::Error);
     assert!(r.walk.questions.iter().all(|q| q.cname_depth <= 8));
 }
 
@@ -629,6 +630,86 @@ async fn helo_is_compared_with_the_ptr() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn cut_short_is_malformed() {
+    check("cut-short").await;
+}
+
+#[tokio::test]
+async fn compression_loop_is_malformed_not_a_hang() {
+    let r = check("compression-loop").await;
+    assert!(r.walk.elapsed_ms < 10_000, "{} ms", r.walk.elapsed_ms);
+}
+
+#[tokio::test]
+async fn wrong_question_is_not_believed() {
+    let r = check("wrong-question").await;
+    let f = finding(&r, "unreachable");
+    assert!(f.message.contains("were discarded"), "{}", f.message);
+}
+
+#[tokio::test]
+async fn spoof_then_real_accepts_the_real_reply() {
+    let r = check("spoof-then-real").await;
+    let ns3: Vec<_> = r
+        .walk
+        .probes
+        .iter()
+        .filter(|p| p.question == 0 && p.address.to_string() == "198.51.100.55")
+        .collect();
+    assert_eq!(ns3.len(), 3);
+    for p in ns3 {
+        assert!(matches!(p.class, ReplyClass::Answer { .. }));
+        assert_eq!(p.attempts[0].mismatched, 1, "the spoofed copy is counted");
+    }
+}
+
+/// 200 NS names: only 13 are used (glued names first, then by name), the rest reported.
+#[tokio::test]
+async fn bulk_ns_is_bounded() {
+    let r = check("bulk-ns").await;
+    let zone =
+        &r.walk.zones[&hickory_proto::rr::Name::from_ascii("113.0.203.in-addr.arpa.").unwrap()];
+    assert_eq!(zone.ns.len(), 13);
+    assert!(
+        r.walk.queries_sent < 1500,
+        "{} queries",
+        r.walk.queries_sent
+    );
+    assert!(
+        finding(&r, "limit_exceeded")
+            .message
+            .contains("200 NS names given")
+    );
+}
+
+#[tokio::test]
+async fn huge_tcp_reply_is_read() {
+    let r = check("huge-tcp").await;
+    let tcp = r
+        .walk
+        .probes
+        .iter()
+        .filter(|p| p.question == 0 && p.address.to_string() == "198.51.100.55")
+        .flat_map(|p| p.attempts.iter())
+        .find(|a| a.transport == ptrtrace::net::Transport::Tcp)
+        .expect("a TCP attempt");
+    assert!(tcp.bytes > 60_000, "{} bytes", tcp.bytes);
+}
+
+#[tokio::test]
+async fn tcp_stall_costs_a_timeout_and_is_reported() {
+    let r = check("tcp-stall").await;
+    assert_eq!(finding(&r, "tcp_failed").severity, Severity::Error);
+    assert!(r.walk.elapsed_ms < 10_000);
+}
+
+#[tokio::test]
+async fn tcp_prefix_stall() {
+    let r = check("tcp-prefix-stall").await;
+    assert!(r.walk.elapsed_ms < 10_000);
 }
 
 #[test]

@@ -299,7 +299,13 @@ fn limits(walk: &Walk, findings: &mut Vec<Finding>) {
     for l in &walk.limits {
         findings.push(Finding {
             kind: "limit_exceeded",
-            severity: Severity::Warning,
+            // A chain or a depth beyond the bound fails resolvers too; the other bounds are
+            // ptrtrace's own and only leave part of the picture unchecked.
+            severity: if matches!(l.limit, "cname_chain" | "depth") {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
             reason: Some(l.limit),
             zone: Name::root(),
             server: None,

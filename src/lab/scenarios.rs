@@ -66,6 +66,20 @@ const REV: &str = "113.0.203.in-addr.arpa.";
 const NS2: &str = "ns2.isp.example.";
 const NS3: &str = "ns3.isp.example.";
 const NS3_IP: &str = "198.51.100.55";
+/// The bogus NS names the walk uses from the 200-name referral: after ns1-ns3 (in name
+/// order), ten more up to the fan-out bound of 13.
+const BULK_USED: [&str; 10] = [
+    "zz-001.isp.example.",
+    "zz-002.isp.example.",
+    "zz-003.isp.example.",
+    "zz-004.isp.example.",
+    "zz-005.isp.example.",
+    "zz-006.isp.example.",
+    "zz-007.isp.example.",
+    "zz-008.isp.example.",
+    "zz-009.isp.example.",
+    "zz-010.isp.example.",
+];
 
 fn at(
     kind: &'static str,
@@ -546,7 +560,7 @@ pub fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "cname-chain",
-            summary: "203.0.113.133 reaches its PTR only after 11 CNAMEs, more than resolvers follow",
+            summary: "203.0.113.133 reaches its PTR only after 30 CNAMEs, more than resolvers follow",
             target: "203.0.113.133",
             tweaks: vec![],
             expect: vec![zone_finding(
@@ -665,6 +679,82 @@ pub fn scenarios() -> Vec<Scenario> {
             target: "203.0.113.29",
             tweaks: vec![],
             expect: vec![zone_finding("generic_ptr", None, REV, None, None)],
+            verdict: "degraded",
+        },
+        Scenario {
+            name: "cut-short",
+            summary: "ns3.isp.example's replies end in the middle of a record",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::CutShort),
+            expect: vec![at("lame", Some("malformed"), NS3, NS3_IP)],
+            verdict: "degraded",
+        },
+        Scenario {
+            name: "compression-loop",
+            summary: "ns3.isp.example's answer has a name compression pointer that points to itself",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::CompressionLoop),
+            expect: vec![at("lame", Some("malformed"), NS3, NS3_IP)],
+            verdict: "degraded",
+        },
+        Scenario {
+            name: "wrong-question",
+            summary: "ns3.isp.example answers another question than the one asked: not believed",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::WrongQuestion),
+            expect: vec![at("unreachable", Some("timeout"), NS3, NS3_IP)],
+            verdict: "degraded",
+        },
+        Scenario {
+            name: "spoof-then-real",
+            summary: "a reply with a wrong ID arrives before ns3's real one: ignored, the real one accepted",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::SpoofFirst),
+            expect: vec![],
+            verdict: "ok",
+        },
+        Scenario {
+            name: "bulk-ns",
+            summary: "203.in-addr.arpa delegates 113.0.203.in-addr.arpa to 200 NS names, 197 of them bogus",
+            target: "203.0.113.25",
+            tweaks: vec![
+                serves("ns1.rir.example.", &["r203-bulk"]),
+                serves("ns2.rir.example.", &["r203-bulk"]),
+            ],
+            expect: {
+                let mut v = vec![
+                    zone_finding("limit_exceeded", Some("ns_fanout"), ".", None, None),
+                    zone_finding("ns_mismatch", None, REV, None, None),
+                ];
+                for n in BULK_USED {
+                    v.push(zone_finding("ns_unresolvable", None, REV, Some(n), None));
+                }
+                v
+            },
+            verdict: "degraded",
+        },
+        Scenario {
+            name: "huge-tcp",
+            summary: "ns3.isp.example's PTR answer is 62 KB (thousands of additional records): over TCP",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::HugeAdditional),
+            expect: vec![],
+            verdict: "ok",
+        },
+        Scenario {
+            name: "tcp-stall",
+            summary: "ns3.isp.example truncates over UDP, then accepts TCP and never answers",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::TcpStall),
+            expect: vec![at("tcp_failed", None, NS3, NS3_IP)],
+            verdict: "degraded",
+        },
+        Scenario {
+            name: "tcp-prefix-stall",
+            summary: "ns3.isp.example truncates over UDP, then sends a TCP length prefix and stalls",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::TcpPrefixStall),
+            expect: vec![at("tcp_failed", None, NS3, NS3_IP)],
             verdict: "degraded",
         },
         Scenario {

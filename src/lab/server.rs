@@ -162,6 +162,20 @@ pub enum Fault {
     Garbage,
     /// Never reply to questions of this type (a server that answers SOA but not PTR).
     DropType(RecordType),
+    /// Cut every reply to two thirds of its length (a message that ends mid-record).
+    CutShort,
+    /// Answer with a record whose owner name is a compression pointer to itself.
+    CompressionLoop,
+    /// Reply with the right ID but another question: must not be believed.
+    WrongQuestion,
+    /// Send a copy with a wrong ID first, then the real reply: the real one must be accepted.
+    SpoofFirst,
+    /// Pad PTR answers with thousands of additional records: a ~62 KB reply, over TCP.
+    HugeAdditional,
+    /// Truncate UDP; over TCP read the query and never answer.
+    TcpStall,
+    /// Truncate UDP; over TCP send a length prefix and then nothing.
+    TcpPrefixStall,
     /// Harmless: add the zone's NS records and their addresses to authoritative answers, as
     /// servers without minimal responses do.
     NonMinimal,
@@ -213,6 +227,7 @@ impl LabServer {
             let udp = UdpSocket::bind("127.0.0.1:0").await?;
             let addr = udp.local_addr()?;
             if matches!(shared.fault, Fault::TcpOff | Fault::TruncateNoTcp) {
+                // No TCP listener at all.
                 return Ok(Self::spawn(udp, None, addr, shared));
             }
             match TcpListener::bind(addr).await {
@@ -255,6 +270,11 @@ impl LabServer {
                     let Some((reply, fault)) = s.handle(&data, true).await else {
                         return;
                     };
+                    if fault == Fault::SpoofFirst && reply.len() >= 2 {
+                        let mut spoof = reply.clone();
+                        spoof[0] ^= 0x55;
+                        let _ = udp.send_to(&spoof, peer).await;
+                    }
                     if fault == Fault::WrongSource {
                         if let Ok(other) = UdpSocket::bind("127.0.0.1:0").await {
                             let _ = other.send_to(&reply, peer).await;
@@ -282,9 +302,17 @@ impl LabServer {
                         if stream.read_exact(&mut data).await.is_err() {
                             return;
                         }
-                        if let Some((reply, _)) = s.handle(&data, false).await
-                            && let Ok(l) = u16::try_from(reply.len())
-                        {
+                        let Some((reply, fault)) = s.handle(&data, false).await else {
+                            return;
+                        };
+                        if matches!(fault, Fault::TcpStall | Fault::TcpPrefixStall) {
+                            if fault == Fault::TcpPrefixStall {
+                                let _ = stream.write_all(&[0x01, 0x00]).await;
+                            }
+                            tokio::time::sleep(Duration::from_secs(60)).await;
+                            return;
+                        }
+                        if let Ok(l) = u16::try_from(reply.len()) {
                             let mut out = l.to_be_bytes().to_vec();
                             out.extend_from_slice(&reply);
                             let _ = stream.write_all(&out).await;
@@ -312,6 +340,7 @@ impl Shared {
         match fault {
             Fault::Drop => return None,
             Fault::DropType(t) if t == q.query_type() => return None,
+            Fault::CompressionLoop => return Some((compression_loop(data)?, fault)),
             Fault::Garbage => {
                 let mut junk = query.metadata.id.to_be_bytes().to_vec();
                 junk.extend_from_slice(&[0x84, 0x00, 0xff, 0xff, 0xde, 0xad, 0xbe, 0xef]);
@@ -332,6 +361,13 @@ impl Shared {
             Fault::Delay(d) => tokio::time::sleep(d).await,
             _ => {}
         }
+        let q = if fault == Fault::WrongQuestion {
+            let mut other = q.clone();
+            other.set_name(q.name().prepend_label("x").ok()?);
+            other
+        } else {
+            q
+        };
         let id = if fault == Fault::WrongId {
             query.metadata.id.wrapping_add(1)
         } else {
@@ -376,8 +412,22 @@ impl Shared {
         if fault == Fault::NoAa {
             resp.metadata.authoritative = false;
         }
+        if fault == Fault::HugeAdditional && q.query_type() == RecordType::PTR {
+            let pad = Name::from_ascii("pad.isp.example.").ok()?;
+            for i in 0..3_800u32 {
+                let [a, b, c, d] = i.to_be_bytes();
+                let ip = std::net::Ipv4Addr::new(10 + a, b, c, d);
+                resp.add_additional(Record::from_rdata(pad.clone(), 60, RData::A(ip.into())));
+            }
+        }
         let mut wire = resp.to_vec().ok()?;
-        let truncate = matches!(fault, Fault::Truncate | Fault::TruncateNoTcp);
+        if fault == Fault::CutShort {
+            wire.truncate(wire.len() * 2 / 3);
+        }
+        let truncate = matches!(
+            fault,
+            Fault::Truncate | Fault::TruncateNoTcp | Fault::TcpStall | Fault::TcpPrefixStall
+        );
         if udp && (truncate || wire.len() > usize::from(max)) {
             resp.answers.clear();
             resp.authorities.clear();
@@ -427,4 +477,32 @@ impl Shared {
         }
         resp.add_authorities(zone.soa());
     }
+}
+
+/// A reply whose one answer record's owner name is a compression pointer to itself
+/// (RFC 1035 §4.1.4 pointers must point backwards; this one loops).
+fn compression_loop(query: &[u8]) -> Option<Vec<u8>> {
+    // The question ends after the QNAME's zero label and QTYPE/QCLASS.
+    let mut pos = 12;
+    loop {
+        let len = usize::from(*query.get(pos)?);
+        if len == 0 {
+            pos += 1;
+            break;
+        }
+        if len & 0xc0 != 0 {
+            return None;
+        }
+        pos += 1 + len;
+    }
+    let question = query.get(12..pos + 4)?;
+    let mut out = Vec::with_capacity(64);
+    out.extend_from_slice(query.get(0..2)?);
+    out.extend_from_slice(&[0x84, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00]);
+    out.extend_from_slice(question);
+    let here = u16::try_from(out.len()).ok()?;
+    out.extend_from_slice(&(0xc000 | here).to_be_bytes());
+    out.extend_from_slice(&[0x00, 0x0c, 0x00, 0x01, 0x00, 0x00, 0x0e, 0x10, 0x00, 0x02]);
+    out.extend_from_slice(&(0xc000 | here).to_be_bytes());
+    Some(out)
 }

@@ -29,6 +29,12 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
             "203.in-addr.arpa.",
             format!("{R203}113.0 NS ns4.isp.example.\n"),
         ),
+        // A hostile referral: 200 NS names, of which only ns1-ns3 exist.
+        (
+            "r203-bulk",
+            "203.in-addr.arpa.",
+            format!("{R203}{}", bulk_ns(197)),
+        ),
         ("rev", "113.0.203.in-addr.arpa.", REV.into()),
         ("rev-stale", "113.0.203.in-addr.arpa.", REV_STALE.into()),
         // Same data, old serial: a secondary that missed a no-op change.
@@ -48,7 +54,7 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
         (
             "classless",
             "128-26.113.0.203.in-addr.arpa.",
-            CLASSLESS.into(),
+            format!("{CLASSLESS}{}", cname_chain(29)),
         ),
         ("v6rev", "8.b.d.0.1.0.0.2.ip6.arpa.", V6REV.into()),
         ("example", "example.", EXAMPLE.into()),
@@ -77,6 +83,23 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
         ),
         ("customer", "customer.example.", CUSTOMER.into()),
     ]
+}
+
+/// `c1 CNAME c2` … `c{n} PTR deep.customer.example.`: with 133's own CNAME, n + 1 CNAMEs.
+fn cname_chain(n: usize) -> String {
+    let mut out = String::new();
+    for i in 1..n {
+        out.push_str(&format!("c{i} CNAME c{}\n", i + 1));
+    }
+    out.push_str(&format!("c{n} PTR deep.customer.example.\n"));
+    out
+}
+
+/// `113.0 NS zz-001.isp.example.` … : NS names that do not exist.
+fn bulk_ns(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("113.0 NS zz-{i:03}.isp.example.\n"))
+        .collect()
 }
 
 const ROOT: &str = r#"
@@ -205,18 +228,8 @@ $TTL 3600
 130 PTR mail.customer.example.
 ; a CNAME loop back into the parent zone
 132 CNAME 132.113.0.203.in-addr.arpa.
-; a CNAME chain longer than any resolver follows
+; 133 starts a chain of 30 CNAMEs (c1 … c29, generated in zones())
 133 CNAME c1
-c1 CNAME c2
-c2 CNAME c3
-c3 CNAME c4
-c4 CNAME c5
-c5 CNAME c6
-c6 CNAME c7
-c7 CNAME c8
-c8 CNAME c9
-c9 CNAME c10
-c10 PTR deep.customer.example.
 "#;
 
 const V6REV: &str = r#"

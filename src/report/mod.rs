@@ -49,9 +49,16 @@ impl TargetReport {
         let d = &self.diagnosis;
         let target = self.walk.target;
         if d.ptr.is_empty() {
-            return format!(
-                "no PTR record for {target}: receivers such as Gmail reject its mail (550-5.7.25)"
-            );
+            let missing = d.findings.iter().any(|f| f.kind == "ptr_missing");
+            return if missing {
+                format!(
+                    "no PTR record for {target}: receivers such as Gmail reject its mail (550-5.7.25)"
+                )
+            } else {
+                format!(
+                    "no PTR could be obtained for {target}: every path fails (see findings); receivers such as Gmail reject its mail"
+                )
+            };
         }
         let confirmed: Vec<String> = d
             .fcrdns

@@ -72,6 +72,8 @@ pub struct TraceConfig {
     pub fcrdns: bool,
     /// Wall-clock limit for one trace.
     pub deadline: Duration,
+    /// Most PTR names walked forward for FCrDNS.
+    pub max_ptr_names: usize,
     /// The SMTP HELO/EHLO name the mail server uses, to compare with the PTR.
     pub helo: Option<Name>,
 }
@@ -96,6 +98,7 @@ impl TraceConfig {
             families: Families { v4: true, v6: true },
             fcrdns: true,
             deadline: Duration::from_secs(60),
+            max_ptr_names: 8,
             helo: None,
         }
     }
@@ -434,6 +437,17 @@ pub async fn trace(
     cfg: &TraceConfig,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
 ) -> Walk {
+    trace_until(target, cfg, events, None).await
+}
+
+/// Like [`trace`], but stops early, keeping what was gathered, when `cancel` turns true
+/// (Ctrl-C). The partial walk carries a `limit_exceeded` (`interrupted`).
+pub async fn trace_until(
+    target: IpAddr,
+    cfg: &TraceConfig,
+    events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+    cancel: Option<tokio::sync::watch::Receiver<bool>>,
+) -> Walk {
     let mut w = Walker {
         cfg,
         map: Arc::new(cfg.map.clone()),
@@ -464,7 +478,7 @@ pub async fn trace(
         };
         w.start_question(helo.clone(), qtype, Purpose::Helo, 0, 0, None);
     }
-    w.run().await;
+    w.run(cancel).await;
     // Completion order is noise: sort so reports list probes and delegations stably.
     w.probes.sort_by(|a, b| {
         (a.question, &a.zone, &a.server, a.address, a.seq)
@@ -518,10 +532,27 @@ impl Walker<'_> {
         self.limits.insert(LimitHit { limit, detail });
     }
 
-    async fn run(&mut self) {
+    async fn run(&mut self, mut cancel: Option<tokio::sync::watch::Receiver<bool>>) {
         let deadline = tokio::time::Instant::now() + self.cfg.deadline;
+        let cancelled = async {
+            match cancel.as_mut() {
+                Some(rx) => {
+                    let _ = rx.wait_for(|stop| *stop).await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::pin!(cancelled);
         loop {
             tokio::select! {
+                () = &mut cancelled => {
+                    let left = self.pending.len();
+                    self.limit(
+                        "interrupted",
+                        format!("interrupted with {left} probes unfinished"),
+                    );
+                    break;
+                }
                 done = self.pending.next() => match done {
                     Some(done) => self.on_done(done),
                     None => break,
@@ -844,7 +875,10 @@ impl Walker<'_> {
         }
         let mut added: Vec<Name> = Vec::new();
         let mut dropped = 0usize;
-        for ns in &r.ns {
+        // Past the fan-out bound, names that came with glue go first: they cost no lookups.
+        let mut candidates: Vec<&Name> = r.ns.iter().collect();
+        candidates.sort_by_key(|n| (!r.glue.iter().any(|(g, _)| g == *n), (*n).clone()));
+        for ns in candidates {
             if !zone.ns.contains_key(ns) {
                 if zone.ns.len() >= max_ns {
                     dropped += 1;
@@ -927,6 +961,23 @@ impl Walker<'_> {
             for v in &values {
                 if let RData::PTR(p) = v {
                     let ptr = p.0.to_lowercase();
+                    let forwards = self
+                        .questions
+                        .iter()
+                        .filter(|q| matches!(q.purpose, Purpose::Forward { .. }))
+                        .count();
+                    if forwards >= self.cfg.max_ptr_names
+                        && !self.qindex.contains_key(&(ptr.clone(), qtype))
+                    {
+                        self.limit(
+                            "ptr_names",
+                            format!(
+                                "more than {} PTR names; the rest were not checked forward",
+                                self.cfg.max_ptr_names
+                            ),
+                        );
+                        continue;
+                    }
                     let purpose = Purpose::Forward { ptr: ptr.clone() };
                     self.start_question(ptr, qtype, purpose, 0, 0, None);
                 }
