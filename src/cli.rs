@@ -100,6 +100,10 @@ pub struct TraceOpts {
     #[arg(long, value_name = "N", default_value_t = 3000, value_parser = clap::value_parser!(u32).range(1..), global = true)]
     pub query_budget: u32,
 
+    /// Use at most N NS names per zone (names with glue first); more are reported.
+    #[arg(long, value_name = "N", default_value_t = 13, value_parser = clap::value_parser!(u16).range(1..=100), global = true)]
+    pub max_ns: u16,
+
     /// Give up on a trace after this long and report what was gathered.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration, global = true)]
     pub deadline: Duration,
@@ -207,6 +211,7 @@ impl TraceOpts {
         cfg.timeout = self.timeout;
         cfg.probes = self.probes;
         cfg.query_budget = self.query_budget;
+        cfg.max_ns_per_zone = usize::from(self.max_ns);
         cfg.deadline = self.deadline;
         cfg.families = Families {
             v4: !self.ipv6_only,

@@ -20,6 +20,15 @@ const EXIT_OK: u8 = 0;
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_CANNOT_RUN: u8 = 3;
+/// 128 + SIGINT, as shells report a program ended by Ctrl-C.
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// Set when Ctrl-C stopped the traces: reports are partial and the exit code is 130.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -115,10 +124,23 @@ fn progress() -> (
     (Some(tx), Some(handle))
 }
 
+/// Traces every target concurrently. Ctrl-C stops them all; what they gathered is kept.
 async fn trace_all(targets: &[IpAddr], cfg: &TraceConfig) -> Vec<TargetReport> {
     let (tx, bar) = progress();
-    let walks =
-        futures::future::join_all(targets.iter().map(|t| trace::trace(*t, cfg, tx.clone()))).await;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = stop_tx.send(true);
+        }
+    });
+    let walks = futures::future::join_all(
+        targets
+            .iter()
+            .map(|t| trace::trace_until(*t, cfg, tx.clone(), Some(stop_rx.clone()))),
+    )
+    .await;
+    watcher.abort();
     drop(tx);
     if let Some(b) = bar {
         let _ = b.await;
@@ -164,6 +186,9 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
     };
     if let Err(code) = emit(opts, &body) {
         return code;
+    }
+    if interrupted() {
+        return fail(EXIT_INTERRUPTED, "interrupted: the report above is partial");
     }
     if reports.iter().any(|r| !r.diagnosis.root_reachable) {
         return fail(
@@ -249,6 +274,9 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
     let mut reports = Vec::new();
     let mut mismatched = Vec::new();
     for s in &chosen {
+        if interrupted() {
+            break;
+        }
         match run_scenario(s, opts).await {
             Ok(r) => {
                 if !lab::matches_expectation(s, &r) {
@@ -289,6 +317,9 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
     };
     if let Err(code) = emit(opts, &body) {
         return code;
+    }
+    if interrupted() {
+        return fail(EXIT_INTERRUPTED, "interrupted: the report above is partial");
     }
     if mismatched.is_empty() {
         EXIT_OK

@@ -1,6 +1,9 @@
 //! The real executable: arguments, bad input, exit codes, output formats.
 //! Every run sets `PTRTRACE_FORBID_BUILTIN_HINTS`, so none can fall back to the real root.
 
+// A test fails by panicking: unwrap and expect are how it says so.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -269,4 +272,75 @@ fn lab_run_dot_is_a_digraph() {
         "{out}"
     );
     assert!(out.trim_end().ends_with('}'));
+}
+
+/// `ptrtrace … | head -1`: the reader goes away, ptrtrace ends quietly.
+#[test]
+fn broken_pipe_is_a_quiet_end() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args(["lab", "run", "healthy"])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("lab scenario healthy"), "{first}");
+    // stdout is closed here; the rest of the report hits a broken pipe.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+/// Ctrl-C ends a trace promptly, prints what was gathered and exits 130.
+#[test]
+fn ctrl_c_prints_the_partial_report_and_exits_130() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args(["lab", "run", "silent", "--timeout", "20s"])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let start = Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("limit_exceeded (interrupted)"), "{text}");
+    assert!(
+        text.contains("113.0.203.in-addr.arpa."),
+        "the partial trace is shown: {text}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+}
+
+#[test]
+fn max_ns_is_validated() {
+    let o = ptrtrace(&["lab", "run", "healthy", "--max-ns", "0"]);
+    assert_one_line_error(&o, 2, "--max-ns");
 }

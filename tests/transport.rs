@@ -1,5 +1,8 @@
 //! The transport over real loopback sockets: reply matching, ICMP vs timeout, TCP bounds.
 
+// A test fails by panicking: unwrap and expect are how it says so.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};

@@ -176,6 +176,8 @@ pub enum Fault {
     TcpStall,
     /// Truncate UDP; over TCP send a length prefix and then nothing.
     TcpPrefixStall,
+    /// Fuzzing: damage replies at random (flip, cut, insert bytes), reproducibly from a seed.
+    Mutate(u64),
     /// Harmless: add the zone's NS records and their addresses to authoritative answers, as
     /// servers without minimal responses do.
     NonMinimal,
@@ -203,6 +205,7 @@ struct Shared {
     /// Faults apply only to questions inside this zone (None: to all).
     fault_zone: Option<Name>,
     counters: Mutex<HashMap<(Name, RecordType), u32>>,
+    rng: Mutex<rand::rngs::StdRng>,
 }
 
 impl LabServer {
@@ -215,11 +218,19 @@ impl LabServer {
         fault: Fault,
         fault_zone: Option<Name>,
     ) -> std::io::Result<Self> {
+        let seed = if let Fault::Mutate(seed) = fault {
+            seed
+        } else {
+            0
+        };
         let shared = Arc::new(Shared {
             zones,
             fault,
             fault_zone,
             counters: Mutex::new(HashMap::new()),
+            rng: Mutex::new(<rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(
+                seed,
+            )),
         });
         // Find a port free for both UDP and TCP.
         let mut last_err = None;
@@ -424,6 +435,11 @@ impl Shared {
         if fault == Fault::CutShort {
             wire.truncate(wire.len() * 2 / 3);
         }
+        if let Fault::Mutate(_) = fault
+            && let Ok(mut rng) = self.rng.lock()
+        {
+            mutate(&mut wire, &mut rng);
+        }
         let truncate = matches!(
             fault,
             Fault::Truncate | Fault::TruncateNoTcp | Fault::TcpStall | Fault::TcpPrefixStall
@@ -505,4 +521,35 @@ fn compression_loop(query: &[u8]) -> Option<Vec<u8>> {
     out.extend_from_slice(&[0x00, 0x0c, 0x00, 0x01, 0x00, 0x00, 0x0e, 0x10, 0x00, 0x02]);
     out.extend_from_slice(&(0xc000 | here).to_be_bytes());
     Some(out)
+}
+
+/// Damages a reply the way broken middleboxes and fuzzers do. The ID is kept most of the
+/// time, so the damaged message reaches the parser instead of being discarded unread.
+fn mutate(wire: &mut Vec<u8>, rng: &mut rand::rngs::StdRng) {
+    use rand::RngExt;
+    let rounds = rng.random_range(1..=4);
+    for _ in 0..rounds {
+        if wire.is_empty() {
+            wire.push(0);
+        }
+        let at = rng.random_range(0..wire.len());
+        match rng.random_range(0..5u8) {
+            0 => wire[at] ^= 1 << rng.random_range(0..8u8),
+            1 => wire[at] = rng.random_range(0..=255u8),
+            2 => wire.truncate(at.max(2)),
+            3 => wire.insert(at, rng.random_range(0..=255u8)),
+            _ => {
+                // A compression pointer to a random offset.
+                let ptr = 0xc000 | u16::try_from(rng.random_range(0..wire.len())).unwrap_or(0);
+                let [hi, lo] = ptr.to_be_bytes();
+                wire[at] = hi;
+                if at + 1 < wire.len() {
+                    wire[at + 1] = lo;
+                }
+            }
+        }
+    }
+    if rng.random_range(0..10u8) == 0 && wire.len() >= 2 {
+        wire[0] ^= 0xff;
+    }
 }
