@@ -206,7 +206,16 @@ impl TraceGraph {
                     Status::Ok
                 };
                 for (ip, probes) in addrs {
-                    let status = if probes.is_empty() {
+                    let tested = probes.iter().any(|&i| {
+                        !matches!(
+                            walk.probes[i].class,
+                            crate::trace::ReplyClass::Silent {
+                                reason: crate::trace::Silence::NoRoute
+                                    | crate::trace::Silence::NotSent
+                            }
+                        )
+                    });
+                    let status = if !tested {
                         Status::Untested
                     } else {
                         status_from_findings(diag, zone, server, *ip)

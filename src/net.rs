@@ -45,8 +45,11 @@ pub enum Outcome {
     Unreachable(String),
     /// A reply arrived but could not be decoded, or a TCP reply did not match the query.
     Malformed(String),
-    /// The query was not sent (address outside the lab, no local route, socket error).
+    /// The query was not sent (address outside the lab, socket error).
     NotSent(String),
+    /// This host has no route to the address's family (no IPv6 connectivity is common): the
+    /// server cannot be judged from here.
+    NoRoute(String),
 }
 
 /// One query to one address and what happened.
@@ -86,6 +89,7 @@ pub struct AddressMap {
     map: HashMap<IpAddr, SocketAddr>,
     strict: bool,
     port: u16,
+    no_route_v6: bool,
 }
 
 impl AddressMap {
@@ -96,6 +100,7 @@ impl AddressMap {
             map: HashMap::new(),
             strict: false,
             port,
+            no_route_v6: false,
         }
     }
 
@@ -106,19 +111,34 @@ impl AddressMap {
             map,
             strict: true,
             port: 53,
+            no_route_v6: false,
         }
+    }
+
+    /// Simulates a host without IPv6 connectivity (for the lab): IPv6 addresses get
+    /// [`Outcome::NoRoute`].
+    #[must_use]
+    pub fn without_ipv6_route(mut self) -> Self {
+        self.no_route_v6 = true;
+        self
     }
 
     /// The socket a server address is reached at, or why it is not.
     ///
     /// # Errors
-    /// A message when the map is strict and does not list `ip`.
-    pub fn resolve(&self, ip: IpAddr) -> Result<SocketAddr, String> {
+    /// [`Outcome::NotSent`] when the map is strict and does not list `ip`;
+    /// [`Outcome::NoRoute`] for IPv6 when simulating a host without IPv6.
+    pub fn resolve(&self, ip: IpAddr) -> Result<SocketAddr, Outcome> {
+        if self.no_route_v6 && ip.is_ipv6() {
+            return Err(Outcome::NoRoute("no IPv6 route (simulated)".into()));
+        }
         if let Some(sa) = self.map.get(&ip) {
             return Ok(*sa);
         }
         if self.strict {
-            return Err(format!("{ip} is not a lab address; nothing was sent"));
+            return Err(Outcome::NotSent(format!(
+                "{ip} is not a lab address; nothing was sent"
+            )));
         }
         Ok(SocketAddr::new(ip, self.port))
     }
@@ -166,6 +186,22 @@ pub fn mismatch(query: &Message, reply: &Message) -> Option<&'static str> {
     None
 }
 
+/// An error while setting up or sending: a local routing failure means "cannot test from
+/// here", not "the server is down".
+fn send_outcome(e: &std::io::Error) -> Outcome {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NetworkUnreachable | K::AddrNotAvailable | K::Unsupported => {
+            Outcome::NoRoute(format!("this host cannot send there ({e})"))
+        }
+        _ if e.raw_os_error() == Some(97) => {
+            // EAFNOSUPPORT: the address family (IPv6) is disabled on this host.
+            Outcome::NoRoute(format!("address family not supported here ({e})"))
+        }
+        _ => io_outcome(e),
+    }
+}
+
 fn io_outcome(e: &std::io::Error) -> Outcome {
     use std::io::ErrorKind as K;
     match e.kind() {
@@ -201,7 +237,7 @@ pub async fn udp_attempt(
     };
     let target = match map.resolve(server) {
         Ok(t) => t,
-        Err(why) => return done(Outcome::NotSent(why), 0, 0),
+        Err(outcome) => return done(outcome, 0, 0),
     };
     let query = build_query(spec);
     let wire = match query.to_vec() {
@@ -210,13 +246,13 @@ pub async fn udp_attempt(
     };
     let sock = match UdpSocket::bind(local_for(target)).await {
         Ok(s) => s,
-        Err(e) => return done(io_outcome(&e), 0, 0),
+        Err(e) => return done(send_outcome(&e), 0, 0),
     };
     if let Err(e) = sock.connect(target).await {
-        return done(io_outcome(&e), 0, 0);
+        return done(send_outcome(&e), 0, 0);
     }
     if let Err(e) = sock.send(&wire).await {
-        return done(io_outcome(&e), 0, 0);
+        return done(send_outcome(&e), 0, 0);
     }
     let deadline = tokio::time::Instant::now() + timeout;
     let mut buf = vec![0u8; 65_535];
@@ -268,7 +304,7 @@ pub async fn tcp_attempt(
     };
     let target = match map.resolve(server) {
         Ok(t) => t,
-        Err(why) => return done(Outcome::NotSent(why), 0),
+        Err(outcome) => return done(outcome, 0),
     };
     let query = build_query(spec);
     let wire = match query.to_vec() {
@@ -278,7 +314,7 @@ pub async fn tcp_attempt(
     let exchange = async {
         let mut stream = TcpStream::connect(target)
             .await
-            .map_err(|e| io_outcome(&e))?;
+            .map_err(|e| send_outcome(&e))?;
         let len =
             u16::try_from(wire.len()).map_err(|_| Outcome::NotSent("query too large".into()))?;
         let mut framed = Vec::with_capacity(wire.len() + 2);

@@ -715,6 +715,99 @@ async fn tcp_prefix_stall() {
     assert!(r.walk.elapsed_ms < 10_000);
 }
 
+/// ip6.arpa delegated at /32, /48 and /56 nibble boundaries.
+#[tokio::test]
+async fn ipv6_nibbles() {
+    let r = check("ipv6-nibbles").await;
+    let zones: Vec<String> = r.walk.questions[0]
+        .zones
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        zones,
+        [
+            ".",
+            "arpa.",
+            "ip6.arpa.",
+            "8.b.d.0.1.0.0.2.ip6.arpa.",
+            "1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+            "b.a.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
+        ]
+    );
+    assert!(r.diagnosis.fcrdns[0].confirmed);
+}
+
+#[tokio::test]
+async fn ipv6_only_ns_silent() {
+    let r = check("ipv6-only-ns-silent").await;
+    // Its address came from an AAAA lookup (glueless) and was probed over IPv6 alone.
+    assert!(
+        r.walk
+            .resolved_ns
+            .iter()
+            .any(|(n, a)| n.to_string() == "ns6.isp.example."
+                && a.iter().all(std::net::IpAddr::is_ipv6)
+                && !a.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn ipv6_bad_glue_is_per_family() {
+    let r = check("ipv6-bad-glue").await;
+    let f = finding(&r, "glue_mismatch");
+    assert!(
+        f.message.contains("says 198.51.100.54, 2001:db8:5300::99, but isp.example. itself says 198.51.100.54, 2001:db8:5300::54"),
+        "{}",
+        f.message
+    );
+}
+
+/// Without an IPv6 route, IPv6 servers are untested, never unreachable.
+#[tokio::test]
+async fn no_ipv6_route_is_untested_not_unreachable() {
+    let r = check("no-ipv6-route").await;
+    assert!(r.diagnosis.findings.iter().all(|f| f.kind != "unreachable"));
+    let f = finding(&r, "untested");
+    assert!(
+        f.message.contains("IPv6 server addresses were not tested"),
+        "{}",
+        f.message
+    );
+    let untested = r
+        .graph
+        .graph
+        .node_weights()
+        .filter(|n| {
+            matches!(
+                n,
+                ptrtrace::graph::Node::Address {
+                    status: ptrtrace::graph::Status::Untested,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert!(untested >= 4, "{untested}");
+}
+
+/// `-4`: IPv6 addresses are not queried and reported as such; the trace still completes.
+#[tokio::test]
+async fn ipv4_only_transport() {
+    let s = scenario("ipv6");
+    let running = lab::start(&s).await.unwrap();
+    let mut cfg = TraceConfig::new(running.hints.clone(), running.map.clone());
+    cfg.timeout = Duration::from_millis(600);
+    cfg.families = ptrtrace::trace::Families {
+        v4: true,
+        v6: false,
+    };
+    let r = TargetReport::new(trace::trace(s.target.parse().unwrap(), &cfg, None).await);
+    assert!(r.walk.probes.iter().all(|p| p.address.is_ipv4()));
+    assert_eq!(r.diagnosis.verdict.as_str(), "ok");
+    assert_eq!(finding(&r, "untested").reason, Some("family_disabled"));
+}
+
 #[test]
 fn every_scenario_has_a_test() {
     let src = include_str!("lab_scenarios.rs");

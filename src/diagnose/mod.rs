@@ -176,6 +176,7 @@ pub(crate) fn describe(class: &ReplyClass, rcode: Option<&str>) -> String {
             Silence::Timeout => "did not answer (timeout)".into(),
             Silence::Unreachable => "was unreachable (port unreachable / refused)".into(),
             Silence::NotSent => "was not queried".into(),
+            Silence::NoRoute => "could not be reached from this host (no route)".into(),
         },
     }
 }

@@ -16,13 +16,75 @@ use crate::trace::{LameReason, Probe, ProbeKind, QId, ReplyClass, Silence, Walk}
 
 type AddrKey = (Name, Name, IpAddr);
 
+/// Probes that say nothing about the server: never sent, or no route from this host.
 fn not_sent(p: &Probe) -> bool {
     matches!(
         p.class,
         ReplyClass::Silent {
-            reason: Silence::NotSent
+            reason: Silence::NotSent | Silence::NoRoute
         }
     )
+}
+
+/// `untested` (info): addresses of a family this host cannot reach, or that `-4`/`-6`
+/// excluded. They are not blamed on the servers; the report says what was not checked.
+fn untested(walk: &Walk, findings: &mut Vec<Finding>) {
+    for (v6, family) in [(false, "IPv4"), (true, "IPv6")] {
+        let no_route: BTreeSet<IpAddr> = walk
+            .probes
+            .iter()
+            .filter(|p| {
+                p.address.is_ipv6() == v6
+                    && matches!(
+                        p.class,
+                        ReplyClass::Silent {
+                            reason: Silence::NoRoute
+                        }
+                    )
+            })
+            .map(|p| p.address)
+            .collect();
+        if !no_route.is_empty() {
+            findings.push(Finding {
+                kind: "untested",
+                severity: Severity::Info,
+                reason: Some("no_route"),
+                zone: Name::root(),
+                server: None,
+                address: None,
+                message: format!(
+                    "{} {family} server addresses were not tested: this host has no {family} route",
+                    no_route.len()
+                ),
+                advice: format!(
+                    "Their servers are not blamed. Run ptrtrace from a host with {family} \
+                     connectivity to check them: resolvers that have it will use them."
+                ),
+                evidence: no_route.iter().take(8).map(ToString::to_string).collect(),
+            });
+        }
+        let skipped: Vec<&IpAddr> = walk.skipped.iter().filter(|a| a.is_ipv6() == v6).collect();
+        if !skipped.is_empty() {
+            findings.push(Finding {
+                kind: "untested",
+                severity: Severity::Info,
+                reason: Some("family_disabled"),
+                zone: Name::root(),
+                server: None,
+                address: None,
+                message: format!(
+                    "{} {family} server addresses were not queried ({})",
+                    skipped.len(),
+                    if v6 { "-4" } else { "-6" }
+                ),
+                advice: format!(
+                    "Run without {} to check them too.",
+                    if v6 { "-4" } else { "-6" }
+                ),
+                evidence: skipped.iter().take(8).map(ToString::to_string).collect(),
+            });
+        }
+    }
 }
 
 fn lame_text(reason: &str) -> &'static str {
@@ -260,6 +322,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
     }
     tcp(walk, findings);
     no_reachable_server(walk, findings);
+    untested(walk, findings);
 }
 
 /// Zones where no server gave a usable reply to a question asked of them: every resolver
@@ -270,7 +333,12 @@ fn no_reachable_server(walk: &Walk, findings: &mut Vec<Finding>) {
             let probes: Vec<&Probe> = walk
                 .probes
                 .iter()
-                .filter(|p| p.question == qi && p.zone == *zone && p.kind == ProbeKind::Standard)
+                .filter(|p| {
+                    p.question == qi
+                        && p.zone == *zone
+                        && p.kind == ProbeKind::Standard
+                        && !not_sent(p)
+                })
                 .collect();
             if probes.is_empty() || probes.iter().any(|p| p.class.is_useful()) {
                 continue;

@@ -61,10 +61,21 @@ pub const SERVERS: &[(&str, &[&str], &[&str])] = &[
     (
         "ns1.customer.example.",
         &["198.51.100.80"],
-        &["classless", "customer"],
+        &["classless", "customer", "v6-48"],
     ),
+    (
+        "ns2.customer.example.",
+        &["198.51.100.81", "2001:db8:1::53"],
+        &["v6-56"],
+    ),
+    // An IPv6-only server of the ip6.arpa delegation.
+    ("ns6.isp.example.", &["2001:db8:5300::66"], &["v6rev"]),
     // ns3's address before it was renumbered: another DNS server now, without these zones.
-    ("old.ns3.isp.example.", &["198.51.100.99"], &[]),
+    (
+        "old.ns3.isp.example.",
+        &["198.51.100.99", "2001:db8:5300::99"],
+        &[],
+    ),
 ];
 
 /// The lab could not be started.
@@ -179,7 +190,15 @@ pub async fn start(scenario: &Scenario) -> Result<RunningLab, LabError> {
             servers: root_servers,
             source: format!("lab:{}", scenario.name),
         },
-        map: AddressMap::strict(map),
+        map: if scenario
+            .tweaks
+            .iter()
+            .any(|t| matches!(t, Tweak::NoIpv6Route))
+        {
+            AddressMap::strict(map).without_ipv6_route()
+        } else {
+            AddressMap::strict(map)
+        },
     })
 }
 

@@ -28,6 +28,8 @@ pub enum Tweak {
         /// NS name of the server.
         server: &'static str,
     },
+    /// The host has no IPv6 route: IPv6 server addresses cannot be tested.
+    NoIpv6Route,
 }
 
 /// A finding a scenario must produce.
@@ -763,6 +765,66 @@ pub fn scenarios() -> Vec<Scenario> {
             target: "2001:db8::25",
             tweaks: vec![],
             expect: vec![],
+            verdict: "ok",
+        },
+        Scenario {
+            name: "ipv6-nibbles",
+            summary: "2001:db8:1:ab00::25: ip6.arpa delegated at /32, again at /48 and at /56",
+            target: "2001:db8:1:ab00::25",
+            tweaks: vec![],
+            expect: vec![],
+            verdict: "ok",
+        },
+        Scenario {
+            name: "ipv6-only-ns-silent",
+            summary: "ns6.isp.example, an IPv6-only server of 8.b.d.0.1.0.0.2.ip6.arpa, never answers",
+            target: "2001:db8::25",
+            tweaks: vec![Tweak::Fault {
+                server: "ns6.isp.example.",
+                fault: Fault::Drop,
+                zone: None,
+            }],
+            expect: vec![zone_finding(
+                "unreachable",
+                Some("timeout"),
+                "8.b.d.0.1.0.0.2.ip6.arpa.",
+                Some("ns6.isp.example."),
+                Some("2001:db8:5300::66"),
+            )],
+            verdict: "degraded",
+        },
+        Scenario {
+            name: "ipv6-bad-glue",
+            summary: "example.'s IPv6 glue for ns2.isp.example is wrong, its IPv4 glue right",
+            target: "2001:db8::25",
+            tweaks: vec![
+                serves("a.nic.example.", &["example-bad-v6-glue"]),
+                serves("b.nic.example.", &["example-bad-v6-glue"]),
+            ],
+            expect: vec![
+                zone_finding(
+                    "glue_mismatch",
+                    None,
+                    "isp.example.",
+                    Some(NS2),
+                    Some("2001:db8:5300::99"),
+                ),
+                zone_finding(
+                    "lame",
+                    Some("refused"),
+                    "isp.example.",
+                    Some(NS2),
+                    Some("2001:db8:5300::99"),
+                ),
+            ],
+            verdict: "degraded",
+        },
+        Scenario {
+            name: "no-ipv6-route",
+            summary: "this host has no IPv6 route: IPv6 servers are reported untested, not unreachable",
+            target: "2001:db8::25",
+            tweaks: vec![Tweak::NoIpv6Route],
+            expect: vec![zone_finding("untested", Some("no_route"), ".", None, None)],
             verdict: "ok",
         },
     ]

@@ -57,6 +57,12 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
             format!("{CLASSLESS}{}", cname_chain(29)),
         ),
         ("v6rev", "8.b.d.0.1.0.0.2.ip6.arpa.", V6REV.into()),
+        ("v6-48", "1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.", V6_48.into()),
+        (
+            "v6-56",
+            "b.a.1.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+            V6_56.into(),
+        ),
         ("example", "example.", EXAMPLE.into()),
         // Glue left at ns3's old address after renumbering.
         (
@@ -66,6 +72,16 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
                 EXAMPLE,
                 "ns3.isp A    198.51.100.55",
                 "ns3.isp A    198.51.100.99",
+            ),
+        ),
+        // The IPv6 glue of ns2.isp.example is wrong; its IPv4 glue is right.
+        (
+            "example-bad-v6-glue",
+            "example.",
+            edit(
+                EXAMPLE,
+                "ns2.isp AAAA 2001:db8:5300::54",
+                "ns2.isp AAAA 2001:db8:5300::99",
             ),
         ),
         // No glue at all for ns3.isp.example, which is inside isp.example.
@@ -156,6 +172,7 @@ $TTL 86400
 8.b.d.0.1.0.0.2 NS ns1.isp.example.
 8.b.d.0.1.0.0.2 NS ns2.isp.example.
 8.b.d.0.1.0.0.2 NS ns3.isp.example.
+8.b.d.0.1.0.0.2 NS ns6.isp.example.
 "#;
 
 const R203: &str = r#"
@@ -238,7 +255,26 @@ $TTL 3600
 @   NS  ns1.isp.example.
 @   NS  ns2.isp.example.
 @   NS  ns3.isp.example.
+@   NS  ns6.isp.example.
 5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 PTR mail.isp.example.
+; 2001:db8:1::/48 is delegated to a customer, who delegates a /56 onwards
+1.0.0.0 NS ns1.customer.example.
+"#;
+
+/// 2001:db8:1::/48, delegated at a /48 nibble boundary.
+const V6_48: &str = r#"
+$TTL 3600
+@   SOA ns1.customer.example. hostmaster.customer.example. 2026112800 7200 1800 1209600 3600
+@   NS  ns1.customer.example.
+b.a NS ns2.customer.example.
+"#;
+
+/// 2001:db8:1:ab00::/56, delegated again at a /56 nibble boundary.
+const V6_56: &str = r#"
+$TTL 3600
+@   SOA ns2.customer.example. hostmaster.customer.example. 2026112800 7200 1800 1209600 3600
+@   NS  ns2.customer.example.
+5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 PTR host.customer.example.
 "#;
 
 const EXAMPLE: &str = r#"
@@ -275,6 +311,7 @@ ns1  A    198.51.100.53
 ns2  A    198.51.100.54
 ns2  AAAA 2001:db8:5300::54
 ns3  A    198.51.100.55
+ns6  AAAA 2001:db8:5300::66
 mail A    203.0.113.25
 mail AAAA 2001:db8::25
 mx1  A    203.0.113.26
@@ -289,5 +326,8 @@ $TTL 3600
 @   SOA ns1.customer.example. hostmaster.customer.example. 2026112800 7200 1800 1209600 3600
 @   NS  ns1.customer.example.
 ns1  A 198.51.100.80
+ns2  A 198.51.100.81
+ns2  AAAA 2001:db8:1::53
+host AAAA 2001:db8:1:ab00::25
 mail A 203.0.113.130
 "#;

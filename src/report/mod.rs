@@ -50,6 +50,16 @@ impl TargetReport {
         let target = self.walk.target;
         if d.ptr.is_empty() {
             let missing = d.findings.iter().any(|f| f.kind == "ptr_missing");
+            let untested = d.findings.iter().any(|f| f.kind == "untested");
+            let errors = d
+                .findings
+                .iter()
+                .any(|f| f.severity == crate::diagnose::Severity::Error);
+            if untested && !errors && !missing {
+                return format!(
+                    "no PTR could be obtained for {target} from this host: the servers it needs were not tested (see \"not checked\")"
+                );
+            }
             return if missing {
                 format!(
                     "no PTR record for {target}: receivers such as Gmail reject its mail (550-5.7.25)"

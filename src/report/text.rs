@@ -83,6 +83,14 @@ pub fn render(r: &TargetReport, style: Style) -> String {
     if problems.len() > 5 {
         let _ = writeln!(out, "  • … and {} more (see Findings)", problems.len() - 5);
     }
+    for f in d.findings.iter().filter(|f| f.kind == "untested") {
+        let _ = writeln!(
+            out,
+            "  {} not checked: {}",
+            style.paint("2", "·"),
+            f.message
+        );
+    }
     for l in d.levels.iter().filter(|l| l.failing_servers > 0) {
         let _ = writeln!(
             out,

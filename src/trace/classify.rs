@@ -55,8 +55,10 @@ pub enum Silence {
     Timeout,
     /// ICMP unreachable or a refused TCP connection.
     Unreachable,
-    /// ptrtrace did not send (outside the lab, family disabled, local error).
+    /// ptrtrace did not send (outside the lab, local error).
     NotSent,
+    /// This host has no route to the address's family: untested, not blamed.
+    NoRoute,
 }
 
 /// A referral's content: the child zone, its NS names and the glue that came with them.
@@ -126,6 +128,7 @@ impl ReplyClass {
                 Silence::Timeout => "timeout".into(),
                 Silence::Unreachable => "unreachable".into(),
                 Silence::NotSent => "not_sent".into(),
+                Silence::NoRoute => "no_route".into(),
             },
         }
     }

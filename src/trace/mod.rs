@@ -271,6 +271,10 @@ impl AttemptRecord {
                 rec.status = "not_sent";
                 rec.detail = Some(d.clone());
             }
+            Outcome::NoRoute(d) => {
+                rec.status = "no_route";
+                rec.detail = Some(d.clone());
+            }
         }
         rec
     }
@@ -369,6 +373,8 @@ pub struct Walk {
     pub families: (bool, bool),
     /// Whether the PTR names were walked forward (FCrDNS).
     pub fcrdns: bool,
+    /// Server addresses not queried because their family is disabled (`-4` / `-6`).
+    pub skipped: BTreeSet<IpAddr>,
     /// The HELO name checked, if any.
     pub helo: Option<Name>,
 }
@@ -412,6 +418,7 @@ pub struct Walker<'a> {
     scheduled: HashSet<(QId, Name, Name, IpAddr)>,
     probes: Vec<Probe>,
     limits: BTreeSet<LimitHit>,
+    skipped: BTreeSet<IpAddr>,
     cname_loops: Vec<CnameLoop>,
     sent: u32,
     pending: FuturesUnordered<Pending>,
@@ -462,6 +469,7 @@ pub async fn trace_until(
         scheduled: HashSet::new(),
         probes: Vec::new(),
         limits: BTreeSet::new(),
+        skipped: BTreeSet::new(),
         cname_loops: Vec::new(),
         sent: 0,
         pending: FuturesUnordered::new(),
@@ -507,6 +515,7 @@ pub async fn trace_until(
         elapsed_ms: u64::try_from(w.started.elapsed().as_millis()).unwrap_or(u64::MAX),
         families: (cfg.families.v4, cfg.families.v6),
         fcrdns: cfg.fcrdns,
+        skipped: w.skipped,
         helo: cfg.helo.clone(),
     }
 }
@@ -711,20 +720,18 @@ impl Walker<'_> {
             );
             return;
         }
-        for (qtype, wanted) in [
-            (RecordType::A, self.cfg.families.v4),
-            (RecordType::AAAA, self.cfg.families.v6),
-        ] {
-            if wanted {
-                let purpose = Purpose::NsAddress { ns: server.clone() };
-                self.start_question(server.clone(), qtype, purpose, nesting + 1, 0, None);
-            }
+        // Both families are looked up whatever `-4`/`-6` say: those restrict where queries
+        // go, and an address of the other family is then reported untested, not missing.
+        for qtype in [RecordType::A, RecordType::AAAA] {
+            let purpose = Purpose::NsAddress { ns: server.clone() };
+            self.start_question(server.clone(), qtype, purpose, nesting + 1, 0, None);
         }
     }
 
     fn schedule_addr(&mut self, q: QId, zone: &Name, server: &Name, addr: IpAddr) {
         let fam = self.cfg.families;
         if (addr.is_ipv4() && !fam.v4) || (addr.is_ipv6() && !fam.v6) {
+            self.skipped.insert(addr);
             return;
         }
         if !self
@@ -809,6 +816,9 @@ impl Walker<'_> {
             },
             Some(Outcome::NotSent(_)) => ReplyClass::Silent {
                 reason: Silence::NotSent,
+            },
+            Some(Outcome::NoRoute(_)) => ReplyClass::Silent {
+                reason: Silence::NoRoute,
             },
             Some(Outcome::Timeout) | None => ReplyClass::Silent {
                 reason: Silence::Timeout,
