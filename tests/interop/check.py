@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Assertions of the interop suite: each real fault, by kind, reason, zone, server, address.
+
+Reads the JSON reports run.sh wrote (one per target) and compares every warning and error
+finding, and the named info findings, with what the real servers were set up to do.
+Prints one line per check and a closing `N passed, N failed` line; exits 1 on any failure.
+"""
+import json
+import sys
+from pathlib import Path
+
+REV = "113.0.203.in-addr.arpa."
+ISP = "isp.example."
+# Every target's forward lookup goes through isp.example., whose glue for ns3 is stale.
+ISP_GLUE = [
+    ("glue_mismatch", None, ISP, "ns3.isp.example.", "198.51.100.99"),
+    ("unreachable", "port_unreachable", ISP, "ns3.isp.example.", "198.51.100.99"),
+]
+
+EXPECT = {
+    # Knot (ns3) serves a copy with an older serial.
+    "203.0.113.25": ("degraded", [
+        ("inconsistent_serial", None, REV, "ns3.isp.example.", "198.51.100.55"),
+    ] + ISP_GLUE, []),
+    # RFC 2317 classless delegation to a Knot server.
+    "203.0.113.130": ("degraded", [
+        ("inconsistent_serial", None, REV, "ns3.isp.example.", "198.51.100.55"),
+    ] + ISP_GLUE, [("classless_delegation", None, REV, None, None)]),
+    # NSD (ns2, both addresses) and Knot (ns3) are listed for a zone they do not serve.
+    "192.0.2.25": ("degraded", [
+        ("lame", "refused", "2.0.192.in-addr.arpa.", "ns2.isp.example.", "198.51.100.54"),
+        ("lame", "refused", "2.0.192.in-addr.arpa.", "ns2.isp.example.", "2001:db8:5300::54"),
+        ("lame", "refused", "2.0.192.in-addr.arpa.", "ns3.isp.example.", "198.51.100.55"),
+    ] + ISP_GLUE, []),
+    # BIND (ns1) listed but not configured; ns4 stopped; parent and child NS sets differ.
+    "198.51.100.25": ("degraded", [
+        ("lame", "refused", "100.51.198.in-addr.arpa.", "ns1.isp.example.", "198.51.100.53"),
+        ("unreachable", "port_unreachable", "100.51.198.in-addr.arpa.", "ns4.isp.example.", "198.51.100.56"),
+        ("ns_mismatch", None, "100.51.198.in-addr.arpa.", None, None),
+    ] + ISP_GLUE, []),
+    # IPv6 through ip6.arpa, servers reached over IPv4 and IPv6, AAAA confirmation.
+    "2001:db8::25": ("degraded", ISP_GLUE, []),
+}
+
+
+def key(f):
+    return (f["kind"], f.get("reason"), f["zone"], f.get("server"), f.get("address"))
+
+
+def main(workdir):
+    passed = failed = 0
+
+    def check(ok, what):
+        nonlocal passed, failed
+        print(("PASS " if ok else "FAIL ") + what)
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+
+    for target, (verdict, problems, infos) in EXPECT.items():
+        path = Path(workdir) / f"{target}.json"
+        if not path.exists():
+            check(False, f"{target}: no report")
+            continue
+        doc = json.loads(path.read_text())
+        t = doc["targets"][0]
+        check(doc["schema_version"] == 1, f"{target}: schema_version 1")
+        check(t["verdict"] == verdict, f"{target}: verdict {t['verdict']} (expected {verdict})")
+        check(bool(t["ptr"]) and all(f["confirmed"] for f in t["fcrdns"]),
+              f"{target}: PTR {t['ptr']} forward-confirmed")
+        seen = sorted(key(f) for f in t["findings"] if f["severity"] in ("error", "warning"))
+        want = sorted(problems)
+        for w in want:
+            check(w in seen, f"{target}: finds {w}")
+        for s in seen:
+            check(s in want, f"{target}: no unexpected finding {s}")
+        infos_seen = [key(f) for f in t["findings"] if f["severity"] == "info"]
+        for i in infos:
+            check(i in infos_seen, f"{target}: finds {i}")
+        # Every probe went to a server of the namespace: nothing was "not sent".
+        statuses = {a["status"] for p in t["probes"] for a in p["attempts"]}
+        check("not_sent" not in statuses, f"{target}: every probe was sent")
+        if target == "2001:db8::25":
+            v6 = [p for p in t["probes"] if ":" in p["address"] and p["class"]["class"] != "silent"]
+            check(len(v6) > 0, f"{target}: IPv6 server addresses answered over IPv6")
+            check(t["fcrdns"][0]["qtype"] == "AAAA", f"{target}: FCrDNS with AAAA")
+    # How each daemon refuses a zone it does not serve (evidence, for the record).
+    for target, zone in (("192.0.2.25", "2.0.192.in-addr.arpa."), ("198.51.100.25", "100.51.198.in-addr.arpa.")):
+        doc = json.loads((Path(workdir) / f"{target}.json").read_text())["targets"][0]
+        for p in doc["probes"]:
+            if p["zone"] == zone and p["seq"] == 1 and p["kind"] == "standard" \
+                    and doc["questions"][p["question"]]["purpose"]["kind"] == "target":
+                a = p["attempts"][0]
+                print(f"note: {zone} {p['server']} ({p['address']}): {a['status']} rcode={a.get('rcode')} "
+                      f"aa={a['aa']} answer={len(a['answer'])} authority={len(a['authority'])} "
+                      f"additional={len(a['additional'])}")
+    print(f"interop: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

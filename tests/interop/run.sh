@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Interop suite: ptrtrace against real BIND 9, NSD and Knot servers.
+#
+# Installs the servers from Debian if missing, creates a network namespace of its own, puts
+# documentation addresses (IPv4 and IPv6) on that namespace's loopback, starts a small
+# reverse and forward hierarchy there with its own root, runs ptrtrace inside the namespace
+# with --root-hints, and asserts its findings (tests/interop/check.py). Everything it started
+# is stopped by pid at the end, also on failure. It fails, never skips, when something is
+# missing. Needs root (namespaces, port 53). Run: bash tests/interop/run.sh
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+ns="ptrtrace-interop-$$"
+work="$(mktemp -d /tmp/ptrtrace-interop.XXXXXX)"
+pids=()
+
+die() { echo "interop: FAIL: $*" >&2; exit 1; }
+
+cleanup() {
+  local rc=$?
+  # Each server runs in a process group of its own (setsid): stop it whole, forks included.
+  for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  ip netns del "$ns" 2>/dev/null || true
+  if [ "$rc" -ne 0 ]; then
+    echo "interop: server logs follow" >&2
+    tail -n 5 "$work"/*.log 2>/dev/null >&2 || true
+  fi
+  rm -rf "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+
+[ "$(id -u)" -eq 0 ] || die "needs root (network namespace, port 53)"
+
+need=()
+command -v named >/dev/null || need+=(bind9)
+command -v nsd >/dev/null || need+=(nsd)
+command -v knotd >/dev/null || need+=(knot)
+command -v dig >/dev/null || need+=(dnsutils)
+command -v ip >/dev/null || need+=(iproute2)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "interop: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || die "cannot install ${need[*]}"
+fi
+for tool in named nsd knotd dig ip python3; do
+  command -v "$tool" >/dev/null || die "$tool is not available"
+done
+
+bin="$repo/target/debug/ptrtrace"
+(cd "$repo" && cargo build --quiet) || die "cargo build failed"
+
+ip netns add "$ns" || die "cannot create network namespace $ns"
+in_ns() { ip netns exec "$ns" "$@"; }
+in_ns ip link set lo up
+for a in 192.0.2.1 192.0.2.11 192.0.2.21 192.0.2.31 198.51.100.53 198.51.100.54 \
+         198.51.100.55 198.51.100.56 198.51.100.80 198.51.100.99; do
+  in_ns ip addr add "$a/32" dev lo
+done
+for a in 2001:db8:53::1 2001:db8:5300::54; do
+  in_ns ip -6 addr add "$a/128" dev lo nodad
+done
+
+zones="$here/zones"
+
+# BIND 9: one named per server identity.
+start_bind() { # name v4 v6 zone:file...
+  local name=$1 v4=$2 v6=$3; shift 3
+  local d="$work/$name"; mkdir -p "$d"
+  {
+    echo "options { directory \"$d\"; pid-file \"$d/named.pid\"; session-keyfile \"$d/session.key\";"
+    echo "  managed-keys-directory \"$d\"; listen-on { $v4; };"
+    if [ "$v6" != "-" ]; then echo "  listen-on-v6 { $v6; };"; else echo "  listen-on-v6 { none; };"; fi
+    echo "  recursion no; dnssec-validation no; notify no; allow-transfer { none; }; };"
+    echo "controls { };"
+    for z in "$@"; do echo "zone \"${z%%:*}\" { type primary; file \"$zones/${z#*:}\"; };"; done
+  } > "$d/named.conf"
+  setsid ip netns exec "$ns" named -g -c "$d/named.conf" > "$work/$name.log" 2>&1 &
+  pids+=($!)
+}
+
+# NSD: one nsd per server identity.
+start_nsd() { # name addrs(comma) zone:file...
+  local name=$1 addrs=$2; shift 2
+  local d="$work/$name"; mkdir -p "$d"
+  {
+    echo "server:"
+    for a in ${addrs//,/ }; do echo "  ip-address: $a"; done
+    echo "  port: 53"; echo "  username: \"\""; echo "  chroot: \"\""; echo "  zonesdir: \"$zones\""
+    echo "  pidfile: \"$d/nsd.pid\""; echo "  database: \"\""; echo "  xfrdfile: \"$d/xfrd.state\""
+    echo "  zonelistfile: \"$d/zone.list\""; echo "  verbosity: 1"
+    echo "remote-control:"; echo "  control-enable: no"
+    for z in "$@"; do echo "zone:"; echo "  name: \"${z%%:*}\""; echo "  zonefile: \"${z#*:}\""; done
+  } > "$d/nsd.conf"
+  setsid ip netns exec "$ns" nsd -d -c "$d/nsd.conf" > "$work/$name.log" 2>&1 &
+  pids+=($!)
+}
+
+# Knot DNS: one knotd per server identity.
+start_knot() { # name addrs(comma) zone:file...
+  local name=$1 addrs=$2; shift 2
+  local d="$work/$name"; mkdir -p "$d/db"
+  {
+    echo "server:"; echo "    rundir: \"$d\""; echo "    user: root:root"
+    echo "    listen: [ $(for a in ${addrs//,/ }; do printf '%s@53, ' "$a"; done | sed 's/, $//') ]"
+    echo "database:"; echo "    storage: \"$d/db\""
+    echo "log:"; echo "  - target: stderr"; echo "    any: warning"
+    echo "template:"; echo "  - id: default"; echo "    storage: \"$zones\""
+    echo "    semantic-checks: off"; echo "    zonefile-sync: -1"; echo "    journal-content: none"
+    echo "zone:"
+    for z in "$@"; do echo "  - domain: \"${z%%:*}\""; echo "    file: \"${z#*:}\""; done
+  } > "$d/knot.conf"
+  setsid ip netns exec "$ns" knotd -c "$d/knot.conf" > "$work/$name.log" 2>&1 &
+  pids+=($!)
+}
+
+start_bind root 192.0.2.1 2001:db8:53::1 ".:root.zone"
+start_nsd  arpa 192.0.2.11 "arpa.:arpa.zone"
+start_knot inaddr 192.0.2.31 "in-addr.arpa.:in-addr.zone"
+start_knot example 192.0.2.21 "example.:example.zone"
+start_bind ns1 198.51.100.53 - "113.0.203.in-addr.arpa.:r113.zone" "2.0.192.in-addr.arpa.:r192.zone" \
+  "8.b.d.0.1.0.0.2.ip6.arpa.:v6.zone" "isp.example.:isp.zone"
+start_nsd  ns2 198.51.100.54,2001:db8:5300::54 "113.0.203.in-addr.arpa.:r113.zone" \
+  "100.51.198.in-addr.arpa.:r198.zone" "8.b.d.0.1.0.0.2.ip6.arpa.:v6.zone" "isp.example.:isp.zone"
+start_knot ns3 198.51.100.55 "113.0.203.in-addr.arpa.:r113-old.zone" "100.51.198.in-addr.arpa.:r198.zone" \
+  "isp.example.:isp.zone"
+start_knot customer 198.51.100.80 "customer.example.:customer.zone" \
+  "128-26.113.0.203.in-addr.arpa.:classless.zone"
+start_nsd  ns4 198.51.100.56 "isp.example.:isp.zone"
+
+# Wait until every server answers for its zone (10 s at most each).
+wait_for() { # addr zone
+  for _ in $(seq 1 50); do
+    if in_ns dig +norecurse +time=1 +tries=1 "@$1" "$2" SOA 2>/dev/null | grep -q 'status: NOERROR'; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  die "server $1 did not start serving $2 (see logs)"
+}
+wait_for 192.0.2.1 .
+wait_for 2001:db8:53::1 .
+wait_for 192.0.2.11 arpa.
+wait_for 192.0.2.31 in-addr.arpa.
+wait_for 192.0.2.21 example.
+wait_for 198.51.100.53 isp.example.
+wait_for 198.51.100.54 isp.example.
+wait_for 2001:db8:5300::54 isp.example.
+wait_for 198.51.100.55 isp.example.
+wait_for 198.51.100.80 customer.example.
+wait_for 198.51.100.56 isp.example.
+
+# A stopped server: ns4 ran, and is stopped before the traces.
+ns4_pid="${pids[-1]}"
+kill -- "-$ns4_pid" 2>/dev/null || kill "$ns4_pid" || true; wait "$ns4_pid" 2>/dev/null || true
+unset 'pids[-1]'
+for _ in $(seq 1 50); do
+  in_ns dig +norecurse +time=1 +tries=1 @198.51.100.56 isp.example. SOA >/dev/null 2>&1 || break
+  sleep 0.2
+done
+in_ns dig +norecurse +time=1 +tries=1 @198.51.100.56 isp.example. SOA >/dev/null 2>&1 \
+  && die "ns4 (198.51.100.56) still answers after it was stopped"
+
+cat > "$work/interop.hints" <<'HINTS'
+.                        3600000  NS    a.root-servers.example.
+a.root-servers.example.  3600000  A     192.0.2.1
+a.root-servers.example.  3600000  AAAA  2001:db8:53::1
+HINTS
+
+for target in 203.0.113.25 203.0.113.130 192.0.2.25 198.51.100.25 2001:db8::25; do
+  set +e
+  PTRTRACE_FORBID_BUILTIN_HINTS=1 in_ns "$bin" --root-hints "$work/interop.hints" \
+    --timeout 1s -f json -o "$work/$target.json" "$target"
+  rc=$?
+  set -e
+  [ "$rc" -le 1 ] || die "ptrtrace exited $rc for $target"
+done
+# The text report, for people reading CI logs.
+PTRTRACE_FORBID_BUILTIN_HINTS=1 NO_COLOR=1 in_ns "$bin" --root-hints "$work/interop.hints" \
+  --timeout 1s 198.51.100.25 | sed -n '1,12p' || true
+
+python3 "$here/check.py" "$work"
