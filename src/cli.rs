@@ -108,6 +108,20 @@ pub struct TraceOpts {
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration, global = true)]
     pub deadline: Duration,
 
+    /// Repeat the whole trace N times; statistics and findings cover every round, so a
+    /// server that drops 1 query in 10 shows up.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    pub rounds: u32,
+
+    /// Pause between rounds (e.g. 10s, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_interval, global = true)]
+    pub interval: std::time::Duration,
+
+    /// Most queries per second to one server address [default: 20; unlimited for the lab].
+    /// Servers with response-rate limiting drop bursts: a faster prober invents flakiness.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
+    pub rate: Option<u32>,
+
     /// Only query IPv4 server addresses.
     #[arg(short = '4', conflicts_with = "ipv6_only", global = true)]
     pub ipv4_only: bool,
@@ -177,6 +191,18 @@ pub fn parse_hostname(s: &str) -> Result<hickory_proto::rr::Name, String> {
         .map_err(|e| format!("{s:?} is not a host name: {e}"))
 }
 
+/// Like [`parse_duration`], but zero (`0`, `0s`) is allowed: back to back.
+///
+/// # Errors
+/// A one-line message for anything else.
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    let t = s.trim().trim_end_matches("ms").trim_end_matches(['s', 'm']);
+    if t.parse::<f64>().is_ok_and(|v| v == 0.0) {
+        return Ok(Duration::ZERO);
+    }
+    parse_duration(s)
+}
+
 /// Parses a target address.
 ///
 /// # Errors
@@ -212,6 +238,11 @@ impl TraceOpts {
         cfg.probes = self.probes;
         cfg.query_budget = self.query_budget;
         cfg.max_ns_per_zone = usize::from(self.max_ns);
+        cfg.rounds = self.rounds;
+        cfg.interval = self.interval;
+        if let Some(rate) = self.rate {
+            cfg.rate_per_address = rate;
+        }
         cfg.deadline = self.deadline;
         cfg.families = Families {
             v4: !self.ipv6_only,

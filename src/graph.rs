@@ -141,7 +141,7 @@ fn status_from_findings(diag: &Diagnosis, zone: &Name, server: &Name, ip: IpAddr
         let s = match f.kind {
             "unreachable" => Status::Unreachable,
             "lame" => Status::Lame,
-            "flaky" => Status::Flaky,
+            "flaky" | "slow" => Status::Flaky,
             "inconsistent_answer" => Status::Inconsistent,
             _ => continue,
         };

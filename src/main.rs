@@ -137,7 +137,7 @@ async fn trace_all(targets: &[IpAddr], cfg: &TraceConfig) -> Vec<TargetReport> {
     let walks = futures::future::join_all(
         targets
             .iter()
-            .map(|t| trace::trace_until(*t, cfg, tx.clone(), Some(stop_rx.clone()))),
+            .map(|t| trace::trace_rounds(*t, cfg, tx.clone(), Some(stop_rx.clone()))),
     )
     .await;
     watcher.abort();
@@ -241,7 +241,13 @@ fn lab_list() -> u8 {
 async fn run_scenario(s: &Scenario, opts: &TraceOpts) -> Result<TargetReport, String> {
     let running = lab::start(s).await.map_err(|e| e.to_string())?;
     let target = parse_target(s.target)?;
-    let cfg = opts.config(running.hints.clone(), running.map.clone());
+    let mut cfg = opts.config(running.hints.clone(), running.map.clone());
+    cfg.rate_per_address = opts.rate.unwrap_or(0);
+    cfg.timeout = cfg.timeout.max(s.min_timeout());
+    if s.rounds() > cfg.rounds {
+        cfg.rounds = s.rounds();
+        cfg.interval = std::time::Duration::ZERO;
+    }
     let mut reports = trace_all(&[target], &cfg).await;
     drop(running);
     reports.pop().ok_or_else(|| "no report".to_string())

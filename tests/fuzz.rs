@@ -17,8 +17,8 @@ use proptest::prelude::*;
 use ptrtrace::hints::RootHints;
 use ptrtrace::lab::{self, Fault, Scenario, Tweak};
 use ptrtrace::report::{TargetReport, dot, json, text};
+use ptrtrace::trace;
 use ptrtrace::trace::classify::classify;
-use ptrtrace::trace::{self, TraceConfig};
 
 fn n(s: &str) -> Name {
     Name::from_ascii(s).unwrap()
@@ -186,7 +186,7 @@ async fn traces_against_mutating_servers_end_and_render() {
         .collect();
         runs.push(async move {
             let running = lab::start(&s).await.unwrap();
-            let mut cfg = TraceConfig::new(running.hints.clone(), running.map.clone());
+            let mut cfg = running.config();
             cfg.timeout = Duration::from_millis(250);
             cfg.deadline = Duration::from_secs(20);
             let target: IpAddr = "203.0.113.25".parse().unwrap();

@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use ptrtrace::lab::{self, Scenario};
 use ptrtrace::report::{TargetReport, dot, json};
-use ptrtrace::trace::{self, TraceConfig};
+use ptrtrace::trace;
 
 async fn run(s: Scenario) -> (Scenario, TargetReport) {
     let running = lab::start(&s).await.expect("lab starts");
-    let mut cfg = TraceConfig::new(running.hints.clone(), running.map.clone());
+    let mut cfg = running.config();
     cfg.timeout = Duration::from_millis(600);
     let target: IpAddr = s.target.parse().unwrap();
     let r = TargetReport::new(trace::trace(target, &cfg, None).await);

@@ -15,7 +15,9 @@
 mod answer;
 mod consistency;
 mod delegation;
+pub mod odds;
 mod servers;
+pub mod stats;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -141,6 +143,10 @@ pub struct Diagnosis {
     pub levels: Vec<LevelShare>,
     /// Contact address from each zone's SOA RNAME (`hostmaster@isp.example`).
     pub contacts: BTreeMap<Name, String>,
+    /// Probe statistics per server address.
+    pub stats: Vec<stats::AddressStats>,
+    /// The chance that a resolver's lookup ends correct, wrong or failed (docs/findings.md).
+    pub odds: odds::Odds,
 }
 
 pub(crate) fn q_text(walk: &Walk, q: QId) -> String {
@@ -226,7 +232,11 @@ pub fn diagnose(walk: &Walk) -> Diagnosis {
         Verdict::Ok
     };
     let levels = levels(walk, &findings);
+    let stats = stats::compute(walk, &findings);
+    let odds = odds::compute(walk, &chain.fcrdns, &findings);
     Diagnosis {
+        stats,
+        odds,
         verdict,
         ptr: chain.ptr,
         fcrdns: chain.fcrdns,

@@ -321,6 +321,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
         }
     }
     tcp(walk, findings);
+    slow(walk, findings);
     no_reachable_server(walk, findings);
     untested(walk, findings);
 }
@@ -415,6 +416,52 @@ fn tcp(walk: &Walk, findings: &mut Vec<Finding>) {
             },
             advice: tcp_advice(address),
             evidence: vec![format!("TCP probe: {what}")],
+        });
+    }
+}
+
+/// Median reply time above which resolvers give up on a server before it answers: BIND,
+/// Unbound and Knot Resolver retry elsewhere after roughly 0.4 to 1.2 s.
+const SLOW_MS: f64 = 1000.0;
+
+/// `slow` (warning): an address whose median reply time is above [`SLOW_MS`].
+fn slow(walk: &Walk, findings: &mut Vec<Finding>) {
+    let mut by_addr: BTreeMap<AddrKey, Vec<f64>> = BTreeMap::new();
+    for p in walk
+        .probes
+        .iter()
+        .filter(|p| p.kind == ProbeKind::Standard && p.class.is_useful())
+    {
+        by_addr
+            .entry((p.zone.clone(), p.server.clone(), p.address))
+            .or_default()
+            .push(p.rtt_ms());
+    }
+    for ((zone, server, address), mut rtts) in by_addr {
+        rtts.sort_by(f64::total_cmp);
+        let median = rtts[rtts.len() / 2];
+        if median <= SLOW_MS {
+            continue;
+        }
+        findings.push(Finding {
+            kind: "slow",
+            severity: Severity::Warning,
+            reason: None,
+            zone: zone.clone(),
+            server: Some(server.clone()),
+            address: Some(address),
+            message: format!(
+                "{server} ({address}) takes {median:.0} ms to answer for {zone}: resolvers usually give up on a server after about a second"
+            ),
+            advice: format!(
+                "Resolvers treat it as down and retry elsewhere, or fail when every server is this \
+                 slow. Look for an overloaded server or a congested path to {address}."
+            ),
+            evidence: vec![format!(
+                "median {median:.0} ms over {} replies (max {:.0} ms)",
+                rtts.len(),
+                rtts[rtts.len() - 1]
+            )],
         });
     }
 }

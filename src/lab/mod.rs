@@ -122,6 +122,17 @@ fn parse_name(s: &str) -> Result<Name, LabError> {
     })
 }
 
+impl RunningLab {
+    /// A trace configuration for this lab: its root hints and strict address map, and no
+    /// per-address rate limit (lab servers are ours; real servers get the polite default).
+    #[must_use]
+    pub fn config(&self) -> crate::trace::TraceConfig {
+        let mut cfg = crate::trace::TraceConfig::new(self.hints.clone(), self.map.clone());
+        cfg.rate_per_address = 0;
+        cfg
+    }
+}
+
 /// Starts every server of the lab with the scenario's tweaks applied.
 ///
 /// # Errors

@@ -64,6 +64,28 @@ pub struct Scenario {
     pub verdict: &'static str,
 }
 
+impl Scenario {
+    /// Rounds the scenario needs to show its fault: random drops are measured over ten.
+    #[must_use]
+    pub fn rounds(&self) -> u32 {
+        if self.name.starts_with("drop-") {
+            10
+        } else {
+            1
+        }
+    }
+
+    /// The shortest per-query timeout under which the scenario means what it says.
+    #[must_use]
+    pub fn min_timeout(&self) -> std::time::Duration {
+        if self.name == "slow" {
+            std::time::Duration::from_millis(2500)
+        } else {
+            std::time::Duration::ZERO
+        }
+    }
+}
+
 const REV: &str = "113.0.203.in-addr.arpa.";
 const NS2: &str = "ns2.isp.example.";
 const NS3: &str = "ns3.isp.example.";
@@ -757,6 +779,36 @@ pub fn scenarios() -> Vec<Scenario> {
             target: "203.0.113.25",
             tweaks: ns3_fault(Fault::TcpPrefixStall),
             expect: vec![at("tcp_failed", None, NS3, NS3_IP)],
+            verdict: "degraded",
+        },
+        Scenario {
+            name: "drop-30",
+            summary: "ns3.isp.example drops 30% of UDP queries at random (seeded): run with --rounds",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::DropRandom {
+                per_mille: 300,
+                seed: 30,
+            }),
+            expect: vec![at("flaky", None, NS3, NS3_IP)],
+            verdict: "degraded",
+        },
+        Scenario {
+            name: "drop-5",
+            summary: "ns3.isp.example drops 5% of UDP queries at random (seeded): run with --rounds 10",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::DropRandom {
+                per_mille: 50,
+                seed: 5,
+            }),
+            expect: vec![at("flaky", None, NS3, NS3_IP)],
+            verdict: "degraded",
+        },
+        Scenario {
+            name: "slow",
+            summary: "ns3.isp.example answers after 1.8 s: inside a 2.5 s timeout, outside most resolvers' patience",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::Delay(std::time::Duration::from_millis(1800))),
+            expect: vec![at("slow", None, NS3, NS3_IP)],
             verdict: "degraded",
         },
         Scenario {

@@ -176,6 +176,15 @@ pub enum Fault {
     TcpStall,
     /// Truncate UDP; over TCP send a length prefix and then nothing.
     TcpPrefixStall,
+    /// Drop this share (per mille) of UDP queries, at random but reproducibly: whether the
+    /// k-th query of a question is dropped depends only on (seed, question, k), not on how
+    /// queries from concurrent questions interleave.
+    DropRandom {
+        /// Share dropped, per mille (300 = 30%).
+        per_mille: u32,
+        /// Seed.
+        seed: u64,
+    },
     /// Fuzzing: damage replies at random (flip, cut, insert bytes), reproducibly from a seed.
     Mutate(u64),
     /// Harmless: add the zone's NS records and their addresses to authoritative answers, as
@@ -366,6 +375,22 @@ impl Shared {
                     *e
                 };
                 if n > 0 && count % n == 0 {
+                    return None;
+                }
+            }
+            Fault::DropRandom { per_mille, seed } if udp => {
+                let count = {
+                    let mut c = self.counters.lock().ok()?;
+                    let e = c.entry((qname.clone(), q.query_type())).or_insert(0);
+                    *e += 1;
+                    *e
+                };
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                std::hash::Hash::hash(
+                    &(seed, qname.to_string(), u16::from(q.query_type()), count),
+                    &mut h,
+                );
+                if std::hash::Hasher::finish(&h) % 1000 < u64::from(per_mille) {
                     return None;
                 }
             }

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use hickory_proto::rr::Name;
 
+use crate::diagnose::odds::Odds;
+use crate::diagnose::stats::AddressStats;
 use crate::diagnose::{Fcrdns, Finding, LevelShare, Verdict};
 use crate::graph::{EdgeKind, Node};
 use crate::report::TargetReport;
@@ -51,6 +53,10 @@ pub struct TargetJson<'a> {
     pub levels: &'a [LevelShare],
     /// Contact address per zone, from its SOA RNAME.
     pub contacts: &'a BTreeMap<Name, String>,
+    /// Probe statistics per server address.
+    pub probe_stats: &'a [AddressStats],
+    /// Failure odds of a resolver's lookup.
+    pub odds: &'a Odds,
     /// Zones met, by name.
     pub zones: Vec<&'a Zone>,
     /// Questions asked; `probes[].question` indexes this list.
@@ -111,6 +117,8 @@ impl<'a> TargetJson<'a> {
             findings: &r.diagnosis.findings,
             levels: &r.diagnosis.levels,
             contacts: &r.diagnosis.contacts,
+            probe_stats: &r.diagnosis.stats,
+            odds: &r.diagnosis.odds,
             zones: r.walk.zones.values().collect(),
             questions: &r.walk.questions,
             probes: &r.walk.probes,

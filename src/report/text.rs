@@ -91,6 +91,29 @@ pub fn render(r: &TargetReport, style: Style) -> String {
             f.message
         );
     }
+    let o = &d.odds;
+    if o.first_try.correct < 0.999 && !d.ptr.is_empty() {
+        let worst = o
+            .levels
+            .iter()
+            .min_by(|a, b| a.first_try.correct.total_cmp(&b.first_try.correct))
+            .map(|l| match &l.worst_server {
+                Some(s) => format!(" (worst: {s} for {})", l.zone),
+                None => format!(" (worst: {})", l.zone),
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {} lookups: first try {} correct, {} wrong, {} fail{worst}; with retries {} correct, {} wrong, {} fail",
+            style.paint("33", "•"),
+            pct(o.first_try.correct),
+            pct(o.first_try.wrong),
+            pct(o.first_try.fail),
+            pct(o.with_retries.correct),
+            pct(o.with_retries.wrong),
+            pct(o.with_retries.fail),
+        );
+    }
     for l in d.levels.iter().filter(|l| l.failing_servers > 0) {
         let _ = writeln!(
             out,
@@ -160,6 +183,48 @@ pub fn render(r: &TargetReport, style: Style) -> String {
                 };
                 let _ = writeln!(out, "{indent}        {} {line}", style.paint(c, m));
             }
+        }
+    }
+    if !d.stats.is_empty() {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "Probe statistics (sent/correct/wrong/lost; latency min/median/p95/max)"
+        );
+        let width = d
+            .stats
+            .iter()
+            .map(|s| s.zone.to_string().len())
+            .max()
+            .unwrap_or(0);
+        for s in &d.stats {
+            #[allow(clippy::cast_precision_loss)]
+            let lost = if s.sent > 0 {
+                s.lost as f64 / s.sent as f64
+            } else {
+                0.0
+            };
+            let rtt = s.rtt_ms.map_or_else(
+                || "-".to_string(),
+                |[a, b, c, d]| format!("{a:.1}/{b:.1}/{c:.1}/{d:.1} ms"),
+            );
+            let line = format!(
+                "  {:<width$}  {:<26} {:<20} {:>3}/{}/{}/{}  {rtt}{}",
+                s.zone.to_string(),
+                s.server.to_string(),
+                s.address.to_string(),
+                s.sent,
+                s.correct,
+                s.wrong,
+                s.lost,
+                if s.lost > 0 {
+                    format!("  ({} lost)", pct(lost))
+                } else {
+                    String::new()
+                },
+            );
+            let bad = s.wrong > 0 || s.lost > 0;
+            let _ = writeln!(out, "{}", if bad { style.paint("33", &line) } else { line });
         }
     }
     if !d.fcrdns.is_empty() {
@@ -235,6 +300,16 @@ pub fn render(r: &TargetReport, style: Style) -> String {
         let _ = writeln!(out, "    what to do: {}", f.advice);
     }
     out
+}
+
+/// A share as a percentage: `33%`, `0.5%`.
+fn pct(p: f64) -> String {
+    let v = p * 100.0;
+    if v > 0.0 && v < 1.0 {
+        format!("{v:.1}%")
+    } else {
+        format!("{v:.0}%")
+    }
 }
 
 /// A probability in words: "1 in 3", "2 in 3", "all", or a percentage.

@@ -72,6 +72,13 @@ pub struct TraceConfig {
     pub fcrdns: bool,
     /// Wall-clock limit for one trace.
     pub deadline: Duration,
+    /// Most queries per second to one server address (0: unlimited). Real servers with
+    /// response-rate limiting drop bursts; a careless prober would invent flakiness.
+    pub rate_per_address: u32,
+    /// Rounds of the whole trace; statistics and findings cover all of them.
+    pub rounds: u32,
+    /// Pause between rounds.
+    pub interval: Duration,
     /// Most PTR names walked forward for FCrDNS.
     pub max_ptr_names: usize,
     /// The SMTP HELO/EHLO name the mail server uses, to compare with the PTR.
@@ -98,6 +105,9 @@ impl TraceConfig {
             families: Families { v4: true, v6: true },
             fcrdns: true,
             deadline: Duration::from_secs(60),
+            rate_per_address: 20,
+            rounds: 1,
+            interval: Duration::from_secs(10),
             max_ptr_names: 8,
             helo: None,
         }
@@ -373,6 +383,8 @@ pub struct Walk {
     pub families: (bool, bool),
     /// Whether the PTR names were walked forward (FCrDNS).
     pub fcrdns: bool,
+    /// Rounds merged into this walk.
+    pub rounds: u32,
     /// Server addresses not queried because their family is disabled (`-4` / `-6`).
     pub skipped: BTreeSet<IpAddr>,
     /// The HELO name checked, if any.
@@ -416,6 +428,7 @@ pub struct Walker<'a> {
     checked: HashSet<Name>,
     glue_checked: HashSet<Name>,
     scheduled: HashSet<(QId, Name, Name, IpAddr)>,
+    next_free: HashMap<IpAddr, Duration>,
     probes: Vec<Probe>,
     limits: BTreeSet<LimitHit>,
     skipped: BTreeSet<IpAddr>,
@@ -467,6 +480,7 @@ pub async fn trace_until(
         checked: HashSet::new(),
         glue_checked: HashSet::new(),
         scheduled: HashSet::new(),
+        next_free: HashMap::new(),
         probes: Vec::new(),
         limits: BTreeSet::new(),
         skipped: BTreeSet::new(),
@@ -515,6 +529,7 @@ pub async fn trace_until(
         elapsed_ms: u64::try_from(w.started.elapsed().as_millis()).unwrap_or(u64::MAX),
         families: (cfg.families.v4, cfg.families.v6),
         fcrdns: cfg.fcrdns,
+        rounds: 1,
         skipped: w.skipped,
         helo: cfg.helo.clone(),
     }
@@ -774,7 +789,16 @@ impl Walker<'_> {
             } else {
                 2 * (i - standard) + 1
             };
-            let delay = self.cfg.probe_spacing * u32::try_from(slot).unwrap_or(0) / 2;
+            let mut delay = self.cfg.probe_spacing * u32::try_from(slot).unwrap_or(0) / 2;
+            // The per-address rate limit: never closer than 1/rate to the previous query.
+            if self.cfg.rate_per_address > 0 {
+                let now = self.started.elapsed();
+                let gap = Duration::from_secs(1) / self.cfg.rate_per_address;
+                let free = self.next_free.get(&addr).copied().unwrap_or_default();
+                let at = (now + delay).max(free);
+                delay = at - now;
+                self.next_free.insert(addr, at + gap);
+            }
             let job = Job {
                 question: q,
                 zone: zone.clone(),
@@ -1065,6 +1089,111 @@ impl Walker<'_> {
         }
         let purpose = Purpose::Cname { of: q };
         self.start_question(target, qtype, purpose, nesting, depth, Some(origin));
+    }
+}
+
+/// Traces `target` `cfg.rounds` times, `cfg.interval` apart, and merges the rounds into one
+/// walk, so statistics and findings cover every round (a server that drops 1 query in 10
+/// shows up with enough rounds). Stops early, keeping what it has, when `cancel` turns true.
+pub async fn trace_rounds(
+    target: IpAddr,
+    cfg: &TraceConfig,
+    events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+    cancel: Option<tokio::sync::watch::Receiver<bool>>,
+) -> Walk {
+    let mut merged = trace_until(target, cfg, events.clone(), cancel.clone()).await;
+    for _ in 1..cfg.rounds.max(1) {
+        let stopped = cancel.as_ref().is_some_and(|c| *c.borrow());
+        if stopped {
+            break;
+        }
+        let pause = tokio::time::sleep(cfg.interval);
+        match cancel.clone() {
+            Some(mut rx) => {
+                tokio::select! {
+                    () = pause => {}
+                    _ = rx.wait_for(|s| *s) => break,
+                }
+            }
+            None => pause.await,
+        }
+        let next = trace_until(target, cfg, events.clone(), cancel.clone()).await;
+        merged.merge(next);
+    }
+    merged
+}
+
+impl Walk {
+    /// Adds another round's observations: questions are matched by name and type, zones by
+    /// name; probes keep their own timing.
+    pub fn merge(&mut self, other: Walk) {
+        let base_len = self.questions.len();
+        let mut map: Vec<QId> = Vec::with_capacity(other.questions.len());
+        for q in &other.questions {
+            let idx = self.questions[..base_len]
+                .iter()
+                .position(|x| x.name == q.name && x.qtype == q.qtype);
+            map.push(idx.unwrap_or_else(|| {
+                self.questions.push(Question {
+                    zones: Vec::new(),
+                    ..q.clone()
+                });
+                self.questions.len() - 1
+            }));
+        }
+        // Questions new in this round still point at the other walk's indexes: remap them.
+        for q in &mut self.questions[base_len..] {
+            q.origin = map[q.origin];
+            if let Purpose::Cname { of } = &mut q.purpose {
+                *of = map[*of];
+            }
+        }
+        for (i, q) in other.questions.iter().enumerate() {
+            let mine = &mut self.questions[map[i]];
+            for z in &q.zones {
+                if !mine.zones.contains(z) {
+                    mine.zones.push(z.clone());
+                }
+            }
+        }
+        for mut p in other.probes {
+            p.question = map[p.question];
+            self.probes.push(p);
+        }
+        self.probes.sort_by(|a, b| {
+            (a.question, &a.zone, &a.server, a.address, a.seq)
+                .cmp(&(b.question, &b.zone, &b.server, b.address, b.seq))
+        });
+        for (name, z) in other.zones {
+            let mine = self.zones.entry(name).or_insert_with(|| Zone {
+                delegations: Vec::new(),
+                ..z.clone()
+            });
+            for (ns, glue) in z.ns {
+                mine.ns.entry(ns).or_default().extend(glue);
+            }
+            for d in z.delegations {
+                if !mine
+                    .delegations
+                    .iter()
+                    .any(|x| x.parent == d.parent && x.address == d.address)
+                {
+                    mine.delegations.push(d);
+                }
+            }
+        }
+        for (ns, addrs) in other.resolved_ns {
+            self.resolved_ns.entry(ns).or_default().extend(addrs);
+        }
+        for l in other.limits {
+            if !self.limits.contains(&l) {
+                self.limits.push(l);
+            }
+        }
+        self.skipped.extend(other.skipped);
+        self.queries_sent += other.queries_sent;
+        self.elapsed_ms += other.elapsed_ms;
+        self.rounds += other.rounds;
     }
 }
 

@@ -1,0 +1,291 @@
+//! Failure odds: what share of resolver lookups end in the correct, forward-confirmed PTR, in a
+//! wrong answer, or in failure — on the first try and with retries (docs/findings.md,
+//! "Failure odds").
+//!
+//! The model is a resolver without history: at each level of the path (each zone the target's
+//! question and then its forward name went through) it picks an NS name uniformly at random,
+//! then one of its addresses. Each address's chances come from its own probes for that
+//! question: the share that failed (no reply, lame), that gave a wrong answer, that were
+//! correct. "With retries" lets the resolver move on to another NS name after a failure
+//! (never after an answer, which it believes), until every name was tried.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use hickory_proto::rr::Name;
+use serde::Serialize;
+
+use super::{Fcrdns, Finding};
+use crate::trace::{ProbeKind, Purpose, QId, ReplyClass, Silence, Walk};
+
+/// Shares of lookups by outcome; they add up to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+pub struct Outcomes {
+    /// The correct, forward-confirmed PTR (or, for the forward name, the traced address).
+    pub correct: f64,
+    /// An answer, but a wrong one (another PTR, NXDOMAIN where others answer, …).
+    pub wrong: f64,
+    /// No usable answer.
+    pub fail: f64,
+}
+
+/// The odds at one level of the path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelOdds {
+    /// The zone.
+    pub zone: Name,
+    /// The question asked there (`name TYPE`).
+    pub question: String,
+    /// Picking one server.
+    pub first_try: Outcomes,
+    /// Moving on to other servers after failures.
+    pub with_retries: Outcomes,
+    /// The server whose probes went worst, when any went wrong.
+    pub worst_server: Option<Name>,
+}
+
+/// The odds of a whole lookup, and per level.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Odds {
+    /// One try per level.
+    pub first_try: Outcomes,
+    /// Retries to other servers after failures.
+    pub with_retries: Outcomes,
+    /// Each level of the path, reverse first, then forward.
+    pub levels: Vec<LevelOdds>,
+}
+
+/// (correct, wrong, fail) of one server.
+type Cwf = (f64, f64, f64);
+
+fn chain_of(walk: &Walk, origin: QId) -> Vec<QId> {
+    walk.questions
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.origin == origin)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// With retries: try servers in random order until one does not fail.
+fn with_retries(servers: &[Cwf]) -> Cwf {
+    fn go(servers: &[Cwf], left: u32, memo: &mut HashMap<u32, Cwf>) -> Cwf {
+        if left == 0 {
+            return (0.0, 0.0, 1.0);
+        }
+        if let Some(v) = memo.get(&left) {
+            return *v;
+        }
+        let n = f64::from(left.count_ones());
+        let mut acc = (0.0, 0.0, 0.0);
+        for (i, (c, w, f)) in servers.iter().enumerate() {
+            let bit = 1u32 << i;
+            if left & bit == 0 {
+                continue;
+            }
+            let rest = go(servers, left & !bit, memo);
+            acc.0 += (c + f * rest.0) / n;
+            acc.1 += (w + f * rest.1) / n;
+            acc.2 += (f * rest.2) / n;
+        }
+        memo.insert(left, acc);
+        acc
+    }
+    let servers = &servers[..servers.len().min(16)];
+    let all = if servers.is_empty() {
+        0
+    } else {
+        (1u32 << servers.len()) - 1
+    };
+    go(servers, all, &mut HashMap::new())
+}
+
+fn combine(levels: &[Cwf]) -> Outcomes {
+    let mut reach = 1.0;
+    let mut wrong = 0.0;
+    for (c, w, _) in levels {
+        wrong += reach * w;
+        reach *= c;
+    }
+    Outcomes {
+        correct: reach,
+        wrong,
+        fail: (1.0 - reach - wrong).max(0.0),
+    }
+}
+
+/// Computes the odds for the target's reverse chain and the forward chain of its PTR.
+#[must_use]
+pub fn compute(walk: &Walk, fcrdns: &[Fcrdns], findings: &[Finding]) -> Odds {
+    let _ = findings;
+    let confirmed: BTreeSet<String> = fcrdns
+        .iter()
+        .filter(|f| f.confirmed)
+        .map(|f| f.name.to_string().to_lowercase())
+        .collect();
+    let check_forward = walk.fcrdns;
+    let target = walk.target;
+    // The questions of the path: the target's chain, then the forward chain of one PTR name
+    // (a confirmed one when there is one).
+    let mut path: Vec<QId> = chain_of(walk, 0);
+    let forward_name = fcrdns
+        .iter()
+        .find(|f| f.confirmed)
+        .or(fcrdns.first())
+        .map(|f| f.name.clone());
+    if let Some(name) = &forward_name
+        && let Some(qi) = walk
+            .questions
+            .iter()
+            .position(|q| q.name == *name && matches!(q.purpose, Purpose::Forward { .. }))
+    {
+        path.extend(chain_of(walk, walk.questions[qi].origin));
+    }
+    let judge = |qi: QId, class: &ReplyClass| -> u8 {
+        // 0 correct, 1 wrong, 2 fail
+        let forward = !matches!(
+            walk.questions[walk.questions[qi].origin].purpose,
+            Purpose::Target
+        );
+        match class {
+            ReplyClass::Referral(_) => 0,
+            ReplyClass::Answer { data } => {
+                let ok = if forward {
+                    data.iter().any(|d| d.ends_with(&format!(" {target}")))
+                } else if data.iter().any(|d| d.starts_with("cname "))
+                    && !data.iter().any(|d| d.starts_with("ptr "))
+                {
+                    true
+                } else if check_forward {
+                    data.iter().any(|d| {
+                        d.strip_prefix("ptr ")
+                            .is_some_and(|n| confirmed.contains(n))
+                    })
+                } else {
+                    data.iter().any(|d| d.starts_with("ptr "))
+                };
+                u8::from(!ok)
+            }
+            ReplyClass::Nxdomain | ReplyClass::Nodata => 1,
+            ReplyClass::Lame { .. } | ReplyClass::Silent { .. } => 2,
+        }
+    };
+    let mut levels = Vec::new();
+    let mut first = Vec::new();
+    let mut retry = Vec::new();
+    for &qi in &path {
+        for zone in &walk.questions[qi].zones {
+            // server → address → (correct, wrong, fail) counts
+            let mut per: BTreeMap<Name, BTreeMap<IpAddr, [usize; 3]>> = BTreeMap::new();
+            for p in walk.probes.iter().filter(|p| {
+                p.question == qi
+                    && p.zone == *zone
+                    && p.kind == ProbeKind::Standard
+                    && !matches!(
+                        p.class,
+                        ReplyClass::Silent {
+                            reason: Silence::NotSent | Silence::NoRoute
+                        }
+                    )
+            }) {
+                per.entry(p.server.clone())
+                    .or_default()
+                    .entry(p.address)
+                    .or_default()[usize::from(judge(qi, &p.class))] += 1;
+            }
+            if per.is_empty() {
+                continue;
+            }
+            let mut servers: Vec<(Name, Cwf)> = Vec::new();
+            for (server, addrs) in &per {
+                let mut s = (0.0, 0.0, 0.0);
+                #[allow(clippy::cast_precision_loss)]
+                for counts in addrs.values() {
+                    let n = counts.iter().sum::<usize>().max(1) as f64;
+                    let k = addrs.len() as f64;
+                    s.0 += counts[0] as f64 / n / k;
+                    s.1 += counts[1] as f64 / n / k;
+                    s.2 += counts[2] as f64 / n / k;
+                }
+                servers.push((server.clone(), s));
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let k = servers.len() as f64;
+            let ft = servers.iter().fold((0.0, 0.0, 0.0), |a, (_, s)| {
+                (a.0 + s.0 / k, a.1 + s.1 / k, a.2 + s.2 / k)
+            });
+            let cwf: Vec<Cwf> = servers.iter().map(|(_, s)| *s).collect();
+            let wr = with_retries(&cwf);
+            let worst = servers
+                .iter()
+                .filter(|(_, s)| s.0 < 0.999)
+                .min_by(|a, b| a.1.0.total_cmp(&b.1.0))
+                .map(|(n, _)| n.clone());
+            levels.push(LevelOdds {
+                zone: zone.clone(),
+                question: format!("{} {}", walk.questions[qi].name, walk.questions[qi].qtype),
+                first_try: Outcomes {
+                    correct: ft.0,
+                    wrong: ft.1,
+                    fail: ft.2,
+                },
+                with_retries: Outcomes {
+                    correct: wr.0,
+                    wrong: wr.1,
+                    fail: wr.2,
+                },
+                worst_server: worst,
+            });
+            first.push(ft);
+            retry.push(wr);
+        }
+    }
+    if levels.is_empty() {
+        return Odds {
+            first_try: Outcomes {
+                correct: 0.0,
+                wrong: 0.0,
+                fail: 1.0,
+            },
+            with_retries: Outcomes {
+                correct: 0.0,
+                wrong: 0.0,
+                fail: 1.0,
+            },
+            levels,
+        };
+    }
+    Odds {
+        first_try: combine(&first),
+        with_retries: combine(&retry),
+        levels,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_bad_server_of_three() {
+        let s = [(1.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 0.0, 1.0)];
+        let r = with_retries(&s);
+        assert!((r.0 - 1.0).abs() < 1e-12 && r.2.abs() < 1e-12, "{r:?}");
+        let all_bad = with_retries(&[(0.0, 0.0, 1.0), (0.0, 0.0, 1.0)]);
+        assert!((all_bad.2 - 1.0).abs() < 1e-12);
+        // A wrong answer is believed: no retry after it.
+        let w = with_retries(&[(0.0, 1.0, 0.0), (1.0, 0.0, 0.0)]);
+        assert!(
+            (w.1 - 0.5).abs() < 1e-12 && (w.0 - 0.5).abs() < 1e-12,
+            "{w:?}"
+        );
+        let o = combine(&[(1.0, 0.0, 0.0), (2.0 / 3.0, 0.0, 1.0 / 3.0)]);
+        assert!((o.fail - 1.0 / 3.0).abs() < 1e-12);
+        let o = combine(&[(0.5, 0.0, 0.5), (0.5, 0.5, 0.0)]);
+        assert!(
+            (o.correct - 0.25).abs() < 1e-12
+                && (o.wrong - 0.25).abs() < 1e-12
+                && (o.fail - 0.5).abs() < 1e-12
+        );
+    }
+}
