@@ -47,6 +47,8 @@ pub enum Command {
 }
 
 /// Lab actions.
+// Parsed once per run: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum LabAction {
     /// List the lab's scenarios and the findings each must produce.
