@@ -37,12 +37,39 @@ pub struct Cli {
 }
 
 /// Subcommands.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The built-in lab: faulty DNS servers on loopback, offline.
     Lab {
         #[command(subcommand)]
         action: LabAction,
+    },
+    /// Re-trace periodically and print a line for every change (a server became unreachable,
+    /// an answer or the verdict changed). Stop with Ctrl-C (or --count); a summary follows.
+    /// Exit code: 0 nothing changed, 1 something changed, 2 bad input.
+    Watch {
+        /// IPv4 or IPv6 addresses to watch.
+        #[arg(value_name = "ADDRESS", required = true)]
+        targets: Vec<String>,
+        /// Stop after N rounds.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        count: Option<u32>,
+        /// Exit (code 1) at the first change: for monitoring that alerts on change.
+        #[arg(long)]
+        exit_on_change: bool,
+        #[command(flatten)]
+        opts: TraceOpts,
+    },
+    /// What changed between two saved JSON reports (servers, answers, findings, verdict).
+    /// Exit code: 0 nothing changed, 1 something changed, 2 bad input.
+    Diff {
+        /// The older report (`ptrtrace -f json … > old.json`).
+        old: PathBuf,
+        /// The newer report.
+        new: PathBuf,
+        #[command(flatten)]
+        opts: TraceOpts,
     },
 }
 

@@ -12,7 +12,7 @@ use ptrtrace::cli::{Cli, Command, Format, LabAction, TraceOpts, parse_target};
 use ptrtrace::diagnose::Verdict;
 use ptrtrace::lab::{self, Scenario};
 use ptrtrace::net::AddressMap;
-use ptrtrace::report::{TargetReport, dot, json, text};
+use ptrtrace::report::{TargetReport, diff, dot, json, text};
 use ptrtrace::trace::{self, Event, TraceConfig};
 
 /// Exit codes (README "Exit codes").
@@ -64,6 +64,13 @@ fn main() -> ExitCode {
         Some(Command::Lab {
             action: LabAction::Run { scenario, opts },
         }) => rt.block_on(lab_run(scenario.as_deref(), &opts)),
+        Some(Command::Watch {
+            targets,
+            count,
+            exit_on_change,
+            opts,
+        }) => rt.block_on(run_watch(&targets, &opts, count, exit_on_change)),
+        Some(Command::Diff { old, new, opts }) => run_diff(&old, &new, &opts),
         None => rt.block_on(run_trace(&cli.targets, &cli.opts)),
     };
     ExitCode::from(code)
@@ -338,4 +345,131 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
             ),
         )
     }
+}
+
+fn load_report(path: &std::path::Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read report {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("report {} is not JSON: {e}", path.display()))
+}
+
+fn run_diff(old: &std::path::Path, new: &std::path::Path, opts: &TraceOpts) -> u8 {
+    let (a, b) = match (load_report(old), load_report(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return fail(EXIT_BAD_INPUT, &e),
+    };
+    let changes = match diff::diff(&a, &b) {
+        Ok(c) => c,
+        Err(e) => return fail(EXIT_BAD_INPUT, &e.to_string()),
+    };
+    let body = match opts.format {
+        Format::Json => match diff::render_json(&changes) {
+            Ok(s) => s + "\n",
+            Err(e) => return fail(EXIT_CANNOT_RUN, &format!("cannot render JSON: {e}")),
+        },
+        Format::Dot => return fail(EXIT_BAD_INPUT, "diff prints text or json, not dot"),
+        Format::Text if changes.is_empty() => "no changes\n".to_string(),
+        Format::Text => changes.iter().map(|c| c.line() + "\n").collect(),
+    };
+    if let Err(code) = emit(opts, &body) {
+        return code;
+    }
+    u8::from(!changes.is_empty())
+}
+
+/// Writes one line to stdout now (watch output is read as it comes). False on a closed pipe.
+fn say(line: &str) -> bool {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
+}
+
+async fn run_watch(
+    raw: &[String],
+    opts: &TraceOpts,
+    count: Option<u32>,
+    exit_on_change: bool,
+) -> u8 {
+    let mut targets = Vec::new();
+    for t in raw {
+        match parse_target(t) {
+            Ok(ip) => targets.push(ip),
+            Err(e) => return fail(EXIT_BAD_INPUT, &e),
+        }
+    }
+    let hints = match opts.hints() {
+        Ok(h) => h,
+        Err(e) => return fail(EXIT_BAD_INPUT, &e),
+    };
+    let source = hints.source.clone();
+    let mut cfg = opts.config(hints, AddressMap::direct(opts.port));
+    cfg.rounds = 1;
+    let start = std::time::Instant::now();
+    let stamp = |start: std::time::Instant| format!("[+{:.0}s]", start.elapsed().as_secs_f64());
+    let mut prev: Option<serde_json::Value> = None;
+    let mut last: Vec<TargetReport> = Vec::new();
+    let (mut rounds, mut changes) = (0u32, 0usize);
+    loop {
+        rounds += 1;
+        let reports = trace_all(&targets, &cfg).await;
+        if interrupted() {
+            break;
+        }
+        let doc = match json::render(&reports, &source)
+            .map(|s| serde_json::from_str::<serde_json::Value>(&s))
+        {
+            Ok(Ok(v)) => v,
+            _ => return fail(EXIT_CANNOT_RUN, "cannot render the report"),
+        };
+        match &prev {
+            None => {
+                for r in &reports {
+                    let line = format!(
+                        "{} {} {}: {}",
+                        stamp(start),
+                        r.target(),
+                        r.diagnosis.verdict.as_str(),
+                        r.headline()
+                    );
+                    if !say(&line) {
+                        return EXIT_OK;
+                    }
+                }
+            }
+            Some(p) => {
+                let found = diff::diff(p, &doc).unwrap_or_default();
+                changes += found.len();
+                for c in &found {
+                    if !say(&format!("{} {}", stamp(start), c.line())) {
+                        return EXIT_OK;
+                    }
+                }
+                if exit_on_change && !found.is_empty() {
+                    last = reports;
+                    break;
+                }
+            }
+        }
+        prev = Some(doc);
+        last = reports;
+        if count.is_some_and(|c| rounds >= c) {
+            break;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(cfg.interval) => {}
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    let verdicts: Vec<String> = last
+        .iter()
+        .map(|r| format!("{} {}", r.target(), r.diagnosis.verdict.as_str()))
+        .collect();
+    say(&format!(
+        "watch: {rounds} rounds, {changes} changes; now {}",
+        if verdicts.is_empty() {
+            "-".to_string()
+        } else {
+            verdicts.join(", ")
+        }
+    ));
+    u8::from(changes > 0)
 }

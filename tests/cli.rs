@@ -344,3 +344,116 @@ fn max_ns_is_validated() {
     let o = ptrtrace(&["lab", "run", "healthy", "--max-ns", "0"]);
     assert_one_line_error(&o, 2, "--max-ns");
 }
+
+#[test]
+fn diff_reports_changes_and_exit_codes() {
+    let dir = std::env::temp_dir().join(format!("ptrtrace-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b) = (dir.join("a.json"), dir.join("b.json"));
+    for (scenario, path) in [("healthy", &a), ("refused", &b)] {
+        let o = ptrtrace(&[
+            "lab",
+            "run",
+            scenario,
+            "-f",
+            "json",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let o = ptrtrace(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("203.0.113.25: verdict ok → degraded"), "{out}");
+    assert!(
+        out.contains("203.0.113.25: + lame (refused) · 113.0.203.in-addr.arpa. ns2.isp.example. (198.51.100.54)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "server_status ns2.isp.example. (198.51.100.54) in 113.0.203.in-addr.arpa.: ok → lame"
+        ),
+        "{out}"
+    );
+    let o = ptrtrace(&["diff", a.to_str().unwrap(), a.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o), "no changes\n");
+    let o = ptrtrace(&[
+        "diff",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "-f",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert!(
+        v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "verdict" && c["to"] == "degraded")
+    );
+    let o = ptrtrace(&["diff", a.to_str().unwrap(), "/nonexistent.json"]);
+    assert_one_line_error(&o, 2, "cannot read report /nonexistent.json");
+    let not_report = temp_file("not-report.json", "{\"hello\": 1}");
+    let o = ptrtrace(&["diff", a.to_str().unwrap(), not_report.to_str().unwrap()]);
+    assert_one_line_error(&o, 2, "not a ptrtrace JSON report");
+}
+
+/// `watch` prints the first round, then a line per change: here the only server stops.
+#[test]
+fn watch_prints_changes_and_a_summary() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let zone = Arc::new(ZoneData::parse(".", MINI_ROOT).unwrap());
+    let server = rt
+        .block_on(LabServer::start(vec![zone], Fault::None, None))
+        .unwrap();
+    let port = server.addr.port().to_string();
+    let hints = temp_file("watch.hints", ". NS lab.\nlab. A 127.0.0.1\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args([
+            "watch",
+            "--root-hints",
+            hints.to_str().unwrap(),
+            "--port",
+            &port,
+            "--interval",
+            "1s",
+            "--timeout",
+            "300ms",
+            "--count",
+            "2",
+            "-4",
+            "203.0.113.25",
+        ])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains("203.0.113.25 ok: PTR mail.test."), "{first}");
+    drop(server); // the server goes away before the second round
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{rest:?}");
+    assert!(
+        rest.iter().any(|l| l.contains("verdict ok → broken")),
+        "{rest:?}"
+    );
+    assert!(
+        rest.iter()
+            .any(|l| l.contains("server_status lab. (127.0.0.1) in .: ok → unreachable")),
+        "{rest:?}"
+    );
+    let summary = rest.last().unwrap();
+    assert!(
+        summary.starts_with("watch: 2 rounds,") && summary.contains("203.0.113.25 broken"),
+        "{summary}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Rendering: one file per output format, all built from the same [`TargetReport`]s
 //! (STYLE.md §6). The engine never prints; these functions return strings.
 
+pub mod diff;
 pub mod dot;
 pub mod json;
 pub mod text;

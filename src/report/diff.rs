@@ -1,0 +1,296 @@
+//! What changed between two reports: `ptrtrace diff OLD.json NEW.json`, and each round of
+//! `ptrtrace watch`. Works on the JSON documents (docs/json.md), so reports saved by any
+//! version with the same `schema_version` compare.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// One difference.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Change {
+    /// The target address.
+    pub target: String,
+    /// `verdict`, `ptr`, `finding_added`, `finding_removed`, `server_status`, `forward`,
+    /// `target_added`, `target_removed`.
+    pub kind: &'static str,
+    /// What it concerns (a finding, a server address), empty for the target as a whole.
+    pub subject: String,
+    /// Before (empty when it did not exist).
+    pub from: String,
+    /// After (empty when it no longer exists).
+    pub to: String,
+}
+
+impl Change {
+    /// One line for people.
+    #[must_use]
+    pub fn line(&self) -> String {
+        match self.kind {
+            "finding_added" => format!("{}: + {}", self.target, self.subject),
+            "finding_removed" => format!("{}: - {}", self.target, self.subject),
+            "target_added" => format!("{}: new target ({})", self.target, self.to),
+            "target_removed" => format!("{}: target gone (was {})", self.target, self.from),
+            _ if self.subject.is_empty() => {
+                format!("{}: {} {} → {}", self.target, self.kind, self.from, self.to)
+            }
+            _ => format!(
+                "{}: {} {}: {} → {}",
+                self.target, self.kind, self.subject, self.from, self.to
+            ),
+        }
+    }
+}
+
+/// A report that cannot be compared.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DiffError(pub String);
+
+fn s(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn finding_key(f: &Value) -> String {
+    let mut k = s(&f["kind"]);
+    if !f["reason"].is_null() {
+        let _ = write!(k, " ({})", s(&f["reason"]));
+    }
+    let _ = write!(k, " · {}", s(&f["zone"]));
+    if !f["server"].is_null() {
+        let _ = write!(k, " {}", s(&f["server"]));
+    }
+    if !f["address"].is_null() {
+        let _ = write!(k, " ({})", s(&f["address"]));
+    }
+    k
+}
+
+fn targets(doc: &Value, which: &str) -> Result<BTreeMap<String, Value>, DiffError> {
+    if doc["schema_version"] != 1 {
+        return Err(DiffError(format!(
+            "{which}: not a ptrtrace JSON report with schema_version 1"
+        )));
+    }
+    let list = doc["targets"]
+        .as_array()
+        .ok_or_else(|| DiffError(format!("{which}: no \"targets\" array")))?;
+    Ok(list.iter().map(|t| (s(&t["target"]), t.clone())).collect())
+}
+
+fn statuses(t: &Value) -> BTreeMap<String, String> {
+    t["graph"]["nodes"]
+        .as_array()
+        .map(|nodes| {
+            nodes
+                .iter()
+                .filter(|n| n["type"] == "address")
+                .map(|n| {
+                    (
+                        format!(
+                            "{} ({}) in {}",
+                            s(&n["server"]),
+                            s(&n["address"]),
+                            s(&n["zone"])
+                        ),
+                        s(&n["status"]),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn set(v: &Value, f: impl Fn(&Value) -> String) -> BTreeSet<String> {
+    v.as_array()
+        .map(|a| a.iter().map(f).collect())
+        .unwrap_or_default()
+}
+
+/// The differences between two JSON reports.
+///
+/// # Errors
+/// When either document is not a ptrtrace report of schema version 1.
+pub fn diff(old: &Value, new: &Value) -> Result<Vec<Change>, DiffError> {
+    let (a, b) = (targets(old, "old report")?, targets(new, "new report")?);
+    let mut out = Vec::new();
+    let change = |target: &str, kind, subject: String, from: String, to: String| Change {
+        target: target.to_string(),
+        kind,
+        subject,
+        from,
+        to,
+    };
+    for (target, ta) in &a {
+        let Some(tb) = b.get(target) else {
+            out.push(change(
+                target,
+                "target_removed",
+                String::new(),
+                s(&ta["verdict"]),
+                String::new(),
+            ));
+            continue;
+        };
+        if ta["verdict"] != tb["verdict"] {
+            out.push(change(
+                target,
+                "verdict",
+                String::new(),
+                s(&ta["verdict"]),
+                s(&tb["verdict"]),
+            ));
+        }
+        let (pa, pb) = (set(&ta["ptr"], s), set(&tb["ptr"], s));
+        if pa != pb {
+            let join = |x: &BTreeSet<String>| x.iter().cloned().collect::<Vec<_>>().join(", ");
+            out.push(change(target, "ptr", String::new(), join(&pa), join(&pb)));
+        }
+        let fwd = |t: &Value| -> BTreeMap<String, String> {
+            t["fcrdns"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|f| {
+                            let addrs = set(&f["addresses"], s)
+                                .into_iter()
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            (s(&f["name"]), addrs)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (fa, fb) = (fwd(ta), fwd(tb));
+        for (name, addrs) in &fb {
+            if fa.get(name) != Some(addrs) {
+                out.push(change(
+                    target,
+                    "forward",
+                    name.clone(),
+                    fa.get(name).cloned().unwrap_or_default(),
+                    addrs.clone(),
+                ));
+            }
+        }
+        let key = |f: &Value| finding_key(f);
+        let (ka, kb) = (set(&ta["findings"], key), set(&tb["findings"], key));
+        for k in kb.difference(&ka) {
+            out.push(change(
+                target,
+                "finding_added",
+                k.clone(),
+                String::new(),
+                String::new(),
+            ));
+        }
+        for k in ka.difference(&kb) {
+            out.push(change(
+                target,
+                "finding_removed",
+                k.clone(),
+                String::new(),
+                String::new(),
+            ));
+        }
+        let (sa, sb) = (statuses(ta), statuses(tb));
+        for (addr, st) in &sb {
+            match sa.get(addr) {
+                Some(old) if old != st => {
+                    out.push(change(
+                        target,
+                        "server_status",
+                        addr.clone(),
+                        old.clone(),
+                        st.clone(),
+                    ));
+                }
+                None => out.push(change(
+                    target,
+                    "server_status",
+                    addr.clone(),
+                    "absent".into(),
+                    st.clone(),
+                )),
+                _ => {}
+            }
+        }
+        for (addr, st) in &sa {
+            if !sb.contains_key(addr) {
+                out.push(change(
+                    target,
+                    "server_status",
+                    addr.clone(),
+                    st.clone(),
+                    "absent".into(),
+                ));
+            }
+        }
+    }
+    for (target, tb) in &b {
+        if !a.contains_key(target) {
+            out.push(change(
+                target,
+                "target_added",
+                String::new(),
+                String::new(),
+                s(&tb["verdict"]),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The changes as JSON: `{"schema_version": 1, "changes": [...]}`.
+///
+/// # Errors
+/// Never in practice.
+pub fn render_json(changes: &[Change]) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&serde_json::json!({
+        "schema_version": 1,
+        "changes": changes,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(verdict: &str, findings: Value, status: &str) -> Value {
+        serde_json::json!({"schema_version": 1, "targets": [{
+            "target": "203.0.113.25", "verdict": verdict, "ptr": ["mail.example."],
+            "fcrdns": [{"name": "mail.example.", "addresses": ["203.0.113.25"]}],
+            "findings": findings,
+            "graph": {"nodes": [{"type": "address", "zone": "z.", "server": "ns3.", "address": "192.0.2.3", "status": status}]}
+        }]})
+    }
+
+    #[test]
+    fn finds_verdict_findings_and_status_changes() {
+        let old = doc("ok", serde_json::json!([]), "ok");
+        let new = doc(
+            "degraded",
+            serde_json::json!([{"kind": "unreachable", "reason": "timeout", "zone": "z.", "server": "ns3.", "address": "192.0.2.3"}]),
+            "unreachable",
+        );
+        let c = diff(&old, &new).unwrap();
+        let lines: Vec<String> = c.iter().map(Change::line).collect();
+        assert_eq!(
+            lines,
+            [
+                "203.0.113.25: verdict ok → degraded",
+                "203.0.113.25: + unreachable (timeout) · z. ns3. (192.0.2.3)",
+                "203.0.113.25: server_status ns3. (192.0.2.3) in z.: ok → unreachable",
+            ]
+        );
+        assert!(diff(&old, &old).unwrap().is_empty());
+        assert!(diff(&serde_json::json!({"schema_version": 2}), &old).is_err());
+    }
+}
