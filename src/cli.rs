@@ -25,8 +25,9 @@ use crate::trace::{Families, TraceConfig};
     after_help = "EXAMPLES:\n  ptrtrace 203.0.113.25                     trace one address from the real root\n  ptrtrace 203.0.113.25 2001:db8::25 -f json  several targets, JSON for scripts\n  ptrtrace --root-hints lab.hints 192.0.2.1   start from your own root servers\n  ptrtrace lab run                           the offline demo: every fault the lab knows\n\nEXIT CODES:\n  0 every target ok · 1 a target degraded or broken · 2 bad input · 3 the trace could not run"
 )]
 pub struct Cli {
-    /// IPv4 or IPv6 addresses to trace.
-    #[arg(value_name = "ADDRESS")]
+    /// What to trace: IPv4/IPv6 addresses, prefixes (203.0.113.0/24, 2001:db8::/120),
+    /// @FILE or - (stdin) with one per line and # comments.
+    #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
 
     #[command(flatten)]
@@ -99,6 +100,8 @@ pub enum Format {
     Json,
     /// Graphviz DOT of the delegation graph (render with `dot -Tsvg`).
     Dot,
+    /// One JSON object per target, one per line, written as each finishes (for big batches).
+    Jsonl,
 }
 
 /// Options of a trace.
@@ -167,6 +170,15 @@ pub struct TraceOpts {
     /// when it does not, as receivers treat it).
     #[arg(long, value_name = "NAME", value_parser = parse_hostname, global = true)]
     pub helo: Option<hickory_proto::rr::Name>,
+
+    /// Targets traced together in one chunk of a batch; zone cuts, NS lookups and forward
+    /// names are shared across the whole run.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u16).range(1..), global = true)]
+    pub concurrency: u16,
+
+    /// Allow prefixes of more than 65536 addresses.
+    #[arg(long, global = true)]
+    pub force: bool,
 
     /// Query servers on this port instead of 53 (for test setups).
     #[arg(long, value_name = "PORT", default_value_t = 53, global = true)]

@@ -16,4 +16,5 @@ pub mod hints;
 pub mod lab;
 pub mod net;
 pub mod report;
+pub mod targets;
 pub mod trace;

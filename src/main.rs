@@ -155,6 +155,121 @@ async fn trace_all(targets: &[IpAddr], cfg: &TraceConfig) -> Vec<TargetReport> {
     walks.into_iter().map(TargetReport::new).collect()
 }
 
+/// Where reports go: `-o FILE` or stdout, written as each target finishes. A closed pipe
+/// (`| head`) silences the rest quietly.
+struct Out {
+    sink: Box<dyn Write>,
+    closed: bool,
+}
+
+impl Out {
+    fn open(opts: &TraceOpts) -> Result<Self, u8> {
+        let sink: Box<dyn Write> = match &opts.output {
+            Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
+                fail(
+                    EXIT_BAD_INPUT,
+                    &format!("cannot write output file {}: {e}", path.display()),
+                )
+            })?),
+            None => Box::new(std::io::stdout()),
+        };
+        Ok(Self {
+            sink,
+            closed: false,
+        })
+    }
+
+    fn write(&mut self, text: &str) -> Result<(), u8> {
+        if self.closed {
+            return Ok(());
+        }
+        match self
+            .sink
+            .write_all(text.as_bytes())
+            .and_then(|()| self.sink.flush())
+        {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            Err(e) => Err(fail(
+                EXIT_CANNOT_RUN,
+                &format!("cannot write the report: {e}"),
+            )),
+            Ok(()) => Ok(()),
+        }
+    }
+}
+
+/// Batch bookkeeping for the closing summary: targets by verdict, and the servers that
+/// affect the most targets.
+/// A server address blamed by a finding: (NS name, address, zone, finding kind).
+type Blamed = (String, String, String, &'static str);
+
+#[derive(Default)]
+struct Tally {
+    verdicts: std::collections::BTreeMap<&'static str, usize>,
+    servers: std::collections::BTreeMap<Blamed, usize>,
+    root_unreachable: bool,
+    all_ok: bool,
+    count: usize,
+}
+
+impl Tally {
+    fn add(&mut self, r: &TargetReport) {
+        if self.count == 0 {
+            self.all_ok = true;
+        }
+        self.count += 1;
+        *self
+            .verdicts
+            .entry(r.diagnosis.verdict.as_str())
+            .or_insert(0) += 1;
+        self.all_ok &= r.diagnosis.verdict == Verdict::Ok;
+        self.root_unreachable |= !r.diagnosis.root_reachable;
+        let mut seen = std::collections::BTreeSet::new();
+        for f in &r.diagnosis.findings {
+            if f.severity < ptrtrace::diagnose::Severity::Warning {
+                continue;
+            }
+            if let (Some(server), Some(addr)) = (&f.server, f.address) {
+                let key = (
+                    server.to_string(),
+                    addr.to_string(),
+                    f.zone.to_string(),
+                    f.kind,
+                );
+                if seen.insert(key.clone()) {
+                    *self.servers.entry(key).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+
+    fn summary(&self) -> String {
+        let verdicts: Vec<String> = ["ok", "degraded", "broken"]
+            .iter()
+            .map(|v| format!("{} {v}", self.verdicts.get(v).copied().unwrap_or(0)))
+            .collect();
+        let mut out = format!(
+            "\nSummary: {} targets — {}\n",
+            self.count,
+            verdicts.join(", ")
+        );
+        let mut worst: Vec<(&Blamed, &usize)> = self.servers.iter().collect();
+        worst.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        if !worst.is_empty() {
+            out.push_str("Servers affecting the most targets:\n");
+            for ((server, addr, zone, kind), n) in worst.into_iter().take(10) {
+                out.push_str(&format!(
+                    "  {n:>6} targets  {kind:<20} {server} ({addr}) in {zone}\n"
+                ));
+            }
+        }
+        out
+    }
+}
+
 async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
     if raw_targets.is_empty() {
         return fail(
@@ -162,12 +277,19 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
             "no address given; try `ptrtrace 203.0.113.25`, or `ptrtrace lab run` for the offline demo (see --help)",
         );
     }
-    let mut targets = Vec::new();
-    for t in raw_targets {
-        match parse_target(t) {
-            Ok(ip) => targets.push(ip),
-            Err(e) => return fail(EXIT_BAD_INPUT, &e),
+    let (targets, bad) = ptrtrace::targets::parse(raw_targets, opts.force, std::io::stdin().lock());
+    for b in &bad {
+        eprintln!("ptrtrace: {b}");
+    }
+    if targets.is_empty() {
+        if bad.is_empty() {
+            return fail(
+                EXIT_BAD_INPUT,
+                "no target to trace: the files or stdin held none",
+            );
         }
+        // Every entry was bad, and each was named above.
+        return EXIT_BAD_INPUT;
     }
     let hints = match opts.hints() {
         Ok(h) => h,
@@ -175,29 +297,106 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
     };
     let source = hints.source.clone();
     let cfg = opts.config(hints, AddressMap::direct(opts.port));
-    let reports = trace_all(&targets, &cfg).await;
-    let body = match opts.format {
-        Format::Text => {
-            let style = text_style(opts);
-            reports
-                .iter()
-                .map(|r| text::render(r, style))
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
-        Format::Json => match json::render(&reports, &source) {
-            Ok(s) => s + "\n",
-            Err(e) => return fail(EXIT_CANNOT_RUN, &format!("cannot render JSON: {e}")),
-        },
-        Format::Dot => reports.iter().map(dot::render).collect::<String>(),
+    let mut out = match Out::open(opts) {
+        Ok(o) => o,
+        Err(code) => return code,
     };
-    if let Err(code) = emit(opts, &body) {
+    let style = text_style(opts);
+    let mut tally = Tally::default();
+    let mut kept: Vec<TargetReport> = Vec::new();
+    let mut failed: Option<u8> = None;
+    let mut emit_one = |r: TargetReport, out: &mut Out, first: bool| {
+        tally.add(&r);
+        let piece = match opts.format {
+            Format::Text => format!(
+                "{}{}",
+                if first { "" } else { "\n" },
+                text::render(&r, style)
+            ),
+            Format::Dot => dot::render(&r),
+            Format::Jsonl => match json::render_line(&r, &source) {
+                Ok(line) => line + "\n",
+                Err(e) => {
+                    failed = Some(fail(EXIT_CANNOT_RUN, &format!("cannot render JSON: {e}")));
+                    String::new()
+                }
+            },
+            Format::Json => {
+                kept.push(r);
+                String::new()
+            }
+        };
+        if let Err(code) = out.write(&piece) {
+            failed = Some(code);
+        }
+    };
+    if targets.len() == 1 || cfg.rounds > 1 {
+        for (i, r) in trace_all(&targets, &cfg).await.into_iter().enumerate() {
+            emit_one(r, &mut out, i == 0);
+        }
+    } else {
+        let bar = batch_bar(targets.len());
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let watcher = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+                let _ = stop_tx.send(true);
+            }
+        });
+        let mut n = 0usize;
+        let mut queries = 0u64;
+        trace::trace_batch(
+            &targets,
+            &cfg,
+            usize::from(opts.concurrency),
+            None,
+            Some(stop_rx),
+            |walk| {
+                queries += u64::from(walk.queries_sent);
+                let r = TargetReport::new(walk);
+                if let Some(b) = &bar {
+                    b.inc(1);
+                    b.set_message(format!("{queries} own queries"));
+                }
+                emit_one(r, &mut out, n == 0);
+                n += 1;
+            },
+        )
+        .await;
+        watcher.abort();
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+    }
+    if let Some(code) = failed {
+        return code;
+    }
+    if opts.format == Format::Json {
+        match json::render(&kept, &source) {
+            Ok(s) => {
+                if let Err(code) = out.write(&(s + "\n")) {
+                    return code;
+                }
+            }
+            Err(e) => return fail(EXIT_CANNOT_RUN, &format!("cannot render JSON: {e}")),
+        }
+    }
+    if opts.format == Format::Text
+        && tally.count > 1
+        && let Err(code) = out.write(&tally.summary())
+    {
         return code;
     }
     if interrupted() {
         return fail(EXIT_INTERRUPTED, "interrupted: the report above is partial");
     }
-    if reports.iter().any(|r| !r.diagnosis.root_reachable) {
+    if !bad.is_empty() {
+        return fail(
+            EXIT_BAD_INPUT,
+            &format!("{} target entries were not valid (see above)", bad.len()),
+        );
+    }
+    if tally.root_unreachable {
         return fail(
             EXIT_CANNOT_RUN,
             &format!(
@@ -205,11 +404,21 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
             ),
         );
     }
-    if reports.iter().all(|r| r.diagnosis.verdict == Verdict::Ok) {
-        EXIT_OK
-    } else {
-        EXIT_FINDINGS
+    if tally.all_ok { EXIT_OK } else { EXIT_FINDINGS }
+}
+
+/// A progress bar for batches (targets done / total, rate, ETA), only on a terminal.
+fn batch_bar(total: usize) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
     }
+    let bar = ProgressBar::new(u64::try_from(total).unwrap_or(u64::MAX));
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:30} {pos}/{len} targets · {per_sec} · eta {eta} · {msg}")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 fn lab_list() -> u8 {
@@ -320,6 +529,19 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
             .iter()
             .map(|(_, r)| dot::render(r))
             .collect::<String>(),
+        Format::Jsonl => {
+            let mut lines = String::new();
+            for (_, r) in &reports {
+                match json::render_line(r, "lab") {
+                    Ok(l) => {
+                        lines.push_str(&l);
+                        lines.push('\n');
+                    }
+                    Err(e) => return fail(EXIT_CANNOT_RUN, &format!("cannot render JSON: {e}")),
+                }
+            }
+            lines
+        }
         Format::Json => {
             let only: Vec<TargetReport> = reports.iter().map(|(_, r)| r.clone()).collect();
             match json::render(&only, "lab") {
@@ -367,7 +589,9 @@ fn run_diff(old: &std::path::Path, new: &std::path::Path, opts: &TraceOpts) -> u
             Ok(s) => s + "\n",
             Err(e) => return fail(EXIT_CANNOT_RUN, &format!("cannot render JSON: {e}")),
         },
-        Format::Dot => return fail(EXIT_BAD_INPUT, "diff prints text or json, not dot"),
+        Format::Dot | Format::Jsonl => {
+            return fail(EXIT_BAD_INPUT, "diff prints text or json");
+        }
         Format::Text if changes.is_empty() => "no changes\n".to_string(),
         Format::Text => changes.iter().map(|c| c.line() + "\n").collect(),
     };

@@ -457,3 +457,117 @@ fn watch_prints_changes_and_a_summary() {
         "{summary}"
     );
 }
+
+fn mini_root() -> (tokio::runtime::Runtime, LabServer, std::path::PathBuf) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let zone = Arc::new(ZoneData::parse(".", MINI_ROOT).unwrap());
+    let server = rt
+        .block_on(LabServer::start(vec![zone], Fault::None, None))
+        .unwrap();
+    let hints = temp_file("batch.hints", ". NS lab.\nlab. A 127.0.0.1\n");
+    (rt, server, hints)
+}
+
+/// A prefix, a file with a bad line and stdin: the good targets run, the bad line is named,
+/// the text ends with a summary, and the exit code says there was bad input.
+#[test]
+fn batch_targets_from_prefix_file_and_stdin() {
+    use std::process::Stdio;
+    let (_rt, server, hints) = mini_root();
+    let port = server.addr.port().to_string();
+    let list = temp_file(
+        "targets.txt",
+        "# sending IPs\n203.0.113.25\n203.0.113.300\n\n203.0.113.30 # spare\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args([
+            "--root-hints",
+            hints.to_str().unwrap(),
+            "--port",
+            &port,
+            "-4",
+            "203.0.113.24/30",
+            &format!("@{}", list.display()),
+            "-",
+        ])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"203.0.113.40\nnot-an-ip\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{} line 3: \"203.0.113.300\" is not an IP address",
+            list.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("stdin line 2: \"not-an-ip\""), "{err}");
+    // 24..27 from the prefix, 25 again (deduplicated), 30 from the file, 40 from stdin.
+    for t in [
+        "203.0.113.24",
+        "203.0.113.25",
+        "203.0.113.26",
+        "203.0.113.27",
+        "203.0.113.30",
+        "203.0.113.40",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(&format!("{t}  "))),
+            "{t} missing:\n{out}"
+        );
+    }
+    assert!(
+        out.contains("Summary: 6 targets — 1 ok, 0 degraded, 5 broken"),
+        "{out}"
+    );
+}
+
+#[test]
+fn jsonl_streams_one_object_per_target() {
+    let (_rt, server, hints) = mini_root();
+    let port = server.addr.port().to_string();
+    let o = ptrtrace(&[
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "--port",
+        &port,
+        "-4",
+        "-f",
+        "jsonl",
+        "203.0.113.24/30",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    for l in &lines {
+        assert_eq!(l["schema_version"], 1);
+        assert!(l["verdict"].is_string() && l["target"].is_string());
+    }
+    assert_eq!(lines.iter().filter(|l| l["verdict"] == "ok").count(), 1);
+}
+
+#[test]
+fn oversized_prefix_needs_force() {
+    let o = ptrtrace(&["--root-hints", "/nonexistent", "10.0.0.0/8"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("more than 65536; split it or add --force"),
+        "{}",
+        stderr(&o)
+    );
+}

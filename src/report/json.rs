@@ -153,3 +153,18 @@ pub fn render(reports: &[TargetReport], root_hints: &str) -> serde_json::Result<
     };
     serde_json::to_string_pretty(&doc)
 }
+
+/// One target as a single line of JSON (`--format jsonl`): the target object of the full
+/// document, with `schema_version`, `tool` and `root_hints` added.
+///
+/// # Errors
+/// Never in practice.
+pub fn render_line(r: &TargetReport, root_hints: &str) -> serde_json::Result<String> {
+    let mut v = serde_json::to_value(TargetJson::new(r))?;
+    if let serde_json::Value::Object(map) = &mut v {
+        map.insert("schema_version".into(), SCHEMA_VERSION.into());
+        map.insert("tool".into(), "ptrtrace".into());
+        map.insert("root_hints".into(), root_hints.into());
+    }
+    serde_json::to_string(&v)
+}

@@ -333,6 +333,10 @@ pub struct LimitHit {
     pub limit: &'static str,
     /// What was cut off.
     pub detail: String,
+    /// The question being worked on when it was hit (None: the whole walk), so a batch
+    /// reports a limit only for the targets it concerns.
+    #[serde(skip)]
+    pub question: Option<QId>,
 }
 
 /// A CNAME loop: the chain of names that came back on itself.
@@ -433,6 +437,7 @@ pub struct Walker<'a> {
     limits: BTreeSet<LimitHit>,
     skipped: BTreeSet<IpAddr>,
     cname_loops: Vec<CnameLoop>,
+    current: Option<QId>,
     sent: u32,
     pending: FuturesUnordered<Pending>,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
@@ -468,29 +473,8 @@ pub async fn trace_until(
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
     cancel: Option<tokio::sync::watch::Receiver<bool>>,
 ) -> Walk {
-    let mut w = Walker {
-        cfg,
-        map: Arc::new(cfg.map.clone()),
-        started: Instant::now(),
-        questions: Vec::new(),
-        qindex: HashMap::new(),
-        zones: BTreeMap::new(),
-        ns_state: BTreeMap::new(),
-        entered: HashSet::new(),
-        checked: HashSet::new(),
-        glue_checked: HashSet::new(),
-        scheduled: HashSet::new(),
-        next_free: HashMap::new(),
-        probes: Vec::new(),
-        limits: BTreeSet::new(),
-        skipped: BTreeSet::new(),
-        cname_loops: Vec::new(),
-        sent: 0,
-        pending: FuturesUnordered::new(),
-        events,
-    };
+    let mut w = Walker::new(cfg, events);
     let rname = reverse_name(target);
-    w.install_root();
     w.start_question(rname.clone(), RecordType::PTR, Purpose::Target, 0, 0, None);
     if let Some(helo) = &cfg.helo {
         let qtype = if target.is_ipv4() {
@@ -535,6 +519,279 @@ pub async fn trace_until(
     }
 }
 
+impl<'a> Walker<'a> {
+    fn new(
+        cfg: &'a TraceConfig,
+        events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+    ) -> Self {
+        let mut w = Walker {
+            cfg,
+            map: Arc::new(cfg.map.clone()),
+            started: Instant::now(),
+            questions: Vec::new(),
+            qindex: HashMap::new(),
+            zones: BTreeMap::new(),
+            ns_state: BTreeMap::new(),
+            entered: HashSet::new(),
+            checked: HashSet::new(),
+            glue_checked: HashSet::new(),
+            scheduled: HashSet::new(),
+            next_free: HashMap::new(),
+            probes: Vec::new(),
+            limits: BTreeSet::new(),
+            skipped: BTreeSet::new(),
+            cname_loops: Vec::new(),
+            current: None,
+            sent: 0,
+            pending: FuturesUnordered::new(),
+            events,
+        };
+        w.install_root();
+        w
+    }
+
+    /// The questions of one chain (a question and the CNAME targets it led to).
+    fn chain(&self, origin: QId) -> Vec<QId> {
+        (0..self.questions.len())
+            .filter(|&i| self.questions[i].origin == origin)
+            .collect()
+    }
+
+    /// One target's part of a shared batch walk, as a walk of its own: its question first, the
+    /// forward lookups of its PTR names, every zone on those paths and its ancestors, the NS
+    /// name lookups those zones needed, and their zone and glue checks.
+    #[allow(clippy::too_many_lines)]
+    fn view(&self, target: IpAddr, q0: QId) -> Walk {
+        let mut wanted: BTreeSet<QId> = self.chain(q0).into_iter().collect();
+        let fqtype = if target.is_ipv4() {
+            RecordType::A
+        } else {
+            RecordType::AAAA
+        };
+        let ptr_names: BTreeSet<Name> = self
+            .probes
+            .iter()
+            .filter(|p| wanted.contains(&p.question))
+            .filter_map(|p| match &p.class {
+                ReplyClass::Answer { data } => Some(data.clone()),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|d| {
+                d.strip_prefix("ptr ")
+                    .and_then(|n| Name::from_ascii(n).ok())
+            })
+            .collect();
+        for n in ptr_names {
+            if let Some(&q) = self.qindex.get(&(n, fqtype)) {
+                wanted.extend(self.chain(self.questions[q].origin));
+            }
+        }
+        if let Some(helo) = &self.cfg.helo
+            && let Some(&q) = self.qindex.get(&(helo.clone(), fqtype))
+        {
+            wanted.extend(self.chain(q));
+        }
+        let mut zones: BTreeSet<Name> = BTreeSet::new();
+        let mut frontier: Vec<QId> = wanted.iter().copied().collect();
+        while let Some(q) = frontier.pop() {
+            for z in &self.questions[q].zones {
+                let mut cur = Some(z.clone());
+                while let Some(zname) = cur {
+                    if !zones.insert(zname.clone()) {
+                        break;
+                    }
+                    let Some(zone) = self.zones.get(&zname) else {
+                        break;
+                    };
+                    // The zone's apex checks, and the lookups of its NS names and their glue.
+                    let mut extra = vec![
+                        (zname.clone(), RecordType::SOA),
+                        (zname.clone(), RecordType::NS),
+                    ];
+                    for ns in zone.ns.keys() {
+                        extra.push((ns.clone(), RecordType::A));
+                        extra.push((ns.clone(), RecordType::AAAA));
+                    }
+                    for key in extra {
+                        if let Some(&eq) = self.qindex.get(&key) {
+                            for c in self.chain(self.questions[eq].origin) {
+                                if wanted.insert(c) {
+                                    frontier.push(c);
+                                }
+                            }
+                        }
+                    }
+                    cur = zone.parent.clone();
+                }
+            }
+        }
+        // Re-index: the target's question first.
+        let mut order: Vec<QId> = vec![q0];
+        order.extend(wanted.iter().copied().filter(|&q| q != q0));
+        let index: HashMap<QId, QId> = order.iter().enumerate().map(|(i, &q)| (q, i)).collect();
+        let questions: Vec<Question> = order
+            .iter()
+            .map(|&q| {
+                let mut x = self.questions[q].clone();
+                x.origin = index.get(&x.origin).copied().unwrap_or(0);
+                if let Purpose::Cname { of } = &mut x.purpose {
+                    *of = index.get(of).copied().unwrap_or(0);
+                }
+                x
+            })
+            .collect();
+        let mut probes: Vec<Probe> = self
+            .probes
+            .iter()
+            .filter_map(|p| {
+                index.get(&p.question).map(|&i| {
+                    let mut p = p.clone();
+                    p.question = i;
+                    p
+                })
+            })
+            .collect();
+        probes.sort_by(|a, b| {
+            (a.question, &a.zone, &a.server, a.address, a.seq)
+                .cmp(&(b.question, &b.zone, &b.server, b.address, b.seq))
+        });
+        // Queries this target caused on its own: its chain and its forward lookups.
+        let own: u32 = probes
+            .iter()
+            .filter(|p| {
+                let origin = questions[p.question].origin;
+                origin == 0 || matches!(questions[origin].purpose, Purpose::Forward { .. })
+            })
+            .map(|p| u32::try_from(p.attempts.len()).unwrap_or(1))
+            .sum();
+        let zone_map: BTreeMap<Name, Zone> = zones
+            .iter()
+            .filter_map(|z| self.zones.get(z).map(|v| (z.clone(), v.clone())))
+            .collect();
+        let ns_names: BTreeSet<&Name> = zone_map.values().flat_map(|z| z.ns.keys()).collect();
+        Walk {
+            target,
+            reverse_name: self.questions[q0].name.clone(),
+            questions,
+            resolved_ns: self
+                .ns_state
+                .iter()
+                .filter(|(n, s)| s.resolving && ns_names.contains(n))
+                .map(|(n, s)| (n.clone(), s.addrs.clone()))
+                .collect(),
+            zones: zone_map,
+            probes,
+            limits: self
+                .limits
+                .iter()
+                .filter(|l| l.question.is_none_or(|q| wanted.contains(&q)))
+                .map(|l| LimitHit {
+                    question: None,
+                    ..l.clone()
+                })
+                .collect(),
+            cname_loops: self
+                .cname_loops
+                .iter()
+                .filter(|l| l.chain.first() == Some(&self.questions[q0].name))
+                .cloned()
+                .collect(),
+            queries_sent: own,
+            elapsed_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            families: (self.cfg.families.v4, self.cfg.families.v6),
+            fcrdns: self.cfg.fcrdns,
+            rounds: 1,
+            skipped: self.skipped.clone(),
+            helo: self.cfg.helo.clone(),
+        }
+    }
+
+    /// Forgets the probes of finished targets' own questions (their chains and forward
+    /// lookups), so a long batch's memory does not grow with the number of targets. Shared
+    /// work (zones, NS lookups, zone checks) stays. A pruned question is closed: asking the
+    /// same name again opens a new one.
+    fn prune(&mut self, done: &[QId]) {
+        let mut gone: HashSet<QId> = HashSet::new();
+        for &q in done {
+            gone.extend(self.chain(q));
+        }
+        let forwards: Vec<QId> = (0..self.questions.len())
+            .filter(|&i| {
+                matches!(self.questions[i].purpose, Purpose::Forward { .. })
+                    && self.questions[i].origin == i
+            })
+            .collect();
+        for q in forwards {
+            gone.extend(self.chain(q));
+        }
+        self.probes.retain(|p| !gone.contains(&p.question));
+        self.qindex.retain(|_, q| !gone.contains(q));
+        self.entered.retain(|(q, _)| !gone.contains(q));
+        self.scheduled.retain(|(q, _, _, _)| !gone.contains(q));
+        for q in &gone {
+            self.questions[*q].zones = Vec::new();
+        }
+    }
+}
+
+/// Traces many targets with one shared walk: every zone cut, NS name lookup and forward name
+/// is probed once per run, not once per target. Targets go in chunks of `chunk`; within a
+/// chunk one scout per parent name goes first, so the others start at the deepest zone it
+/// found. Each finished target is handed to `sink` as a walk of its own, and its own probes
+/// are then forgotten, so memory does not grow with the number of targets.
+pub async fn trace_batch(
+    targets: &[IpAddr],
+    cfg: &TraceConfig,
+    chunk: usize,
+    events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+    cancel: Option<tokio::sync::watch::Receiver<bool>>,
+    mut sink: impl FnMut(Walk),
+) {
+    let mut w = Walker::new(cfg, events);
+    if let (Some(helo), Some(first)) = (&cfg.helo, targets.first()) {
+        let qtype = if first.is_ipv4() {
+            RecordType::A
+        } else {
+            RecordType::AAAA
+        };
+        w.start_question(helo.clone(), qtype, Purpose::Helo, 0, 0, None);
+    }
+    for part in targets.chunks(chunk.max(1)) {
+        if cancel.as_ref().is_some_and(|c| *c.borrow()) {
+            break;
+        }
+        let mut qids = Vec::with_capacity(part.len());
+        let mut scouted: HashSet<Name> = HashSet::new();
+        let mut rest = Vec::new();
+        for &t in part {
+            let name = reverse_name(t);
+            if scouted.insert(name.base_name()) {
+                let q = w.start_question(name, RecordType::PTR, Purpose::Target, 0, 0, None);
+                qids.push((t, q));
+            } else {
+                rest.push((t, name));
+            }
+        }
+        w.run(cancel.clone()).await;
+        for (t, name) in rest {
+            let q = w.start_question(name, RecordType::PTR, Purpose::Target, 0, 0, None);
+            qids.push((t, q));
+        }
+        w.run(cancel.clone()).await;
+        for z in w.zones.values_mut() {
+            z.delegations.sort_by(|a, b| {
+                (&a.parent, &a.server, a.address).cmp(&(&b.parent, &b.server, b.address))
+            });
+        }
+        for &(t, q) in &qids {
+            sink(w.view(t, q));
+        }
+        let done: Vec<QId> = qids.iter().map(|(_, q)| *q).collect();
+        w.prune(&done);
+    }
+}
+
 impl Walker<'_> {
     fn install_root(&mut self) {
         let mut ns = BTreeMap::new();
@@ -553,7 +810,11 @@ impl Walker<'_> {
     }
 
     fn limit(&mut self, limit: &'static str, detail: String) {
-        self.limits.insert(LimitHit { limit, detail });
+        self.limits.insert(LimitHit {
+            limit,
+            detail,
+            question: self.current,
+        });
     }
 
     async fn run(&mut self, mut cancel: Option<tokio::sync::watch::Receiver<bool>>) {
@@ -570,6 +831,7 @@ impl Walker<'_> {
         loop {
             tokio::select! {
                 () = &mut cancelled => {
+                    self.current = None;
                     let left = self.pending.len();
                     self.limit(
                         "interrupted",
@@ -582,6 +844,7 @@ impl Walker<'_> {
                     None => break,
                 },
                 () = tokio::time::sleep_until(deadline) => {
+                    self.current = None;
                     let left = self.pending.len();
                     self.limit(
                         "deadline",
@@ -634,6 +897,7 @@ impl Walker<'_> {
     }
 
     fn enter(&mut self, q: QId, zone: &Name) {
+        self.current = Some(q);
         if !self.entered.insert((q, zone.clone())) {
             return;
         }
@@ -744,6 +1008,7 @@ impl Walker<'_> {
     }
 
     fn schedule_addr(&mut self, q: QId, zone: &Name, server: &Name, addr: IpAddr) {
+        self.current = Some(q);
         let fam = self.cfg.families;
         if (addr.is_ipv4() && !fam.v4) || (addr.is_ipv6() && !fam.v6) {
             self.skipped.insert(addr);
@@ -824,6 +1089,7 @@ impl Walker<'_> {
 
     fn on_done(&mut self, done: Done) {
         let Done { job, attempts } = done;
+        self.current = Some(job.question);
         if attempts.len() > 1 {
             self.sent += 1;
         }
@@ -960,6 +1226,7 @@ impl Walker<'_> {
     }
 
     fn on_answer(&mut self, q: QId, msg: &Message) {
+        self.current = Some(q);
         let question = self.questions[q].clone();
         let mut values: Vec<RData> = Vec::new();
         let mut cname: Option<Name> = None;
@@ -987,7 +1254,7 @@ impl Walker<'_> {
             self.deliver_addresses(&origin_name, &values);
         }
         if self.questions[origin].purpose == Purpose::Target && self.cfg.fcrdns {
-            let qtype = if reverse_is_v6(&self.questions[0].name) {
+            let qtype = if reverse_is_v6(&self.questions[origin].name) {
                 RecordType::AAAA
             } else {
                 RecordType::A
@@ -1047,6 +1314,7 @@ impl Walker<'_> {
     }
 
     fn follow_cname(&mut self, q: QId, target: Name) {
+        self.current = Some(q);
         let question = &self.questions[q];
         let (qtype, origin, depth, nesting) = (
             question.qtype,
