@@ -14,15 +14,7 @@ use ptrtrace::report::TargetReport;
 use ptrtrace::targets;
 use ptrtrace::trace;
 
-fn keys(
-    r: &TargetReport,
-) -> Vec<(
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-)> {
+fn keys(r: &TargetReport) -> Vec<lab::FindingKey> {
     let mut v: Vec<_> = r
         .diagnosis
         .findings
