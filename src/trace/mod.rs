@@ -438,6 +438,10 @@ pub struct Walker<'a> {
     skipped: BTreeSet<IpAddr>,
     cname_loops: Vec<CnameLoop>,
     current: Option<QId>,
+    chains: HashMap<QId, Vec<QId>>,
+    budget: u32,
+    budget_base: u32,
+    forward_names: HashMap<QId, BTreeSet<Name>>,
     sent: u32,
     pending: FuturesUnordered<Pending>,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
@@ -542,6 +546,10 @@ impl<'a> Walker<'a> {
             skipped: BTreeSet::new(),
             cname_loops: Vec::new(),
             current: None,
+            chains: HashMap::new(),
+            budget: cfg.query_budget,
+            budget_base: 0,
+            forward_names: HashMap::new(),
             sent: 0,
             pending: FuturesUnordered::new(),
             events,
@@ -552,9 +560,7 @@ impl<'a> Walker<'a> {
 
     /// The questions of one chain (a question and the CNAME targets it led to).
     fn chain(&self, origin: QId) -> Vec<QId> {
-        (0..self.questions.len())
-            .filter(|&i| self.questions[i].origin == origin)
-            .collect()
+        self.chains.get(&origin).cloned().unwrap_or_default()
     }
 
     /// One target's part of a shared batch walk, as a walk of its own: its question first, the
@@ -716,16 +722,21 @@ impl<'a> Walker<'a> {
         for &q in done {
             gone.extend(self.chain(q));
         }
-        let forwards: Vec<QId> = (0..self.questions.len())
-            .filter(|&i| {
-                matches!(self.questions[i].purpose, Purpose::Forward { .. })
-                    && self.questions[i].origin == i
-            })
+        let forwards: Vec<QId> = self
+            .chains
+            .keys()
+            .copied()
+            .filter(|&i| matches!(self.questions[i].purpose, Purpose::Forward { .. }))
             .collect();
         for q in forwards {
             gone.extend(self.chain(q));
         }
         self.probes.retain(|p| !gone.contains(&p.question));
+        self.chains.retain(|q, _| !gone.contains(q));
+        self.forward_names.retain(|q, _| !gone.contains(q));
+        for state in self.ns_state.values_mut() {
+            state.waiters.retain(|(q, _)| !gone.contains(q));
+        }
         self.qindex.retain(|_, q| !gone.contains(q));
         self.entered.retain(|(q, _)| !gone.contains(q));
         self.scheduled.retain(|(q, _, _, _)| !gone.contains(q));
@@ -761,6 +772,11 @@ pub async fn trace_batch(
         if cancel.as_ref().is_some_and(|c| *c.borrow()) {
             break;
         }
+        // The query budget is per target: each chunk gets its targets' share.
+        w.budget_base = w.sent;
+        w.budget = cfg
+            .query_budget
+            .saturating_mul(u32::try_from(part.len()).unwrap_or(u32::MAX));
         let mut qids = Vec::with_capacity(part.len());
         let mut scouted: HashSet<Name> = HashSet::new();
         let mut rest = Vec::new();
@@ -874,6 +890,10 @@ impl Walker<'_> {
             return q;
         }
         let id = self.questions.len();
+        self.chains
+            .entry(origin.unwrap_or(id))
+            .or_default()
+            .push(id);
         self.questions.push(Question {
             name: name.clone(),
             qtype,
@@ -1028,12 +1048,12 @@ impl Walker<'_> {
             plan.extend([ProbeKind::Tcp, ProbeKind::NoEdns]);
         }
         let n = u32::try_from(plan.len()).unwrap_or(u32::MAX);
-        if self.sent + n > self.cfg.query_budget {
+        if self.sent - self.budget_base + n > self.budget {
             self.limit(
                 "query_budget",
                 format!(
                     "the budget of {} queries ran out; some servers were not queried",
-                    self.cfg.query_budget
+                    self.budget
                 ),
             );
             return;
@@ -1049,7 +1069,10 @@ impl Walker<'_> {
             // Probes to one address are spaced, never queued behind each other's timeouts;
             // the TCP and no-EDNS extras go in between the standard ones.
             let standard = usize::from(self.cfg.probes);
-            let slot = if i < standard {
+            // With a single standard probe there is nothing to interleave with: all at once.
+            let slot = if standard == 1 {
+                0
+            } else if i < standard {
                 2 * i
             } else {
                 2 * (i - standard) + 1
@@ -1262,14 +1285,9 @@ impl Walker<'_> {
             for v in &values {
                 if let RData::PTR(p) = v {
                     let ptr = p.0.to_lowercase();
-                    let forwards = self
-                        .questions
-                        .iter()
-                        .filter(|q| matches!(q.purpose, Purpose::Forward { .. }))
-                        .count();
-                    if forwards >= self.cfg.max_ptr_names
-                        && !self.qindex.contains_key(&(ptr.clone(), qtype))
-                    {
+                    // The bound is per target: a batch has a PTR name per address.
+                    let names = self.forward_names.entry(origin).or_default();
+                    if names.len() >= self.cfg.max_ptr_names && !names.contains(&ptr) {
                         self.limit(
                             "ptr_names",
                             format!(
@@ -1279,6 +1297,7 @@ impl Walker<'_> {
                         );
                         continue;
                     }
+                    names.insert(ptr.clone());
                     let purpose = Purpose::Forward { ptr: ptr.clone() };
                     self.start_question(ptr, qtype, purpose, 0, 0, None);
                 }

@@ -1,0 +1,246 @@
+//! Benchmarks (docs/benchmarks.md): `cargo bench --bench trace [latency|throughput|all] [--full]`.
+//!
+//! a. Latency: the built-in lab with a fixed delay D on every reply. The healthy trace of
+//!    203.0.113.25 needs 10 sequential round trips (root, arpa, in-addr.arpa, the glueless
+//!    ns1.rir.example from the root and example., 203.in-addr.arpa, the glueless
+//!    ns1.isp.example from example. and isp.example, the reverse zone, the forward name), so
+//!    its lower bound is 10 × D. Reported: wall time / lower bound, and the same with one
+//!    silent server at every level (the silent servers should add about one timeout in all).
+//! b. Throughput: a /24 and (with --full) a /16 behind a 3-level chain with 3 servers per
+//!    zone, delay 0, --probes 1: targets per second, own queries per target, peak RSS.
+//!
+//! Everything runs on loopback lab servers inside this process; nothing leaves the machine.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::cast_precision_loss
+)]
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hickory_proto::rr::Name;
+use ptrtrace::hints::{HintServer, RootHints};
+use ptrtrace::lab::{self, Fault, LabServer, Tweak, ZoneData};
+use ptrtrace::net::AddressMap;
+use ptrtrace::report::TargetReport;
+use ptrtrace::trace::{self, TraceConfig};
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn latency(delay_ms: u64) {
+    let d = Duration::from_millis(delay_ms);
+    for (label, silent) in [("healthy", false), ("one silent server per level", true)] {
+        let mut s = lab::scenarios()
+            .into_iter()
+            .find(|s| s.name == "healthy")
+            .unwrap();
+        let silent_servers = [
+            "b.root-servers.example.",
+            "b.ns.arpa.",
+            "b.in-addr-servers.arpa.",
+            "ns2.rir.example.",
+            "ns3.isp.example.",
+        ];
+        s.tweaks = lab::SERVERS
+            .iter()
+            .map(|(name, _, _)| {
+                let fault = if silent && silent_servers.contains(name) {
+                    Fault::Drop
+                } else {
+                    Fault::Delay(d)
+                };
+                Tweak::Fault {
+                    server: name,
+                    fault,
+                    zone: None,
+                }
+            })
+            .collect();
+        let running = lab::start(&s).await.unwrap();
+        let mut cfg = running.config();
+        cfg.probes = 1;
+        cfg.timeout = Duration::from_secs(2);
+        let mut walls = Vec::new();
+        for _ in 0..5 {
+            let start = Instant::now();
+            let w = trace::trace("203.0.113.25".parse().unwrap(), &cfg, None).await;
+            walls.push(start.elapsed().as_secs_f64() * 1000.0);
+            let r = TargetReport::new(w);
+            assert!(!r.diagnosis.ptr.is_empty());
+        }
+        walls.sort_by(f64::total_cmp);
+        let median = walls[walls.len() / 2];
+        let bound = 10.0 * delay_ms as f64;
+        if silent {
+            println!(
+                "latency  D={delay_ms} ms  {label:<28} wall {median:7.1} ms  lower bound {bound:.0} ms  extra over the bound {:.0} ms = {:.2} timeouts (2 s)",
+                median - bound,
+                (median - bound) / 2000.0
+            );
+        } else {
+            println!(
+                "latency  D={delay_ms} ms  {label:<28} wall {median:7.1} ms  lower bound {bound:.0} ms  ratio {:.2}",
+                median / bound
+            );
+        }
+    }
+}
+
+/// A 3-level chain with 3 servers per zone: `.` → `in-addr.arpa.` → `0.203.in-addr.arpa.`
+/// (PTRs for 203.0.0.0/16), and `.` → `example.` (their A records).
+async fn chain_lab() -> (Vec<LabServer>, RootHints, AddressMap) {
+    let soa = |z: &str| format!("$TTL 3600\n@ SOA ns1.{z} h.{z} 1 3600 600 86400 300\n");
+    let mut root = soa("root.example.").replace(
+        "@ SOA ns1.root.example. h.root.example.",
+        "@ SOA a.root.example. h.example.",
+    );
+    let mut inaddr = soa("in-addr.example.").replace(
+        "ns1.in-addr.example. h.in-addr.example.",
+        "a.ia.example. h.example.",
+    );
+    let mut rev = "$TTL 3600\n@ SOA a.rev.example. h.example. 1 3600 600 86400 300\n".to_string();
+    let mut fwd = "$TTL 3600\n@ SOA a.ex.example. h.example. 1 3600 600 86400 300\n".to_string();
+    for (i, l) in ["a", "b", "c"].iter().enumerate() {
+        let _ = writeln!(
+            root,
+            "@ NS {l}.root.example.\n{l}.root.example. A 192.0.2.{}",
+            1 + i
+        );
+        let _ = writeln!(
+            root,
+            "in-addr.arpa. NS {l}.ia.example.\n{l}.ia.example. A 192.0.2.{}",
+            11 + i
+        );
+        let _ = writeln!(
+            root,
+            "example. NS {l}.ex.example.\n{l}.ex.example. A 192.0.2.{}",
+            21 + i
+        );
+        let _ = writeln!(inaddr, "@ NS {l}.ia.example.\n0.203 NS {l}.rev.example.");
+        let _ = writeln!(root, "{l}.rev.example. A 192.0.2.{}", 31 + i);
+        let _ = writeln!(inaddr, "{l}.rev.example. A 192.0.2.{}", 31 + i);
+        let _ = writeln!(rev, "@ NS {l}.rev.example.");
+        let _ = writeln!(
+            fwd,
+            "@ NS {l}.ex.example.\n{l}.ex.example. A 192.0.2.{}\n{l}.rev.example. A 192.0.2.{}",
+            21 + i,
+            31 + i
+        );
+    }
+    for x in 0..=255u32 {
+        for y in 0..=255u32 {
+            let _ = writeln!(rev, "{y}.{x} PTR h-{x}-{y}.hosts.example.");
+            let _ = writeln!(fwd, "h-{x}-{y}.hosts A 203.0.{x}.{y}");
+        }
+    }
+    let zones = [
+        (".", root, 1),
+        ("in-addr.arpa.", inaddr, 11),
+        ("0.203.in-addr.arpa.", rev, 31),
+        ("example.", fwd, 21),
+    ];
+    let mut servers = Vec::new();
+    let mut map: HashMap<IpAddr, SocketAddr> = HashMap::new();
+    let mut hints = Vec::new();
+    for (origin, text, first) in zones {
+        let data = Arc::new(ZoneData::parse(origin, &text).unwrap());
+        for i in 0..3u8 {
+            let s = LabServer::start(vec![Arc::clone(&data)], Fault::None, None)
+                .await
+                .unwrap();
+            let ip: IpAddr = format!("192.0.2.{}", first + i).parse().unwrap();
+            map.insert(ip, s.addr);
+            if origin == "." {
+                hints.push(HintServer {
+                    name: Name::from_ascii(format!(
+                        "{}.root.example.",
+                        ["a", "b", "c"][usize::from(i)]
+                    ))
+                    .unwrap(),
+                    addresses: vec![ip],
+                });
+            }
+            servers.push(s);
+        }
+    }
+    (
+        servers,
+        RootHints {
+            servers: hints,
+            source: "bench".into(),
+        },
+        AddressMap::strict(map),
+    )
+}
+
+async fn throughput(prefix: &str) {
+    let (_servers, hints, map) = chain_lab().await;
+    let mut cfg = TraceConfig::new(hints, map);
+    cfg.probes = 1;
+    cfg.rate_per_address = 0;
+    cfg.timeout = Duration::from_secs(2);
+    let targets = ptrtrace::targets::expand(prefix, false).unwrap();
+    let n = targets.len();
+    let rss_before = peak_rss_mb();
+    let start = Instant::now();
+    let mut own = 0u64;
+    let mut ok = 0usize;
+    let mut bytes = 0usize;
+    trace::trace_batch(&targets, &cfg, 256, None, None, |w| {
+        own += u64::from(w.queries_sent);
+        let r = TargetReport::new(w);
+        // jsonl mode: each report is rendered and dropped.
+        if std::env::var_os("BENCH_NO_JSON").is_none() {
+            bytes += ptrtrace::report::json::render_line(&r, "bench")
+                .unwrap()
+                .len();
+        }
+        if r.diagnosis.verdict == ptrtrace::diagnose::Verdict::Ok {
+            ok += 1;
+        }
+    })
+    .await;
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "throughput  {prefix:<16} {n:>6} targets in {secs:6.2} s = {:7.0} targets/s  own queries/target {:.2}  ok {ok}/{n}  jsonl {:.1} MB  peak RSS {:.0} MB (lab zones loaded: {rss_before:.0} MB)",
+        n as f64 / secs,
+        own as f64 / n as f64,
+        bytes as f64 / 1e6,
+        peak_rss_mb()
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let what = args
+        .iter()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .map_or("all", String::as_str);
+    let full = args.iter().any(|a| a == "--full");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        if what == "latency" || what == "all" {
+            latency(20).await;
+        }
+        if what == "throughput" || what == "all" {
+            throughput("203.0.0.0/24").await;
+            if full {
+                throughput("203.0.0.0/16").await;
+            }
+        }
+    });
+}
