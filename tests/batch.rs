@@ -15,20 +15,7 @@ use ptrtrace::targets;
 use ptrtrace::trace;
 
 fn keys(r: &TargetReport) -> Vec<lab::FindingKey> {
-    let mut v: Vec<_> = r
-        .diagnosis
-        .findings
-        .iter()
-        .map(|f| {
-            (
-                f.kind.to_string(),
-                f.reason.map(str::to_string),
-                f.zone.to_string(),
-                f.server.as_ref().map(ToString::to_string),
-                f.address.map(|a| a.to_string()),
-            )
-        })
-        .collect();
+    let mut v: Vec<_> = r.diagnosis.findings.iter().map(lab::finding_key).collect();
     v.sort();
     v
 }

@@ -122,8 +122,8 @@ fn lame_advice(reason: &str, server: &Name, zone: &Name) -> String {
     )
 }
 
-/// Addresses whose EDNS queries all fail while a plain query works.
-fn edns_broken(walk: &Walk, findings: &mut Vec<Finding>) -> BTreeSet<AddrKey> {
+/// Every sent probe, by (zone, server, address), whatever its kind or question.
+fn by_address(walk: &Walk) -> BTreeMap<AddrKey, Vec<&Probe>> {
     let mut by_addr: BTreeMap<AddrKey, Vec<&Probe>> = BTreeMap::new();
     for p in walk.probes.iter().filter(|p| !not_sent(p)) {
         by_addr
@@ -131,6 +131,12 @@ fn edns_broken(walk: &Walk, findings: &mut Vec<Finding>) -> BTreeSet<AddrKey> {
             .or_default()
             .push(p);
     }
+    by_addr
+}
+
+/// Addresses whose EDNS queries all fail while a plain query works.
+fn edns_broken(walk: &Walk, findings: &mut Vec<Finding>) -> BTreeSet<AddrKey> {
+    let by_addr = by_address(walk);
     let mut broken = BTreeSet::new();
     for ((zone, server, address), probes) in by_addr {
         let plain_ok = probes
@@ -366,13 +372,7 @@ fn no_reachable_server(walk: &Walk, findings: &mut Vec<Finding>) {
 }
 
 fn tcp(walk: &Walk, findings: &mut Vec<Finding>) {
-    let mut by_addr: BTreeMap<AddrKey, Vec<&Probe>> = BTreeMap::new();
-    for p in walk.probes.iter().filter(|p| !not_sent(p)) {
-        by_addr
-            .entry((p.zone.clone(), p.server.clone(), p.address))
-            .or_default()
-            .push(p);
-    }
+    let by_addr = by_address(walk);
     for ((zone, server, address), probes) in by_addr {
         let tcp: Vec<&&Probe> = probes.iter().filter(|p| p.kind == ProbeKind::Tcp).collect();
         let udp_ok = probes

@@ -222,6 +222,18 @@ pub type FindingKey = (
     Option<String>,
 );
 
+/// The [`FindingKey`] of a finding.
+#[must_use]
+pub fn finding_key(f: &crate::diagnose::Finding) -> FindingKey {
+    (
+        f.kind.to_string(),
+        f.reason.map(str::to_string),
+        f.zone.to_string(),
+        f.server.as_ref().map(ToString::to_string),
+        f.address.map(|a| a.to_string()),
+    )
+}
+
 /// The findings of `report` that a scenario's expectations are compared with: every
 /// warning and error, plus info findings the scenario names, as [`Expect`]-shaped tuples.
 #[must_use]
@@ -234,15 +246,7 @@ pub fn observed(scenario: &Scenario, report: &crate::report::TargetReport) -> Ve
         .filter(|f| {
             f.severity >= crate::diagnose::Severity::Warning || named_info.contains(&f.kind)
         })
-        .map(|f| {
-            (
-                f.kind.to_string(),
-                f.reason.map(str::to_string),
-                f.zone.to_string(),
-                f.server.as_ref().map(ToString::to_string),
-                f.address.map(|a| a.to_string()),
-            )
-        })
+        .map(finding_key)
         .collect();
     v.sort();
     v
