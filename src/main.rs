@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use ptrtrace::cli::{Cli, Command, Format, LabAction, TraceOpts, parse_target};
 use ptrtrace::diagnose::Verdict;
@@ -454,7 +455,11 @@ fn lab_list() -> u8 {
     EXIT_OK
 }
 
-async fn run_scenario(s: &Scenario, opts: &TraceOpts) -> Result<TargetReport, String> {
+async fn run_scenario(
+    s: &Scenario,
+    opts: &TraceOpts,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<TargetReport, String> {
     let running = lab::start(s).await.map_err(|e| e.to_string())?;
     let target = parse_target(s.target)?;
     let mut cfg = opts.config(running.hints.clone(), running.map.clone());
@@ -464,9 +469,9 @@ async fn run_scenario(s: &Scenario, opts: &TraceOpts) -> Result<TargetReport, St
         cfg.rounds = s.rounds();
         cfg.interval = std::time::Duration::ZERO;
     }
-    let mut reports = trace_all(&[target], &cfg).await;
+    let walk = trace::trace_rounds(target, &cfg, None, Some(stop)).await;
     drop(running);
-    reports.pop().ok_or_else(|| "no report".to_string())
+    Ok(TargetReport::new(walk))
 }
 
 async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
@@ -495,11 +500,22 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
     };
     let mut reports = Vec::new();
     let mut mismatched = Vec::new();
-    for s in &chosen {
-        if interrupted() {
-            break;
+    // Scenarios are independent labs: run several at once, report them in order.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = stop_tx.send(true);
         }
-        match run_scenario(s, opts).await {
+    });
+    let results: Vec<Result<TargetReport, String>> = futures::stream::iter(chosen.iter())
+        .map(|s| run_scenario(s, opts, stop_rx.clone()))
+        .buffered(8)
+        .collect()
+        .await;
+    watcher.abort();
+    for (s, result) in chosen.iter().zip(results) {
+        match result {
             Ok(r) => {
                 if !lab::matches_expectation(s, &r) {
                     mismatched.push(s.name);
