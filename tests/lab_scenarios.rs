@@ -929,6 +929,40 @@ async fn odds_with_a_stale_server() {
     );
 }
 
+/// `--deadline`: a trace that would wait 5 s for silent servers ends at the deadline, with
+/// `limit_exceeded` (deadline) and the partial graph.
+#[tokio::test]
+async fn deadline_ends_the_trace_and_keeps_the_partial_graph() {
+    let s = scenario("silent");
+    let running = lab::start(&s).await.unwrap();
+    let mut cfg = running.config();
+    cfg.timeout = Duration::from_secs(5);
+    cfg.deadline = Duration::from_millis(400);
+    let start = std::time::Instant::now();
+    let r = TargetReport::new(trace::trace(s.target.parse().unwrap(), &cfg, None).await);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(finding(&r, "limit_exceeded").reason, Some("deadline"));
+    // What was gathered is there: the PTR from the servers that answered.
+    assert_eq!(r.diagnosis.ptr.len(), 1);
+    assert!(r.walk.zones.len() >= 5);
+}
+
+/// `--query-budget`: the walk stops sending at the budget and says so.
+#[tokio::test]
+async fn query_budget_is_a_hard_bound() {
+    let s = scenario("healthy");
+    let running = lab::start(&s).await.unwrap();
+    let mut cfg = running.config();
+    cfg.query_budget = 40;
+    let r = TargetReport::new(trace::trace(s.target.parse().unwrap(), &cfg, None).await);
+    assert!(r.walk.queries_sent <= 40, "{}", r.walk.queries_sent);
+    assert_eq!(finding(&r, "limit_exceeded").reason, Some("query_budget"));
+}
+
 #[test]
 fn every_scenario_has_a_test() {
     let src = include_str!("lab_scenarios.rs");
