@@ -22,6 +22,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   ip netns del "$ns" 2>/dev/null || true
+  rm -rf "/etc/netns/$ns"
   if [ "$rc" -ne 0 ]; then
     echo "interop: server logs follow" >&2
     tail -n 5 "$work"/*.log 2>/dev/null >&2 || true
@@ -182,3 +183,26 @@ PTRTRACE_FORBID_BUILTIN_HINTS=1 NO_COLOR=1 in_ns "$bin" --root-hints "$work/inte
   --timeout 1s 198.51.100.25 | sed -n '1,12p' || true
 
 python3 "$here/check.py" "$work"
+
+# Optional: the same single-target trace with dig +trace and drill -T, side by side
+# (docs/benchmarks.md, section c). PTRTRACE_COMPARE=1 bash tests/interop/run.sh
+if [ -n "${PTRTRACE_COMPARE:-}" ]; then
+  command -v drill >/dev/null || apt-get install -y -qq ldnsutils >/dev/null || die "cannot install ldnsutils"
+  # Inside the namespace nothing but these servers exists: no resolver for glueless names.
+  mkdir -p "/etc/netns/$ns"; echo "nameserver 192.0.2.1" > "/etc/netns/$ns/resolv.conf"
+  timeit() { # label command...
+    local best=999999 t0 t1 ms out rc
+    for _ in 1 2 3 4 5; do
+      t0=$(date +%s%N); set +e; out=$(in_ns "$@" 2>&1); rc=$?; set -e; t1=$(date +%s%N)
+      ms=$(( (t1 - t0) / 1000000 )); if [ "$ms" -lt "$best" ]; then best=$ms; fi
+    done
+    echo "compare: $1 best of 5: ${best} ms (exit $rc, $(printf '%s\n' "$out" | grep -c .) lines)"
+    printf '%s\n' "$out" | grep -E 'PTR|ptr|rror|failed|;;' | head -4 | sed 's/^/compare:   /' || true
+  }
+  timeit dig +trace +nodnssec +time=1 +tries=1 @192.0.2.1 -x 203.0.113.25
+  printf '. 3600000 NS a.root-servers.example.\na.root-servers.example. 3600000 A 192.0.2.1\n' > "$work/drill.hints"
+  timeit drill -T -r "$work/drill.hints" -x 203.0.113.25
+  timeit env PTRTRACE_FORBID_BUILTIN_HINTS=1 "$bin" --root-hints "$work/interop.hints" --timeout 1s -4 --probes 1 203.0.113.25
+  timeit env PTRTRACE_FORBID_BUILTIN_HINTS=1 "$bin" --root-hints "$work/interop.hints" --timeout 1s 203.0.113.25
+  rm -rf "/etc/netns/$ns"
+fi
