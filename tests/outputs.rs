@@ -28,8 +28,38 @@ async fn all_scenarios() -> Vec<(Scenario, TargetReport)> {
     futures::future::join_all(lab::scenarios().into_iter().map(run)).await
 }
 
+/// Graphviz must be there: on a fresh machine where we are root (CI, the project's
+/// machines) it is installed from Debian; elsewhere the test fails and says what to install.
+fn ensure_dot() {
+    let have = || {
+        Command::new("dot")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if have() {
+        return;
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if root {
+        let _ = Command::new("apt-get").args(["update", "-qq"]).status();
+        let _ = Command::new("apt-get")
+            .args(["install", "-y", "-qq", "graphviz"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status();
+    }
+    assert!(
+        have(),
+        "Graphviz `dot` is needed to check the DOT output: apt-get install graphviz"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scenario_validates_against_the_json_schema_and_renders_with_graphviz() {
+    ensure_dot();
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../docs/schema.json")).expect("schema parses");
     let validator = jsonschema::options()
