@@ -186,8 +186,61 @@ async fn chain_lab() -> (Vec<LabServer>, RootHints, AddressMap) {
     )
 }
 
+/// Serves the chain lab in this (child) process: prints `IP PORT` per server, then `READY`,
+/// and serves until its stdin closes. Keeps the lab's zone data out of the measured process.
+async fn serve_lab() {
+    let (servers, hints, map) = chain_lab().await;
+    let _ = (&servers, &hints);
+    for i in 1..=40u8 {
+        let ip: IpAddr = format!("192.0.2.{i}").parse().unwrap();
+        if let Ok(sa) = map.resolve(ip) {
+            println!("{ip} {}", sa.port());
+        }
+    }
+    println!("READY");
+    let _ = tokio::task::spawn_blocking(|| {
+        let mut sink = String::new();
+        let _ = std::io::stdin().read_line(&mut sink);
+    })
+    .await;
+}
+
+/// Starts the chain lab in a child process and returns it, the hints and the address map.
+fn lab_process() -> (std::process::Child, RootHints, AddressMap) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("--serve-lab")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut map = HashMap::new();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line == "READY" {
+            break;
+        }
+        let (ip, port) = line.split_once(' ').unwrap();
+        let ip: IpAddr = ip.parse().unwrap();
+        map.insert(ip, SocketAddr::new("127.0.0.1".parse().unwrap(), port.parse().unwrap()));
+    }
+    let hints = RootHints {
+        servers: ["a", "b", "c"]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| HintServer {
+                name: Name::from_ascii(format!("{l}.root.example.")).unwrap(),
+                addresses: vec![format!("192.0.2.{}", 1 + i).parse().unwrap()],
+            })
+            .collect(),
+        source: "bench".into(),
+    };
+    (child, hints, AddressMap::strict(map))
+}
+
 async fn throughput(prefix: &str) {
-    let (_servers, hints, map) = chain_lab().await;
+    let (mut child, hints, map) = lab_process();
     let mut cfg = TraceConfig::new(hints, map);
     cfg.probes = 1;
     cfg.rate_per_address = 0;
@@ -215,12 +268,14 @@ async fn throughput(prefix: &str) {
     .await;
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "throughput  {prefix:<16} {n:>6} targets in {secs:6.2} s = {:7.0} targets/s  own queries/target {:.2}  ok {ok}/{n}  jsonl {:.1} MB  peak RSS {:.0} MB (lab zones loaded: {rss_before:.0} MB)",
+        "throughput  {prefix:<16} {n:>6} targets in {secs:6.2} s = {:7.0} targets/s  own queries/target {:.2}  ok {ok}/{n}  jsonl {:.1} MB  peak RSS of ptrtrace {:.0} MB (before the batch {rss_before:.0} MB; the lab runs in a child process)",
         n as f64 / secs,
         own as f64 / n as f64,
         bytes as f64 / 1e6,
         peak_rss_mb()
     );
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn main() {
@@ -232,6 +287,10 @@ fn main() {
         .map_or("all", String::as_str);
     let full = args.iter().any(|a| a == "--full");
     let rt = tokio::runtime::Runtime::new().unwrap();
+    if args.iter().any(|a| a == "--serve-lab") {
+        rt.block_on(serve_lab());
+        return;
+    }
     rt.block_on(async {
         if what == "latency" || what == "all" {
             latency(20).await;
