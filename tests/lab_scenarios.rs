@@ -24,7 +24,7 @@ async fn run(s: &Scenario) -> TargetReport {
     let running = lab::start(s).await.expect("lab starts");
     assert!(running.map.is_strict(), "the lab map must be strict");
     let mut cfg = running.config();
-    cfg.timeout = Duration::from_millis(600).max(s.min_timeout());
+    cfg.timeout = Duration::from_millis(1000).max(s.min_timeout());
     // The random-drop scenarios are measured over ten rounds, back to back.
     cfg.rounds = s.rounds();
     cfg.interval = Duration::ZERO;
@@ -283,7 +283,7 @@ async fn ipv6() {
 #[tokio::test]
 async fn silent_everywhere_descends_without_waiting_for_timeouts() {
     let r = check("silent-everywhere").await;
-    let timeout_ms = 600.0;
+    let timeout_ms = 1000.0;
     for zone in [
         "arpa.",
         "in-addr.arpa.",
@@ -612,7 +612,7 @@ async fn helo_is_compared_with_the_ptr() {
     let s = scenario("healthy");
     let running = lab::start(&s).await.unwrap();
     let mut cfg = running.config();
-    cfg.timeout = Duration::from_millis(600).max(s.min_timeout());
+    cfg.timeout = Duration::from_millis(1000).max(s.min_timeout());
     // The random-drop scenarios are measured over ten rounds, back to back.
     cfg.rounds = s.rounds();
     cfg.interval = Duration::ZERO;
@@ -803,7 +803,7 @@ async fn ipv4_only_transport() {
     let s = scenario("ipv6");
     let running = lab::start(&s).await.unwrap();
     let mut cfg = running.config();
-    cfg.timeout = Duration::from_millis(600);
+    cfg.timeout = Duration::from_millis(1000);
     cfg.families = ptrtrace::trace::Families {
         v4: true,
         v6: false,
