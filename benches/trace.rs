@@ -223,7 +223,10 @@ fn lab_process() -> (std::process::Child, RootHints, AddressMap) {
         }
         let (ip, port) = line.split_once(' ').unwrap();
         let ip: IpAddr = ip.parse().unwrap();
-        map.insert(ip, SocketAddr::new("127.0.0.1".parse().unwrap(), port.parse().unwrap()));
+        map.insert(
+            ip,
+            SocketAddr::new("127.0.0.1".parse().unwrap(), port.parse().unwrap()),
+        );
     }
     let hints = RootHints {
         servers: ["a", "b", "c"]
