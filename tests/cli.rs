@@ -131,13 +131,8 @@ mail.test. A 203.0.113.25
 /// loopback that is the root and holds the PTR and its A record.
 #[test]
 fn root_hints_file_trace_against_a_loopback_server() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let zone = Arc::new(ZoneData::parse(".", MINI_ROOT).unwrap());
-    let server = rt
-        .block_on(LabServer::start(vec![zone], Fault::None, None))
-        .unwrap();
+    let (_rt, server, hints) = mini_root();
     let port = server.addr.port().to_string();
-    let hints = temp_file("mini.hints", ". NS lab.\nlab. A 127.0.0.1\n");
     let o = ptrtrace(&[
         "--root-hints",
         hints.to_str().unwrap(),
@@ -407,13 +402,8 @@ fn diff_reports_changes_and_exit_codes() {
 fn watch_prints_changes_and_a_summary() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let zone = Arc::new(ZoneData::parse(".", MINI_ROOT).unwrap());
-    let server = rt
-        .block_on(LabServer::start(vec![zone], Fault::None, None))
-        .unwrap();
+    let (_rt, server, hints) = mini_root();
     let port = server.addr.port().to_string();
-    let hints = temp_file("watch.hints", ". NS lab.\nlab. A 127.0.0.1\n");
     let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
         .args([
             "watch",
