@@ -933,7 +933,10 @@ impl Walker<'_> {
             return;
         }
         self.questions[q].zones.push(zone.clone());
-        if self.checked.insert(zone.clone()) {
+        // Zones on a path to an answer get the full checks; zones visited only to find an
+        // NS name's address are probed, but not checked further (that would multiply the
+        // cost of every glueless delegation by every TLD's servers).
+        if self.on_path(q) && self.checked.insert(zone.clone()) {
             self.zone_checks(zone);
         }
         let ns: Vec<Name> = self
@@ -944,6 +947,14 @@ impl Walker<'_> {
         for server in ns {
             self.schedule_ns(q, zone, &server);
         }
+    }
+
+    /// True for the questions of a path to an answer: the target's chain, forward names, HELO.
+    fn on_path(&self, q: QId) -> bool {
+        matches!(
+            self.questions[self.questions[q].origin].purpose,
+            Purpose::Target | Purpose::Cname { .. } | Purpose::Forward { .. } | Purpose::Helo
+        )
     }
 
     /// Opens the apex SOA and NS questions of a zone and the glue checks of its in-bailiwick
@@ -1022,8 +1033,35 @@ impl Walker<'_> {
         // Both families are looked up whatever `-4`/`-6` say: those restrict where queries
         // go, and an address of the other family is then reported untested, not missing.
         for qtype in [RecordType::A, RecordType::AAAA] {
+            let before = self.questions.len();
             let purpose = Purpose::NsAddress { ns: server.clone() };
-            self.start_question(server.clone(), qtype, purpose, nesting + 1, 0, None);
+            let q = self.start_question(server.clone(), qtype, purpose, nesting + 1, 0, None);
+            if q < before {
+                // The question was already asked (a glue check, a forward name): its
+                // answers so far serve the NS name too.
+                let known: Vec<RData> = self
+                    .probes
+                    .iter()
+                    .filter(|p| self.questions[p.question].origin == q)
+                    .filter_map(|p| match &p.class {
+                        ReplyClass::Answer { data } => Some(data.clone()),
+                        _ => None,
+                    })
+                    .flatten()
+                    .filter_map(|d| {
+                        let ip = d
+                            .strip_prefix("a ")
+                            .or_else(|| d.strip_prefix("aaaa "))?
+                            .parse::<IpAddr>()
+                            .ok()?;
+                        Some(match ip {
+                            IpAddr::V4(v4) => RData::A(v4.into()),
+                            IpAddr::V6(v6) => RData::AAAA(v6.into()),
+                        })
+                    })
+                    .collect();
+                self.deliver_addresses(server, &known);
+            }
         }
     }
 
@@ -1041,7 +1079,16 @@ impl Walker<'_> {
             return;
         }
         let question = &self.questions[q];
-        let mut plan: Vec<ProbeKind> = vec![ProbeKind::Standard; usize::from(self.cfg.probes)];
+        // Supporting lookups (an NS name's address, a glue check) get one probe per address;
+        // the questions of the path get `--probes`.
+        let n_standard = if self.on_path(self.questions[q].origin)
+            || matches!(question.purpose, Purpose::ZoneCheck { .. })
+        {
+            usize::from(self.cfg.probes)
+        } else {
+            1
+        };
+        let mut plan: Vec<ProbeKind> = vec![ProbeKind::Standard; n_standard];
         if question.qtype == RecordType::SOA
             && matches!(question.purpose, Purpose::ZoneCheck { .. })
         {
@@ -1068,7 +1115,7 @@ impl Walker<'_> {
             let seq = u8::try_from(i + 1).unwrap_or(u8::MAX);
             // Probes to one address are spaced, never queued behind each other's timeouts;
             // the TCP and no-EDNS extras go in between the standard ones.
-            let standard = usize::from(self.cfg.probes);
+            let standard = n_standard;
             // With a single standard probe there is nothing to interleave with: all at once.
             let slot = if standard == 1 {
                 0
