@@ -963,6 +963,20 @@ async fn query_budget_is_a_hard_bound() {
     assert_eq!(finding(&r, "limit_exceeded").reason, Some("query_budget"));
 }
 
+/// Referrals to different depths are not a disagreement: a root server that also serves
+/// `arpa.` refers straight to `in-addr.arpa.`, the others to `arpa.`.
+#[tokio::test]
+async fn root_serves_arpa_is_not_inconsistent() {
+    let r = check("root-serves-arpa").await;
+    let zone = &r.walk.zones[&hickory_proto::rr::Name::from_ascii("in-addr.arpa.").unwrap()];
+    let parents: std::collections::BTreeSet<String> = zone
+        .delegations
+        .iter()
+        .map(|d| d.parent.to_string())
+        .collect();
+    assert_eq!(parents.into_iter().collect::<Vec<_>>(), [".", "arpa."]);
+}
+
 #[test]
 fn every_scenario_has_a_test() {
     let src = include_str!("lab_scenarios.rs");

@@ -111,6 +111,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
         if positive {
             sig_of.retain(|s, _| !s.starts_with("referred to "));
         }
+        let sig_of = merge_referrals(sig_of);
         if sig_of.len() < 2 {
             continue;
         }
@@ -137,6 +138,36 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             evidence: evidence(&groups),
         });
     }
+}
+
+/// Referrals to different children are consistent: a server that also serves an intermediate
+/// zone refers further down (the root servers also serve `arpa.`). Only referrals to the same
+/// child with different NS sets disagree; the others merge into one "referred further down".
+fn merge_referrals(
+    sig_of: BTreeMap<String, Vec<(Name, IpAddr)>>,
+) -> BTreeMap<String, Vec<(Name, IpAddr)>> {
+    let child = |s: &str| {
+        s.strip_prefix("referred to ")
+            .and_then(|r| r.split(' ').next())
+            .map(str::to_string)
+    };
+    let mut per_child: BTreeMap<String, usize> = BTreeMap::new();
+    for s in sig_of.keys() {
+        if let Some(c) = child(s) {
+            *per_child.entry(c).or_insert(0) += 1;
+        }
+    }
+    let mut out: BTreeMap<String, Vec<(Name, IpAddr)>> = BTreeMap::new();
+    for (s, who) in sig_of {
+        let key = match child(&s) {
+            Some(c) if per_child.get(&c).copied().unwrap_or(0) <= 1 => {
+                "referred further down".to_string()
+            }
+            _ => s,
+        };
+        out.entry(key).or_default().extend(who);
+    }
+    out
 }
 
 fn soa_fields(p: &Probe) -> Option<Vec<String>> {

@@ -392,6 +392,14 @@ pub fn scenarios() -> Vec<Scenario> {
             verdict: "broken",
         },
         Scenario {
+            name: "root-serves-arpa",
+            summary: "a.root-servers.example also serves arpa. (as real root servers may): it refers straight to in-addr.arpa. — no fault",
+            target: "203.0.113.25",
+            tweaks: vec![serves("a.root-servers.example.", &["root", "arpa"])],
+            expect: vec![],
+            verdict: "ok",
+        },
+        Scenario {
             name: "stale-serial",
             summary: "ns3.isp.example has the same records but an old SOA serial (missed transfers)",
             target: "203.0.113.25",
