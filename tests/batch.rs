@@ -80,3 +80,73 @@ async fn a_24_shares_the_chain_and_matches_single_traces() {
     let total: u32 = own_queries.values().sum();
     assert!(total < 256 * 8 + 600, "{total} queries for the /24");
 }
+
+/// A supporting lookup (a glueless NS name's address) asks at most 4 addresses of a zone,
+/// while the target's own question asks every address: a root with 6 servers.
+#[tokio::test]
+async fn supporting_lookups_ask_a_few_servers_the_path_asks_all() {
+    use std::collections::{BTreeSet, HashMap};
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+
+    use hickory_proto::rr::Name;
+    use ptrtrace::hints::{HintServer, RootHints};
+    use ptrtrace::lab::{Fault, LabServer, ZoneData};
+    use ptrtrace::net::AddressMap;
+
+    let mut root = String::from("$TTL 3600\n@ SOA r1.root. h.root. 1 3600 600 86400 300\n");
+    for i in 1..=6 {
+        root.push_str(&format!("@ NS r{i}.root.\nr{i}.root. A 192.0.2.{i}\n"));
+    }
+    root.push_str("113.0.203.in-addr.arpa. NS ns.isp.example.\nexample. NS ns.nic.example.\nns.nic.example. A 192.0.2.21\n");
+    let example = "$TTL 3600\n@ SOA ns.nic.example. h.example. 1 3600 600 86400 300\n@ NS ns.nic.example.\nns.nic A 192.0.2.21\nns.isp A 198.51.100.53\nmail.isp A 203.0.113.25\n";
+    let rev = "$TTL 3600\n@ SOA ns.isp.example. h.example. 1 3600 600 86400 300\n@ NS ns.isp.example.\n25 PTR mail.isp.example.\n";
+    let start = |origin: &'static str, text: String| async move {
+        LabServer::start(
+            vec![Arc::new(ZoneData::parse(origin, &text).unwrap())],
+            Fault::None,
+            None,
+        )
+        .await
+        .unwrap()
+    };
+    let (a, b, c) = (
+        start(".", root).await,
+        start("example.", example.to_string()).await,
+        start("113.0.203.in-addr.arpa.", rev.to_string()).await,
+    );
+    let mut map: HashMap<std::net::IpAddr, SocketAddr> = HashMap::new();
+    let mut hints = Vec::new();
+    for i in 1..=6 {
+        let ip = format!("192.0.2.{i}").parse().unwrap();
+        map.insert(ip, a.addr);
+        hints.push(HintServer {
+            name: Name::from_ascii(format!("r{i}.root.")).unwrap(),
+            addresses: vec![ip],
+        });
+    }
+    map.insert("192.0.2.21".parse().unwrap(), b.addr);
+    map.insert("198.51.100.53".parse().unwrap(), c.addr);
+    let mut cfg = ptrtrace::trace::TraceConfig::new(
+        RootHints {
+            servers: hints,
+            source: "test".into(),
+        },
+        AddressMap::strict(map),
+    );
+    cfg.rate_per_address = 0;
+    let w = trace::trace("203.0.113.25".parse().unwrap(), &cfg, None).await;
+    let at_root = |name: &str| -> BTreeSet<String> {
+        w.probes
+            .iter()
+            .filter(|p| p.zone.is_root() && w.questions[p.question].name.to_string() == name)
+            .map(|p| p.address.to_string())
+            .collect()
+    };
+    assert_eq!(at_root("25.113.0.203.in-addr.arpa.").len(), 6);
+    let support = at_root("ns.isp.example.");
+    assert!(!support.is_empty() && support.len() <= 4, "{support:?}");
+    let r = TargetReport::new(w);
+    assert_eq!(r.diagnosis.ptr.len(), 1);
+    assert!(r.diagnosis.fcrdns[0].confirmed);
+}

@@ -114,6 +114,9 @@ impl TraceConfig {
     }
 }
 
+/// Server addresses per zone a supporting lookup (an NS name's address, a glue check) asks.
+const SUPPORT_ADDRESSES: usize = 4;
+
 /// Index of a question in [`Walk::questions`].
 pub type QId = usize;
 
@@ -438,6 +441,7 @@ pub struct Walker<'a> {
     skipped: BTreeSet<IpAddr>,
     cname_loops: Vec<CnameLoop>,
     current: Option<QId>,
+    support_count: HashMap<(QId, Name), usize>,
     chains: HashMap<QId, Vec<QId>>,
     budget: u32,
     budget_base: u32,
@@ -546,6 +550,7 @@ impl<'a> Walker<'a> {
             skipped: BTreeSet::new(),
             cname_loops: Vec::new(),
             current: None,
+            support_count: HashMap::new(),
             chains: HashMap::new(),
             budget: cfg.query_budget,
             budget_base: 0,
@@ -740,6 +745,7 @@ impl<'a> Walker<'a> {
         self.qindex.retain(|_, q| !gone.contains(q));
         self.entered.retain(|(q, _)| !gone.contains(q));
         self.scheduled.retain(|(q, _, _, _)| !gone.contains(q));
+        self.support_count.retain(|(q, _), _| !gone.contains(q));
         for q in &gone {
             self.questions[*q].zones = Vec::new();
         }
@@ -1077,6 +1083,17 @@ impl Walker<'_> {
             .insert((q, zone.clone(), server.clone(), addr))
         {
             return;
+        }
+        // A supporting lookup needs an answer, not a survey: it asks at most
+        // SUPPORT_ADDRESSES addresses of a zone (the root and TLDs have dozens).
+        let supporting = !self.on_path(self.questions[q].origin)
+            && !matches!(self.questions[q].purpose, Purpose::ZoneCheck { .. });
+        if supporting {
+            let n = self.support_count.entry((q, zone.clone())).or_insert(0);
+            if *n >= SUPPORT_ADDRESSES {
+                return;
+            }
+            *n += 1;
         }
         let question = &self.questions[q];
         // Supporting lookups (an NS name's address, a glue check) get one probe per address;
