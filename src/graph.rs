@@ -206,15 +206,7 @@ impl TraceGraph {
                     Status::Ok
                 };
                 for (ip, probes) in addrs {
-                    let tested = probes.iter().any(|&i| {
-                        !matches!(
-                            walk.probes[i].class,
-                            crate::trace::ReplyClass::Silent {
-                                reason: crate::trace::Silence::NoRoute
-                                    | crate::trace::Silence::NotSent
-                            }
-                        )
-                    });
+                    let tested = probes.iter().any(|&i| !walk.probes[i].class.is_untested());
                     let status = if !tested {
                         Status::Untested
                     } else {

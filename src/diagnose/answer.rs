@@ -5,10 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::rr::Name;
 
 use super::{Fcrdns, Finding, Severity, q_text};
-use crate::trace::{ProbeKind, Purpose, QId, ReplyClass, Walk};
+use crate::trace::classify::{address_in, ptr_in};
+use crate::trace::{ProbeKind, Purpose, ReplyClass, Walk, forward_type};
 
 /// The PTR names found and the forward confirmation of each.
 pub(super) struct Chain {
@@ -16,19 +17,10 @@ pub(super) struct Chain {
     pub fcrdns: Vec<Fcrdns>,
 }
 
-fn target_chain(walk: &Walk) -> Vec<QId> {
-    walk.questions
-        .iter()
-        .enumerate()
-        .filter(|(_, q)| q.origin == 0)
-        .map(|(i, _)| i)
-        .collect()
-}
-
 /// Adds the findings of the target's answer, and returns the PTR names and FCrDNS results.
 #[allow(clippy::too_many_lines)]
 pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
-    let chain = target_chain(walk);
+    let chain = walk.chain(0);
     let mut ptr: BTreeSet<Name> = BTreeSet::new();
     let mut negatives: BTreeMap<(&'static str, Name), usize> = BTreeMap::new();
     let mut multi: Option<(Name, Vec<String>)> = None;
@@ -42,7 +34,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
                 ReplyClass::Answer { data } => {
                     let names: Vec<String> = data
                         .iter()
-                        .filter_map(|d| d.strip_prefix("ptr "))
+                        .filter_map(|d| ptr_in(d))
                         .map(str::to_string)
                         .collect();
                     if names.len() > 1 && multi.is_none() {
@@ -179,11 +171,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
 }
 
 fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Vec<Fcrdns> {
-    let qtype = if walk.target.is_ipv4() {
-        RecordType::A
-    } else {
-        RecordType::AAAA
-    };
+    let qtype = forward_type(walk.target);
     let mut out = Vec::new();
     for pname in ptr {
         // The forward question may have been opened for another purpose (an NS name that is
@@ -195,13 +183,7 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
         else {
             continue;
         };
-        let fchain: Vec<QId> = walk
-            .questions
-            .iter()
-            .enumerate()
-            .filter(|(_, x)| x.origin == walk.questions[qi].origin)
-            .map(|(i, _)| i)
-            .collect();
+        let fchain = walk.chain(walk.questions[qi].origin);
         let mut addrs: BTreeSet<IpAddr> = BTreeSet::new();
         let mut negative = false;
         // Per forward server address: did all its answers contain the target?
@@ -219,11 +201,7 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
             match &p.class {
                 ReplyClass::Answer { data } => {
                     zone = p.zone.clone();
-                    let got: Vec<IpAddr> = data
-                        .iter()
-                        .filter_map(|d| d.strip_prefix("a ").or_else(|| d.strip_prefix("aaaa ")))
-                        .filter_map(|s| s.parse::<IpAddr>().ok())
-                        .collect();
+                    let got: Vec<IpAddr> = data.iter().filter_map(|d| address_in(d)).collect();
                     let ok = got.contains(&walk.target);
                     *per_server
                         .entry((p.server.clone(), p.address))
@@ -415,23 +393,20 @@ fn helo(walk: &Walk, ptr: &BTreeSet<Name>, zone: &Name, findings: &mut Vec<Findi
     if ptr.iter().any(|p| p.to_lowercase() == helo) {
         return;
     }
-    let qtype = if walk.target.is_ipv4() {
-        RecordType::A
-    } else {
-        RecordType::AAAA
-    };
-    let suffix = format!(" {}", walk.target);
+    let qtype = forward_type(walk.target);
     let resolves_back = walk
         .questions
         .iter()
         .enumerate()
         .filter(|(_, q)| q.name == helo && q.qtype == qtype)
         .any(|(qi, _)| {
+            let chain = walk.chain(qi);
             walk.probes
                 .iter()
-                .filter(|p| walk.questions[p.question].origin == qi)
+                .filter(|p| chain.contains(&p.question))
                 .any(|p| {
-                    matches!(&p.class, ReplyClass::Answer { data } if data.iter().any(|d| d.ends_with(&suffix)))
+                    matches!(&p.class, ReplyClass::Answer { data }
+                        if data.iter().any(|d| address_in(d) == Some(walk.target)))
                 })
         });
     let ptrs: Vec<String> = ptr.iter().map(ToString::to_string).collect();

@@ -91,7 +91,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
     }
     for ((q, zone), servers) in &by_qzone {
         if walk.questions[*q].qtype == RecordType::SOA {
-            serials(walk, zone, servers, findings);
+            serials(zone, servers, findings);
             continue;
         }
         let mut sig_of = signatures(servers, |p| match &p.class {
@@ -179,8 +179,7 @@ fn soa_fields(p: &Probe) -> Option<Vec<String>> {
         .map(|s| s.split_whitespace().map(str::to_string).collect())
 }
 
-fn serials(walk: &Walk, zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) {
-    let _ = walk;
+fn serials(zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) {
     let sig_of = signatures(servers, |p| soa_fields(p).and_then(|f| f.get(2).cloned()));
     if sig_of.len() < 2 {
         return;

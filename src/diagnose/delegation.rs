@@ -9,6 +9,7 @@ use std::net::IpAddr;
 use hickory_proto::rr::{Name, RecordType};
 
 use super::{Finding, Severity};
+use crate::trace::classify::address_in;
 use crate::trace::{ProbeKind, ReplyClass, Walk};
 
 /// The names and addresses the authoritative answers to (`name`, `qtype`) gave, from any zone.
@@ -170,9 +171,9 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             }
             let mut child_addrs: BTreeSet<IpAddr> = BTreeSet::new();
             let mut families_answered = Vec::new();
-            for (qtype, prefix, v4, wanted) in [
-                (RecordType::A, "a ", true, walk.families.0),
-                (RecordType::AAAA, "aaaa ", false, walk.families.1),
+            for (qtype, v4, wanted) in [
+                (RecordType::A, true, walk.families.0),
+                (RecordType::AAAA, false, walk.families.1),
             ] {
                 if !wanted {
                     continue;
@@ -182,11 +183,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                     continue; // not asked or not answered: nothing to compare
                 }
                 families_answered.push(v4);
-                child_addrs.extend(
-                    data.iter()
-                        .filter_map(|d| d.strip_prefix(prefix))
-                        .filter_map(|s| s.parse::<IpAddr>().ok()),
-                );
+                child_addrs.extend(data.iter().filter_map(|d| address_in(d)));
             }
             let glue_cmp: BTreeSet<IpAddr> = ips
                 .iter()

@@ -233,7 +233,7 @@ pub fn diagnose(walk: &Walk) -> Diagnosis {
     };
     let levels = levels(walk, &findings);
     let stats = stats::compute(walk, &findings);
-    let odds = odds::compute(walk, &chain.fcrdns, &findings);
+    let odds = odds::compute(walk, &chain.fcrdns);
     Diagnosis {
         stats,
         odds,

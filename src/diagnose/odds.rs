@@ -15,8 +15,9 @@ use std::net::IpAddr;
 use hickory_proto::rr::Name;
 use serde::Serialize;
 
-use super::{Fcrdns, Finding};
-use crate::trace::{ProbeKind, Purpose, QId, ReplyClass, Silence, Walk};
+use super::Fcrdns;
+use crate::trace::classify::{address_in, ptr_in};
+use crate::trace::{ProbeKind, Purpose, QId, ReplyClass, Walk};
 
 /// Shares of lookups by outcome; they add up to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
@@ -57,15 +58,6 @@ pub struct Odds {
 
 /// (correct, wrong, fail) of one server.
 type Cwf = (f64, f64, f64);
-
-fn chain_of(walk: &Walk, origin: QId) -> Vec<QId> {
-    walk.questions
-        .iter()
-        .enumerate()
-        .filter(|(_, q)| q.origin == origin)
-        .map(|(i, _)| i)
-        .collect()
-}
 
 /// With retries: try servers in random order until one does not fail.
 fn with_retries(servers: &[Cwf]) -> Cwf {
@@ -116,8 +108,7 @@ fn combine(levels: &[Cwf]) -> Outcomes {
 
 /// Computes the odds for the target's reverse chain and the forward chain of its PTR.
 #[must_use]
-pub fn compute(walk: &Walk, fcrdns: &[Fcrdns], findings: &[Finding]) -> Odds {
-    let _ = findings;
+pub fn compute(walk: &Walk, fcrdns: &[Fcrdns]) -> Odds {
     let confirmed: BTreeSet<String> = fcrdns
         .iter()
         .filter(|f| f.confirmed)
@@ -127,7 +118,7 @@ pub fn compute(walk: &Walk, fcrdns: &[Fcrdns], findings: &[Finding]) -> Odds {
     let target = walk.target;
     // The questions of the path: the target's chain, then the forward chain of one PTR name
     // (a confirmed one when there is one).
-    let mut path: Vec<QId> = chain_of(walk, 0);
+    let mut path: Vec<QId> = walk.chain(0);
     let forward_name = fcrdns
         .iter()
         .find(|f| f.confirmed)
@@ -139,7 +130,7 @@ pub fn compute(walk: &Walk, fcrdns: &[Fcrdns], findings: &[Finding]) -> Odds {
             .iter()
             .position(|q| q.name == *name && matches!(q.purpose, Purpose::Forward { .. }))
     {
-        path.extend(chain_of(walk, walk.questions[qi].origin));
+        path.extend(walk.chain(walk.questions[qi].origin));
     }
     let judge = |qi: QId, class: &ReplyClass| -> u8 {
         // 0 correct, 1 wrong, 2 fail
@@ -151,16 +142,14 @@ pub fn compute(walk: &Walk, fcrdns: &[Fcrdns], findings: &[Finding]) -> Odds {
             ReplyClass::Referral(_) => 0,
             ReplyClass::Answer { data } => {
                 let ok = if forward {
-                    data.iter().any(|d| d.ends_with(&format!(" {target}")))
+                    data.iter().any(|d| address_in(d) == Some(target))
                 } else if data.iter().any(|d| d.starts_with("cname "))
                     && !data.iter().any(|d| d.starts_with("ptr "))
                 {
                     true
                 } else if check_forward {
-                    data.iter().any(|d| {
-                        d.strip_prefix("ptr ")
-                            .is_some_and(|n| confirmed.contains(n))
-                    })
+                    data.iter()
+                        .any(|d| ptr_in(d).is_some_and(|n| confirmed.contains(n)))
                 } else {
                     data.iter().any(|d| d.starts_with("ptr "))
                 };
@@ -181,12 +170,7 @@ pub fn compute(walk: &Walk, fcrdns: &[Fcrdns], findings: &[Finding]) -> Odds {
                 p.question == qi
                     && p.zone == *zone
                     && p.kind == ProbeKind::Standard
-                    && !matches!(
-                        p.class,
-                        ReplyClass::Silent {
-                            reason: Silence::NotSent | Silence::NoRoute
-                        }
-                    )
+                    && !p.class.is_untested()
             }) {
                 per.entry(p.server.clone())
                     .or_default()

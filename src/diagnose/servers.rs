@@ -18,12 +18,7 @@ type AddrKey = (Name, Name, IpAddr);
 
 /// Probes that say nothing about the server: never sent, or no route from this host.
 fn not_sent(p: &Probe) -> bool {
-    matches!(
-        p.class,
-        ReplyClass::Silent {
-            reason: Silence::NotSent | Silence::NoRoute
-        }
-    )
+    p.class.is_untested()
 }
 
 /// `untested` (info): addresses of a family this host cannot reach, or that `-4`/`-6`

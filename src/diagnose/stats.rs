@@ -50,14 +50,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 pub fn compute(walk: &Walk, findings: &[Finding]) -> Vec<AddressStats> {
     let mut groups: BTreeMap<(Name, Name, IpAddr), Vec<usize>> = BTreeMap::new();
     for (i, p) in walk.probes.iter().enumerate() {
-        if p.kind == ProbeKind::Standard
-            && !matches!(
-                p.class,
-                ReplyClass::Silent {
-                    reason: crate::trace::Silence::NotSent | crate::trace::Silence::NoRoute
-                }
-            )
-        {
+        if p.kind == ProbeKind::Standard && !p.class.is_untested() {
             groups
                 .entry((p.zone.clone(), p.server.clone(), p.address))
                 .or_default()

@@ -115,6 +115,18 @@ impl ReplyClass {
         matches!(self, Self::Answer { .. } | Self::Nxdomain | Self::Nodata)
     }
 
+    /// True for probes that say nothing about the server: never sent, or no route from this
+    /// host. They are neither blamed nor counted.
+    #[must_use]
+    pub fn is_untested(&self) -> bool {
+        matches!(
+            self,
+            Self::Silent {
+                reason: Silence::NotSent | Silence::NoRoute
+            }
+        )
+    }
+
     /// A short label for reports: `answer`, `nxdomain`, `referral`, `lame:refused`, …
     #[must_use]
     pub fn label(&self) -> String {
@@ -145,6 +157,21 @@ pub fn data_text(data: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The address in an answer's `a …` or `aaaa …` data string, if it is one.
+#[must_use]
+pub fn address_in(data: &str) -> Option<IpAddr> {
+    data.strip_prefix("a ")
+        .or_else(|| data.strip_prefix("aaaa "))?
+        .parse()
+        .ok()
+}
+
+/// The name in an answer's `ptr …` data string, if it is one.
+#[must_use]
+pub fn ptr_in(data: &str) -> Option<&str> {
+    data.strip_prefix("ptr ")
 }
 
 /// The `TYPE data` text of a record's data, lower case, as compared between servers.

@@ -485,24 +485,19 @@ pub async fn trace_until(
     let rname = reverse_name(target);
     w.start_question(rname.clone(), RecordType::PTR, Purpose::Target, 0, 0, None);
     if let Some(helo) = &cfg.helo {
-        let qtype = if target.is_ipv4() {
-            RecordType::A
-        } else {
-            RecordType::AAAA
-        };
-        w.start_question(helo.clone(), qtype, Purpose::Helo, 0, 0, None);
+        w.start_question(
+            helo.clone(),
+            forward_type(target),
+            Purpose::Helo,
+            0,
+            0,
+            None,
+        );
     }
     w.run(cancel).await;
     // Completion order is noise: sort so reports list probes and delegations stably.
-    w.probes.sort_by(|a, b| {
-        (a.question, &a.zone, &a.server, a.address, a.seq)
-            .cmp(&(b.question, &b.zone, &b.server, b.address, b.seq))
-    });
-    for z in w.zones.values_mut() {
-        z.delegations.sort_by(|a, b| {
-            (&a.parent, &a.server, a.address).cmp(&(&b.parent, &b.server, b.address))
-        });
-    }
+    sort_probes(&mut w.probes);
+    sort_delegations(&mut w.zones);
     Walk {
         target,
         reverse_name: rname,
@@ -574,11 +569,7 @@ impl<'a> Walker<'a> {
     #[allow(clippy::too_many_lines)]
     fn view(&self, target: IpAddr, q0: QId) -> Walk {
         let mut wanted: BTreeSet<QId> = self.chain(q0).into_iter().collect();
-        let fqtype = if target.is_ipv4() {
-            RecordType::A
-        } else {
-            RecordType::AAAA
-        };
+        let fqtype = forward_type(target);
         let ptr_names: BTreeSet<Name> = self
             .probes
             .iter()
@@ -588,10 +579,7 @@ impl<'a> Walker<'a> {
                 _ => None,
             })
             .flatten()
-            .filter_map(|d| {
-                d.strip_prefix("ptr ")
-                    .and_then(|n| Name::from_ascii(n).ok())
-            })
+            .filter_map(|d| classify::ptr_in(&d).and_then(|n| Name::from_ascii(n).ok()))
             .collect();
         for n in ptr_names {
             if let Some(&q) = self.qindex.get(&(n, fqtype)) {
@@ -663,10 +651,7 @@ impl<'a> Walker<'a> {
                 })
             })
             .collect();
-        probes.sort_by(|a, b| {
-            (a.question, &a.zone, &a.server, a.address, a.seq)
-                .cmp(&(b.question, &b.zone, &b.server, b.address, b.seq))
-        });
+        sort_probes(&mut probes);
         // Queries this target caused on its own: its chain and its forward lookups.
         let own: u32 = probes
             .iter()
@@ -767,12 +752,14 @@ pub async fn trace_batch(
 ) {
     let mut w = Walker::new(cfg, events);
     if let (Some(helo), Some(first)) = (&cfg.helo, targets.first()) {
-        let qtype = if first.is_ipv4() {
-            RecordType::A
-        } else {
-            RecordType::AAAA
-        };
-        w.start_question(helo.clone(), qtype, Purpose::Helo, 0, 0, None);
+        w.start_question(
+            helo.clone(),
+            forward_type(*first),
+            Purpose::Helo,
+            0,
+            0,
+            None,
+        );
     }
     for part in targets.chunks(chunk.max(1)) {
         if cancel.as_ref().is_some_and(|c| *c.borrow()) {
@@ -801,11 +788,7 @@ pub async fn trace_batch(
             qids.push((t, q));
         }
         w.run(cancel.clone()).await;
-        for z in w.zones.values_mut() {
-            z.delegations.sort_by(|a, b| {
-                (&a.parent, &a.server, a.address).cmp(&(&b.parent, &b.server, b.address))
-            });
-        }
+        sort_delegations(&mut w.zones);
         for &(t, q) in &qids {
             sink(w.view(t, q));
         }
@@ -1045,7 +1028,7 @@ impl Walker<'_> {
             if q < before {
                 // The question was already asked (a glue check, a forward name): its
                 // answers so far serve the NS name too.
-                let known: Vec<RData> = self
+                let known: Vec<IpAddr> = self
                     .probes
                     .iter()
                     .filter(|p| self.questions[p.question].origin == q)
@@ -1054,17 +1037,7 @@ impl Walker<'_> {
                         _ => None,
                     })
                     .flatten()
-                    .filter_map(|d| {
-                        let ip = d
-                            .strip_prefix("a ")
-                            .or_else(|| d.strip_prefix("aaaa "))?
-                            .parse::<IpAddr>()
-                            .ok()?;
-                        Some(match ip {
-                            IpAddr::V4(v4) => RData::A(v4.into()),
-                            IpAddr::V6(v6) => RData::AAAA(v6.into()),
-                        })
-                    })
+                    .filter_map(|d| classify::address_in(&d))
                     .collect();
                 self.deliver_addresses(server, &known);
             }
@@ -1338,7 +1311,15 @@ impl Walker<'_> {
         // question was opened for: questions are shared by (name, type) for the whole run.
         let origin_name = self.questions[origin].name.clone();
         if self.ns_state.contains_key(&origin_name) {
-            self.deliver_addresses(&origin_name, &values);
+            let addrs: Vec<IpAddr> = values
+                .iter()
+                .filter_map(|v| match v {
+                    RData::A(a) => Some(IpAddr::V4(a.0)),
+                    RData::AAAA(a) => Some(IpAddr::V6(a.0)),
+                    _ => None,
+                })
+                .collect();
+            self.deliver_addresses(&origin_name, &addrs);
         }
         if self.questions[origin].purpose == Purpose::Target && self.cfg.fcrdns {
             let qtype = if reverse_is_v6(&self.questions[origin].name) {
@@ -1369,16 +1350,11 @@ impl Walker<'_> {
         }
     }
 
-    fn deliver_addresses(&mut self, ns: &Name, values: &[RData]) {
+    fn deliver_addresses(&mut self, ns: &Name, addrs: &[IpAddr]) {
         let mut fresh = Vec::new();
         {
             let state = self.ns_state.entry(ns.clone()).or_default();
-            for v in values {
-                let ip = match v {
-                    RData::A(a) => IpAddr::V4(a.0),
-                    RData::AAAA(a) => IpAddr::V6(a.0),
-                    _ => continue,
-                };
+            for &ip in addrs {
                 if state.addrs.len() < self.cfg.max_addrs_per_ns && state.addrs.insert(ip) {
                     fresh.push(ip);
                 }
@@ -1475,6 +1451,14 @@ pub async fn trace_rounds(
 }
 
 impl Walk {
+    /// The questions of one chain: `origin` and the CNAME targets it led to.
+    #[must_use]
+    pub fn chain(&self, origin: QId) -> Vec<QId> {
+        (0..self.questions.len())
+            .filter(|&i| self.questions[i].origin == origin)
+            .collect()
+    }
+
     /// Adds another round's observations: questions are matched by name and type, zones by
     /// name; probes keep their own timing.
     pub fn merge(&mut self, other: Walk) {
@@ -1511,10 +1495,7 @@ impl Walk {
             p.question = map[p.question];
             self.probes.push(p);
         }
-        self.probes.sort_by(|a, b| {
-            (a.question, &a.zone, &a.server, a.address, a.seq)
-                .cmp(&(b.question, &b.zone, &b.server, b.address, b.seq))
-        });
+        sort_probes(&mut self.probes);
         for (name, z) in other.zones {
             let mine = self.zones.entry(name).or_insert_with(|| Zone {
                 delegations: Vec::new(),
@@ -1566,6 +1547,33 @@ pub fn rcode_name(rc: hickory_proto::op::ResponseCode) -> String {
         R::NotZone => "NOTZONE".into(),
         R::BADVERS => "BADVERS".into(),
         other => format!("RCODE{}", u16::from(other)),
+    }
+}
+
+/// Completion order is noise: probes are listed by question, zone, server, address, number.
+fn sort_probes(probes: &mut [Probe]) {
+    probes.sort_by(|a, b| {
+        (a.question, &a.zone, &a.server, a.address, a.seq)
+            .cmp(&(b.question, &b.zone, &b.server, b.address, b.seq))
+    });
+}
+
+/// Delegations are listed by parent zone, server and address.
+fn sort_delegations(zones: &mut BTreeMap<Name, Zone>) {
+    for z in zones.values_mut() {
+        z.delegations.sort_by(|a, b| {
+            (&a.parent, &a.server, a.address).cmp(&(&b.parent, &b.server, b.address))
+        });
+    }
+}
+
+/// The forward record type that confirms a PTR of `ip` (RFC 8499 FCrDNS): A or AAAA.
+#[must_use]
+pub fn forward_type(ip: IpAddr) -> RecordType {
+    if ip.is_ipv4() {
+        RecordType::A
+    } else {
+        RecordType::AAAA
     }
 }
 
