@@ -84,22 +84,23 @@ fn fail(code: u8, msg: &str) -> u8 {
 
 /// Writes the report to `-o FILE` or stdout. A closed pipe (`| head`) is a normal end.
 fn emit(opts: &TraceOpts, body: &str) -> Result<(), u8> {
-    if let Some(path) = &opts.output {
-        return std::fs::write(path, body).map_err(|e| {
-            fail(
-                EXIT_BAD_INPUT,
-                &format!("cannot write output file {}: {e}", path.display()),
-            )
-        });
-    }
-    let mut out = std::io::stdout().lock();
-    match out.write_all(body.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(fail(
-            EXIT_CANNOT_RUN,
-            &format!("cannot write to standard output: {e}"),
-        )),
-        _ => Ok(()),
-    }
+    Out::open(opts)?.write(body)
+}
+
+/// A stop signal that turns true on Ctrl-C (and marks the run interrupted), and the task
+/// that waits for it; abort the task when the work is done.
+fn stop_on_ctrl_c() -> (
+    tokio::sync::watch::Receiver<bool>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = stop_tx.send(true);
+        }
+    });
+    (stop_rx, watcher)
 }
 
 fn text_style(opts: &TraceOpts) -> text::Style {
@@ -135,13 +136,7 @@ fn progress() -> (
 /// Traces every target concurrently. Ctrl-C stops them all; what they gathered is kept.
 async fn trace_all(targets: &[IpAddr], cfg: &TraceConfig) -> Vec<TargetReport> {
     let (tx, bar) = progress();
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let watcher = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
-            let _ = stop_tx.send(true);
-        }
-    });
+    let (stop_rx, watcher) = stop_on_ctrl_c();
     let walks = futures::future::join_all(
         targets
             .iter()
@@ -337,13 +332,7 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
         }
     } else {
         let bar = batch_bar(targets.len());
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let watcher = tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
-                let _ = stop_tx.send(true);
-            }
-        });
+        let (stop_rx, watcher) = stop_on_ctrl_c();
         let mut n = 0usize;
         let mut queries = 0u64;
         trace::trace_batch(
@@ -501,13 +490,7 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
     let mut reports = Vec::new();
     let mut mismatched = Vec::new();
     // Scenarios are independent labs: run several at once, report them in order.
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let watcher = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
-            let _ = stop_tx.send(true);
-        }
-    });
+    let (stop_rx, watcher) = stop_on_ctrl_c();
     let results: Vec<Result<TargetReport, String>> = futures::stream::iter(chosen.iter())
         .map(|s| run_scenario(s, opts, stop_rx.clone()))
         .buffered(8)
