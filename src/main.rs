@@ -453,11 +453,7 @@ async fn run_scenario(
     let target = parse_target(s.target)?;
     let mut cfg = opts.config(running.hints.clone(), running.map.clone());
     cfg.rate_per_address = opts.rate.unwrap_or(0);
-    cfg.timeout = cfg.timeout.max(s.min_timeout());
-    if s.rounds() > cfg.rounds {
-        cfg.rounds = s.rounds();
-        cfg.interval = std::time::Duration::ZERO;
-    }
+    s.fit(&mut cfg);
     let walk = trace::trace_rounds(target, &cfg, None, Some(stop)).await;
     drop(running);
     Ok(TargetReport::new(walk))

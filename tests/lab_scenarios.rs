@@ -24,10 +24,9 @@ async fn run(s: &Scenario) -> TargetReport {
     let running = lab::start(s).await.expect("lab starts");
     assert!(running.map.is_strict(), "the lab map must be strict");
     let mut cfg = running.config();
-    cfg.timeout = Duration::from_millis(1000).max(s.min_timeout());
+    cfg.timeout = Duration::from_millis(1000);
     // The random-drop scenarios are measured over ten rounds, back to back.
-    cfg.rounds = s.rounds();
-    cfg.interval = Duration::ZERO;
+    s.fit(&mut cfg);
     let target: IpAddr = s.target.parse().unwrap();
     let walk = trace::trace_rounds(target, &cfg, None, None).await;
     TargetReport::new(walk)
@@ -612,10 +611,9 @@ async fn helo_is_compared_with_the_ptr() {
     let s = scenario("healthy");
     let running = lab::start(&s).await.unwrap();
     let mut cfg = running.config();
-    cfg.timeout = Duration::from_millis(1000).max(s.min_timeout());
+    cfg.timeout = Duration::from_millis(1000);
     // The random-drop scenarios are measured over ten rounds, back to back.
-    cfg.rounds = s.rounds();
-    cfg.interval = Duration::ZERO;
+    s.fit(&mut cfg);
     let target: IpAddr = s.target.parse().unwrap();
     for (helo, expect_warning, resolves) in [
         ("mail.isp.example.", false, true),
@@ -815,16 +813,19 @@ async fn ipv4_only_transport() {
 }
 
 /// The observed loss rate of ns3's probes for the reverse zone, over all rounds.
-fn loss(r: &TargetReport) -> (usize, usize) {
-    let s = r
-        .diagnosis
+fn ns3_stats(r: &TargetReport) -> &ptrtrace::diagnose::stats::AddressStats {
+    r.diagnosis
         .stats
         .iter()
         .find(|s| {
             s.zone.to_string() == "113.0.203.in-addr.arpa."
                 && s.address.to_string() == "198.51.100.55"
         })
-        .expect("ns3 has statistics");
+        .expect("ns3 has statistics")
+}
+
+fn loss(r: &TargetReport) -> (usize, usize) {
+    let s = ns3_stats(r);
     (s.lost, s.sent)
 }
 
@@ -861,15 +862,7 @@ async fn drop_5_is_measured() {
 #[tokio::test]
 async fn slow_server_is_timed_not_lost() {
     let r = check("slow").await;
-    let s = r
-        .diagnosis
-        .stats
-        .iter()
-        .find(|s| {
-            s.zone.to_string() == "113.0.203.in-addr.arpa."
-                && s.address.to_string() == "198.51.100.55"
-        })
-        .unwrap();
+    let s = ns3_stats(&r);
     assert_eq!(s.lost, 0);
     let [min, median, _, max] = s.rtt_ms.unwrap();
     assert!(

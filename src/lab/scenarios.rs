@@ -65,6 +65,16 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Fits a trace configuration to the scenario: a timeout no shorter than it needs, and
+    /// the rounds it needs, back to back.
+    pub fn fit(&self, cfg: &mut crate::trace::TraceConfig) {
+        cfg.timeout = cfg.timeout.max(self.min_timeout());
+        if self.rounds() > cfg.rounds {
+            cfg.rounds = self.rounds();
+            cfg.interval = std::time::Duration::ZERO;
+        }
+    }
+
     /// Rounds the scenario needs to show its fault: random drops are measured over ten.
     #[must_use]
     pub fn rounds(&self) -> u32 {
