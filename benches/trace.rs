@@ -189,8 +189,8 @@ async fn chain_lab() -> (Vec<LabServer>, RootHints, AddressMap) {
 /// Serves the chain lab in this (child) process: prints `IP PORT` per server, then `READY`,
 /// and serves until its stdin closes. Keeps the lab's zone data out of the measured process.
 async fn serve_lab() {
-    let (servers, hints, map) = chain_lab().await;
-    let _ = (&servers, &hints);
+    // The servers serve for as long as they are held.
+    let (_servers, _hints, map) = chain_lab().await;
     for i in 1..=40u8 {
         let ip: IpAddr = format!("192.0.2.{i}").parse().unwrap();
         if let Ok(sa) = map.resolve(ip) {
