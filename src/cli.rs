@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::dnssec::TrustAnchors;
 use crate::hints::RootHints;
 use crate::net::AddressMap;
 use crate::trace::{Families, TraceConfig};
@@ -166,6 +167,17 @@ pub struct TraceOpts {
     #[arg(long, global = true)]
     pub no_fcrdns: bool,
 
+    /// Do not check DNSSEC. By default queries carry DO=1, every zone on the path is asked
+    /// for its DNSKEY (every server) and DS (every parent server), and each server's
+    /// signatures and NSEC proofs are verified up to the trust anchor.
+    #[arg(long, global = true, conflicts_with = "trust_anchor")]
+    pub no_dnssec: bool,
+
+    /// Start chains of trust at the DS or DNSKEY records in FILE (master-file text, e.g.
+    /// `. IN DS 20326 8 2 E06D…`) instead of the built-in IANA root keys: for private roots.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub trust_anchor: Option<PathBuf>,
+
     /// Also check that the mail server's SMTP HELO/EHLO name agrees with the PTR (a warning
     /// when it does not, as receivers treat it).
     #[arg(long, value_name = "NAME", value_parser = parse_hostname, global = true)]
@@ -268,6 +280,23 @@ impl TraceOpts {
                 "built-in root hints refused: PTRTRACE_FORBID_BUILTIN_HINTS is set; give --root-hints FILE".into(),
             ),
             None => Ok(RootHints::builtin()),
+        }
+    }
+
+    /// The trust anchors to check DNSSEC with: None with `--no-dnssec`, the file given with
+    /// `--trust-anchor`, else `default` (the IANA root keys, or the lab's own root key).
+    ///
+    /// # Errors
+    /// A one-line message when the trust anchor file cannot be read or parsed.
+    pub fn anchors(&self, default: TrustAnchors) -> Result<Option<TrustAnchors>, String> {
+        if self.no_dnssec {
+            return Ok(None);
+        }
+        match &self.trust_anchor {
+            Some(p) => TrustAnchors::from_file(p)
+                .map(Some)
+                .map_err(|e| e.to_string()),
+            None => Ok(Some(default)),
         }
     }
 

@@ -11,6 +11,7 @@
 #[allow(missing_docs)]
 pub mod cli;
 pub mod diagnose;
+pub mod dnssec;
 pub mod graph;
 pub mod hints;
 pub mod lab;

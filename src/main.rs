@@ -11,6 +11,7 @@ use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use ptrtrace::cli::{Cli, Command, Format, LabAction, TraceOpts, parse_target};
 use ptrtrace::diagnose::Verdict;
+use ptrtrace::dnssec::TrustAnchors;
 use ptrtrace::lab::{self, Scenario};
 use ptrtrace::net::AddressMap;
 use ptrtrace::report::{TargetReport, diff, dot, json, text};
@@ -292,7 +293,11 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
         Err(e) => return fail(EXIT_BAD_INPUT, &e),
     };
     let source = hints.source.clone();
-    let cfg = opts.config(hints, AddressMap::direct(opts.port));
+    let mut cfg = opts.config(hints, AddressMap::direct(opts.port));
+    match opts.anchors(TrustAnchors::builtin()) {
+        Ok(a) => cfg.dnssec = a,
+        Err(e) => return fail(EXIT_BAD_INPUT, &e),
+    }
     let mut out = match Out::open(opts) {
         Ok(o) => o,
         Err(code) => return code,
@@ -452,6 +457,7 @@ async fn run_scenario(
     let running = lab::start(s).await.map_err(|e| e.to_string())?;
     let target = parse_target(s.target)?;
     let mut cfg = opts.config(running.hints.clone(), running.map.clone());
+    cfg.dnssec = opts.anchors(running.anchors.clone())?;
     cfg.rate_per_address = opts.rate.unwrap_or(0);
     s.fit(&mut cfg);
     let walk = trace::trace_rounds(target, &cfg, None, Some(stop)).await;
@@ -464,6 +470,12 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
         return fail(
             EXIT_BAD_INPUT,
             "--root-hints does not apply to the lab: it has its own root",
+        );
+    }
+    if opts.trust_anchor.is_some() {
+        return fail(
+            EXIT_BAD_INPUT,
+            "--trust-anchor does not apply to the lab: it signs its root with its own key",
         );
     }
     let all = lab::scenarios();
@@ -621,6 +633,10 @@ async fn run_watch(
     };
     let source = hints.source.clone();
     let mut cfg = opts.config(hints, AddressMap::direct(opts.port));
+    match opts.anchors(TrustAnchors::builtin()) {
+        Ok(a) => cfg.dnssec = a,
+        Err(e) => return fail(EXIT_BAD_INPUT, &e),
+    }
     cfg.rounds = 1;
     let start = std::time::Instant::now();
     let stamp = |start: std::time::Instant| format!("[+{:.0}s]", start.elapsed().as_secs_f64());

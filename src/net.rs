@@ -76,6 +76,8 @@ pub struct QuerySpec {
     pub qtype: RecordType,
     /// EDNS(0) UDP payload size to advertise; `None` sends a plain query.
     pub edns_payload: Option<u16>,
+    /// Set the EDNS DO bit (RFC 3225): ask for RRSIGs and denial proofs.
+    pub dnssec_ok: bool,
 }
 
 /// Where packets for a server address really go.
@@ -159,6 +161,7 @@ pub fn build_query(spec: &QuerySpec) -> Message {
     if let Some(payload) = spec.edns_payload {
         let mut edns = Edns::new();
         edns.set_max_payload(payload);
+        edns.set_dnssec_ok(spec.dnssec_ok);
         msg.set_edns(edns);
     }
     msg

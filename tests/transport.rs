@@ -20,6 +20,7 @@ fn spec() -> QuerySpec {
         name: Name::from_ascii("25.113.0.203.in-addr.arpa.").unwrap(),
         qtype: RecordType::PTR,
         edns_payload: Some(1232),
+        dnssec_ok: false,
     }
 }
 

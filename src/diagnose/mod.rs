@@ -147,6 +147,9 @@ pub struct Diagnosis {
     pub stats: Vec<stats::AddressStats>,
     /// The chance that a resolver's lookup ends correct, wrong or failed (docs/findings.md).
     pub odds: odds::Odds,
+    /// DNSSEC per zone and server (absent with `--no-dnssec`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<crate::dnssec::validate::DnssecSummary>,
 }
 
 pub(crate) fn q_text(walk: &Walk, q: QId) -> String {
@@ -208,6 +211,12 @@ pub fn diagnose(walk: &Walk) -> Diagnosis {
     consistency::check(walk, &mut findings);
     delegation::check(walk, &mut findings);
     let chain = answer::check(walk, &mut findings);
+    let dnssec = walk.dnssec.as_ref().map(|anchors| {
+        let (summary, found) =
+            crate::dnssec::validate::check(walk, anchors, crate::dnssec::validate::now());
+        findings.extend(found);
+        summary
+    });
 
     merge(&mut findings);
     findings.sort_by(|a, b| {
@@ -224,7 +233,10 @@ pub fn diagnose(walk: &Walk) -> Diagnosis {
         .iter()
         .any(|p| p.zone.is_root() && p.class.is_useful());
     let confirmed = !walk.fcrdns || chain.fcrdns.iter().any(|f| f.confirmed);
-    let verdict = if chain.ptr.is_empty() || !confirmed {
+    // A zone of the answer's own path where every server fails validation: validating
+    // resolvers get SERVFAIL whichever server they pick.
+    let chain_bogus = dnssec.as_ref().is_some_and(|d| !d.broken.is_empty());
+    let verdict = if chain.ptr.is_empty() || !confirmed || chain_bogus {
         Verdict::Broken
     } else if findings.iter().any(|f| f.severity >= Severity::Warning) {
         Verdict::Degraded
@@ -244,6 +256,7 @@ pub fn diagnose(walk: &Walk) -> Diagnosis {
         root_reachable,
         levels,
         contacts: consistency::contacts(walk),
+        dnssec,
     }
 }
 

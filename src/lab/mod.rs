@@ -8,6 +8,7 @@
 
 pub mod scenarios;
 pub mod server;
+pub mod sign;
 pub mod zones;
 
 use std::collections::HashMap;
@@ -106,6 +107,8 @@ pub struct RunningLab {
     pub hints: RootHints,
     /// Documentation address → loopback socket; strict.
     pub map: AddressMap,
+    /// The DS of the lab root's key: the lab's trust anchor.
+    pub anchors: crate::dnssec::TrustAnchors,
 }
 
 fn parse_ip(s: &str) -> Result<IpAddr, LabError> {
@@ -129,6 +132,7 @@ impl RunningLab {
     pub fn config(&self) -> crate::trace::TraceConfig {
         let mut cfg = crate::trace::TraceConfig::new(self.hints.clone(), self.map.clone());
         cfg.rate_per_address = 0;
+        cfg.dnssec = Some(self.anchors.clone());
         cfg
     }
 }
@@ -138,10 +142,7 @@ impl RunningLab {
 /// # Errors
 /// [`LabError`] when a zone does not parse or a socket cannot be bound.
 pub async fn start(scenario: &Scenario) -> Result<RunningLab, LabError> {
-    let mut parsed: HashMap<&str, Arc<ZoneData>> = HashMap::new();
-    for (key, origin, text) in zones::zones() {
-        parsed.insert(key, Arc::new(ZoneData::parse(origin, &text)?));
-    }
+    let (parsed, anchors) = signed_zones(scenario)?;
     let mut servers = Vec::new();
     let mut map: HashMap<IpAddr, SocketAddr> = HashMap::new();
     let mut root_servers = Vec::new();
@@ -201,6 +202,7 @@ pub async fn start(scenario: &Scenario) -> Result<RunningLab, LabError> {
             servers: root_servers,
             source: format!("lab:{}", scenario.name),
         },
+        anchors,
         map: if scenario
             .tweaks
             .iter()
@@ -211,6 +213,83 @@ pub async fn start(scenario: &Scenario) -> Result<RunningLab, LabError> {
             AddressMap::strict(map)
         },
     })
+}
+
+/// Zone keys whose copies are signed with an expired window (a secondary nobody re-signed).
+const EXPIRED: &[&str] = &["rev-expired"];
+/// Zone keys whose DS for a child is for a key the child does not have: (zone key, child).
+const WRONG_DS: &[(&str, &str)] = &[("r203-bad-ds", "113.0.203.in-addr.arpa.")];
+
+/// Parses every lab zone and signs it (one fresh key per origin; copies of a zone share
+/// it), except the origins the scenario leaves unsigned, whose parents then have no DS.
+fn signed_zones(
+    scenario: &Scenario,
+) -> Result<
+    (
+        HashMap<&'static str, Arc<ZoneData>>,
+        crate::dnssec::TrustAnchors,
+    ),
+    LabError,
+> {
+    let fail = |message: String| LabError::Scenario {
+        scenario: scenario.name.into(),
+        message,
+    };
+    let unsigned: Vec<Name> = scenario
+        .tweaks
+        .iter()
+        .filter_map(|t| match t {
+            Tweak::Unsigned { zone } => Some(parse_name(zone)),
+            _ => None,
+        })
+        .collect::<Result<_, _>>()?;
+    let all = zones::zones();
+    let mut keys: HashMap<Name, sign::ZoneKey> = HashMap::new();
+    for (_, origin, _) in &all {
+        let name = parse_name(origin)?;
+        if !unsigned.contains(&name) && !keys.contains_key(&name) {
+            keys.insert(name, sign::ZoneKey::generate().map_err(fail)?);
+        }
+    }
+    let mut ds: std::collections::BTreeMap<Name, Vec<hickory_proto::dnssec::rdata::DS>> =
+        std::collections::BTreeMap::new();
+    for (name, key) in &keys {
+        let d = crate::dnssec::ds_of(name, &key.dnskey).map_err(|e| fail(e.to_string()))?;
+        ds.insert(name.clone(), vec![d]);
+    }
+    let now = crate::dnssec::validate::now();
+    let mut parsed = HashMap::new();
+    for (key, origin, text) in all {
+        let mut data = ZoneData::parse(origin, &text)?;
+        if let Some(zk) = keys.get(&data.origin) {
+            let window = if EXPIRED.contains(&key) {
+                sign::Window::expired(now)
+            } else {
+                sign::Window::current(now)
+            };
+            let mut child_ds = ds.clone();
+            for (k, child) in WRONG_DS {
+                if *k == key {
+                    let other = sign::ZoneKey::generate().map_err(fail)?;
+                    let c = parse_name(child)?;
+                    let d =
+                        crate::dnssec::ds_of(&c, &other.dnskey).map_err(|e| fail(e.to_string()))?;
+                    child_ds.insert(c, vec![d]);
+                }
+            }
+            data.sign(zk, &child_ds, window).map_err(fail)?;
+        }
+        parsed.insert(key, Arc::new(data));
+    }
+    let root_ds = ds.get(&Name::root()).cloned().unwrap_or_default();
+    let anchors = crate::dnssec::TrustAnchors {
+        anchors: root_ds
+            .into_iter()
+            .map(|d| (Name::root(), crate::dnssec::Anchor::Ds(d)))
+            .collect(),
+        source: format!("lab:{}", scenario.name),
+    };
+    Ok((parsed, anchors))
 }
 
 /// A finding reduced to what scenarios assert: kind, reason, zone, server, address.

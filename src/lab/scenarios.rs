@@ -30,6 +30,11 @@ pub enum Tweak {
     },
     /// The host has no IPv6 route: IPv6 server addresses cannot be tested.
     NoIpv6Route,
+    /// This zone (an origin) is not signed, and its parent publishes no DS for it.
+    Unsigned {
+        /// The zone's origin.
+        zone: &'static str,
+    },
 }
 
 /// A finding a scenario must produce.

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hickory_proto::dnssec::rdata::{DNSSECRData, RRSIG};
 use hickory_proto::op::{Edns, Message, MessageType, ResponseCode};
 use hickory_proto::rr::rdata::NS;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
@@ -24,7 +25,11 @@ use tokio::task::JoinHandle;
 pub struct ZoneData {
     /// Apex.
     pub origin: Name,
-    records: BTreeMap<Name, Vec<Record>>,
+    pub(super) records: BTreeMap<Name, Vec<Record>>,
+    /// RRSIGs by owner and type covered (empty for an unsigned zone).
+    pub(super) sigs: BTreeMap<(Name, RecordType), Vec<Record>>,
+    /// True once signed (lab/sign.rs).
+    pub(super) signed: bool,
 }
 
 /// A lab zone text that does not parse.
@@ -61,6 +66,8 @@ impl ZoneData {
         let data = Self {
             origin: apex.to_lowercase(),
             records,
+            sigs: BTreeMap::new(),
+            signed: false,
         };
         if data.get(&data.origin, RecordType::SOA).is_empty() {
             return Err(err("no SOA record at the apex".into()));
@@ -68,7 +75,33 @@ impl ZoneData {
         Ok(data)
     }
 
-    fn get(&self, name: &Name, rtype: RecordType) -> Vec<Record> {
+    /// The RRSIGs over one RRset.
+    pub(super) fn sigs_for(&self, name: &Name, rtype: RecordType) -> Vec<Record> {
+        self.sigs
+            .get(&(name.clone(), rtype))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The NSEC record whose span covers `name` (owner < name < next, canonical order).
+    fn nsec_covering(&self, name: &Name) -> Option<Record> {
+        let nsec_in = |rs: &Vec<Record>| {
+            rs.iter()
+                .find(|r| r.record_type() == RecordType::NSEC)
+                .cloned()
+        };
+        self.records
+            .range(..name.clone())
+            .rev()
+            .find_map(|(_, rs)| nsec_in(rs))
+            .or_else(|| {
+                // Before the apex nothing sorts; the last NSEC wraps round.
+                self.records.values().rev().find_map(nsec_in)
+            })
+    }
+
+    /// The records of one RRset.
+    pub(super) fn get(&self, name: &Name, rtype: RecordType) -> Vec<Record> {
         self.records
             .get(name)
             .map(|v| {
@@ -97,10 +130,16 @@ impl ZoneData {
     }
 
     /// The zone cut (delegation point) between the apex and `qname`, closest to the apex.
-    fn cut_for(&self, qname: &Name) -> Option<Name> {
+    /// A DS question is answered by the parent side of a cut at the name itself.
+    fn cut_for(&self, qname: &Name, qtype: RecordType) -> Option<Name> {
         let apex_labels = self.origin.num_labels();
         let q_labels = qname.num_labels();
-        (apex_labels + 1..=q_labels)
+        let last = if qtype == RecordType::DS {
+            q_labels.saturating_sub(1)
+        } else {
+            q_labels
+        };
+        (apex_labels + 1..=last)
             .map(|n| qname.trim_to(usize::from(n)))
             .find(|cand| !self.get(cand, RecordType::NS).is_empty())
     }
@@ -190,6 +229,13 @@ pub enum Fault {
     /// Harmless: add the zone's NS records and their addresses to authoritative answers, as
     /// servers without minimal responses do.
     NonMinimal,
+    /// Ignore the DO bit: no RRSIGs, no NSEC (a server given an unsigned copy of a signed
+    /// zone, or software that strips DNSSEC records).
+    StripDnssec,
+    /// Signed answers, but negative answers come without their NSEC proof.
+    NoDenial,
+    /// RRSIGs whose signature bytes are damaged: they do not verify.
+    BadSignature,
 }
 
 /// A running lab server: one UDP socket and one TCP listener on the same loopback port.
@@ -438,12 +484,26 @@ impl Shared {
                 );
                 resp.add_authority(root_ns);
             }
-            _ => self.answer(
-                &qname,
-                q.query_type(),
-                &mut resp,
-                fault == Fault::NonMinimal,
-            ),
+            _ => {
+                let dnssec_ok = query.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok);
+                let sec = Sec {
+                    on: dnssec_ok && fault != Fault::StripDnssec,
+                    denial: fault != Fault::NoDenial,
+                    corrupt: fault == Fault::BadSignature,
+                };
+                self.answer(
+                    &qname,
+                    q.query_type(),
+                    &mut resp,
+                    fault == Fault::NonMinimal,
+                    sec,
+                );
+            }
+        }
+        if let Some(e) = resp.edns.as_mut()
+            && query.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok)
+        {
+            e.set_dnssec_ok(true);
         }
         if fault == Fault::NoAa {
             resp.metadata.authoritative = false;
@@ -479,28 +539,75 @@ impl Shared {
         Some((wire, fault))
     }
 
-    fn answer(&self, qname: &Name, qtype: RecordType, resp: &mut Message, non_minimal: bool) {
+    fn answer(
+        &self,
+        qname: &Name,
+        qtype: RecordType,
+        resp: &mut Message,
+        non_minimal: bool,
+        sec: Sec,
+    ) {
+        // A DS question is answered from the parent of a cut at the name (RFC 4035 §3.1.4.1):
+        // a server with both zones picks the parent.
         let Some(zone) = self
             .zones
             .iter()
             .filter(|z| z.origin.zone_of(qname))
+            .filter(|z| !(qtype == RecordType::DS && z.origin == *qname && !qname.is_root()))
             .max_by_key(|z| z.origin.num_labels())
         else {
             resp.metadata.response_code = ResponseCode::Refused;
             return;
         };
-        if let Some(cut) = zone.cut_for(qname) {
-            // RFC 1034 §4.3.2 step 3b: a referral, not authoritative.
+        let sigs = |name: &Name, t: RecordType| -> Vec<Record> {
+            if !sec.on {
+                return Vec::new();
+            }
+            let mut v = zone.sigs_for(name, t);
+            if sec.corrupt {
+                for r in &mut v {
+                    if let RData::DNSSEC(DNSSECRData::RRSIG(s)) = &r.data {
+                        let mut bytes = s.sig().to_vec();
+                        if let Some(b) = bytes.first_mut() {
+                            *b ^= 0xff;
+                        }
+                        r.data = RData::DNSSEC(DNSSECRData::RRSIG(RRSIG::from_sig(
+                            s.input().clone(),
+                            bytes,
+                        )));
+                    }
+                }
+            }
+            v
+        };
+        let with_sigs = |set: Vec<Record>| -> Vec<Record> {
+            let mut out = set.clone();
+            if let Some(first) = set.first() {
+                out.extend(sigs(&first.name, first.record_type()));
+            }
+            out
+        };
+        if let Some(cut) = zone.cut_for(qname, qtype) {
+            // RFC 1034 §4.3.2 step 3b: a referral, not authoritative. Signed: the DS, or the
+            // NSEC proving there is none (RFC 4035 §3.1.4).
             let ns = zone.get(&cut, RecordType::NS);
             let glue = zone.glue_for(&ns);
             resp.add_authorities(ns);
+            if sec.on && zone.signed {
+                let ds = zone.get(&cut, RecordType::DS);
+                if ds.is_empty() {
+                    resp.add_authorities(with_sigs(zone.get(&cut, RecordType::NSEC)));
+                } else {
+                    resp.add_authorities(with_sigs(ds));
+                }
+            }
             resp.add_additionals(glue);
             return;
         }
         resp.metadata.authoritative = true;
         let data = zone.get(qname, qtype);
         if !data.is_empty() {
-            resp.add_answers(data);
+            resp.add_answers(with_sigs(data));
             if non_minimal {
                 let ns = zone.get(&zone.origin, RecordType::NS);
                 resp.add_additionals(zone.glue_for(&ns));
@@ -510,14 +617,53 @@ impl Shared {
         }
         let cname = zone.get(qname, RecordType::CNAME);
         if !cname.is_empty() {
-            resp.add_answers(cname);
+            resp.add_answers(with_sigs(cname));
             return;
         }
-        if !zone.name_or_descendant_exists(qname) {
+        let exists = zone.name_or_descendant_exists(qname);
+        if !exists {
             resp.metadata.response_code = ResponseCode::NXDomain;
         }
-        resp.add_authorities(zone.soa());
+        resp.add_authorities(with_sigs(zone.soa()));
+        if !(sec.on && sec.denial && zone.signed) {
+            return;
+        }
+        // The NSEC proof (RFC 4035 §3.1.3): NODATA shows the name's types; NXDOMAIN covers
+        // the name and the wildcard at its closest encloser.
+        let mut proof: Vec<Record> = Vec::new();
+        let at_name = zone.get(qname, RecordType::NSEC);
+        if exists && !at_name.is_empty() {
+            proof = at_name;
+        } else if let Some(n) = zone.nsec_covering(qname) {
+            proof.push(n);
+            if !exists {
+                let mut ce = qname.base_name();
+                while !zone.name_or_descendant_exists(&ce) && !ce.is_root() {
+                    ce = ce.base_name();
+                }
+                if let Ok(wild) = ce.prepend_label("*")
+                    && let Some(w) = zone.nsec_covering(&wild)
+                    && !proof.contains(&w)
+                {
+                    proof.push(w);
+                }
+            }
+        }
+        for n in proof {
+            resp.add_authorities(with_sigs(vec![n]));
+        }
     }
+}
+
+/// How a reply carries DNSSEC records.
+#[derive(Debug, Clone, Copy)]
+struct Sec {
+    /// The query had DO=1 and the server does DNSSEC: add RRSIGs and proofs.
+    on: bool,
+    /// Add NSEC proofs to negative answers.
+    denial: bool,
+    /// Damage the signatures.
+    corrupt: bool,
 }
 
 /// A reply whose one answer record's owner name is a compression pointer to itself

@@ -17,6 +17,8 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
         ("in-addr", "in-addr.arpa.", IN_ADDR.into()),
         ("ip6", "ip6.arpa.", IP6.into()),
         ("r203", "203.in-addr.arpa.", R203.into()),
+        // The parent publishes a DS for a key 113.0.203.in-addr.arpa does not have.
+        ("r203-bad-ds", "203.in-addr.arpa.", R203.into()),
         // A parent server that lost one NS of the child (disagreeing parents).
         (
             "r203-partial",
@@ -37,6 +39,8 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
         ),
         ("rev", "113.0.203.in-addr.arpa.", REV.into()),
         ("rev-stale", "113.0.203.in-addr.arpa.", REV_STALE.into()),
+        // The same data, signed a month ago and never again: its RRSIGs have expired.
+        ("rev-expired", "113.0.203.in-addr.arpa.", REV.into()),
         // Same data, old serial: a secondary that missed a no-op change.
         (
             "rev-old-serial",

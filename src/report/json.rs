@@ -10,6 +10,7 @@ use hickory_proto::rr::Name;
 use crate::diagnose::odds::Odds;
 use crate::diagnose::stats::AddressStats;
 use crate::diagnose::{Fcrdns, Finding, LevelShare, Verdict};
+use crate::dnssec::validate::DnssecSummary;
 use crate::graph::{EdgeKind, Node};
 use crate::report::TargetReport;
 use crate::trace::{LimitHit, Probe, Question, Zone};
@@ -57,6 +58,9 @@ pub struct TargetJson<'a> {
     pub probe_stats: &'a [AddressStats],
     /// Failure odds of a resolver's lookup.
     pub odds: &'a Odds,
+    /// DNSSEC per zone and server address (absent with `--no-dnssec`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<&'a DnssecSummary>,
     /// Zones met, by name.
     pub zones: Vec<&'a Zone>,
     /// Questions asked; `probes[].question` indexes this list.
@@ -119,6 +123,7 @@ impl<'a> TargetJson<'a> {
             contacts: &r.diagnosis.contacts,
             probe_stats: &r.diagnosis.stats,
             odds: &r.diagnosis.odds,
+            dnssec: r.diagnosis.dnssec.as_ref(),
             zones: r.walk.zones.values().collect(),
             questions: &r.walk.questions,
             probes: &r.walk.probes,

@@ -83,6 +83,9 @@ pub struct TraceConfig {
     pub max_ptr_names: usize,
     /// The SMTP HELO/EHLO name the mail server uses, to compare with the PTR.
     pub helo: Option<Name>,
+    /// Check DNSSEC: queries carry DO=1, every zone on a path is asked for its DNSKEY RRset
+    /// (every server) and its DS RRset (every parent server). None: `--no-dnssec`.
+    pub dnssec: Option<crate::dnssec::TrustAnchors>,
 }
 
 impl TraceConfig {
@@ -110,6 +113,7 @@ impl TraceConfig {
             interval: Duration::from_secs(10),
             max_ptr_names: 8,
             helo: None,
+            dnssec: Some(crate::dnssec::TrustAnchors::builtin()),
         }
     }
 }
@@ -154,6 +158,20 @@ pub enum Purpose {
         /// The zone whose NS name it is.
         zone: Name,
     },
+    /// The DS RRset of a zone, asked of every server of its parent (RFC 4035 §3.1.4.1).
+    DsCheck {
+        /// The zone whose DS it is.
+        zone: Name,
+    },
+}
+
+impl Purpose {
+    /// True for the per-server checks of a zone (SOA, NS, DNSKEY, DS): asked of every server
+    /// address with `--probes` probes, never cut to a sample.
+    #[must_use]
+    pub fn is_check(&self) -> bool {
+        matches!(self, Self::ZoneCheck { .. } | Self::DsCheck { .. })
+    }
 }
 
 /// How one probe is sent.
@@ -314,6 +332,9 @@ pub struct Probe {
     pub attempts: Vec<AttemptRecord>,
     /// What the final reply means.
     pub class: ReplyClass,
+    /// The reply itself, kept for DNSSEC validation (standard probes, DNSSEC on).
+    #[serde(skip)]
+    pub reply: Option<Arc<Message>>,
 }
 
 impl Probe {
@@ -396,6 +417,9 @@ pub struct Walk {
     pub skipped: BTreeSet<IpAddr>,
     /// The HELO name checked, if any.
     pub helo: Option<Name>,
+    /// The trust anchors when DNSSEC was checked (DO=1, DNSKEY and DS questions).
+    #[serde(skip)]
+    pub dnssec: Option<crate::dnssec::TrustAnchors>,
 }
 
 type Pending = Pin<Box<dyn Future<Output = Done> + Send>>;
@@ -433,6 +457,7 @@ pub struct Walker<'a> {
     ns_state: BTreeMap<Name, NsState>,
     entered: HashSet<(QId, Name)>,
     checked: HashSet<Name>,
+    dnssec_checked: HashSet<Name>,
     glue_checked: HashSet<Name>,
     scheduled: HashSet<(QId, Name, Name, IpAddr)>,
     next_free: HashMap<IpAddr, Duration>,
@@ -519,6 +544,7 @@ pub async fn trace_until(
         rounds: 1,
         skipped: w.skipped,
         helo: cfg.helo.clone(),
+        dnssec: cfg.dnssec.clone(),
     }
 }
 
@@ -537,6 +563,7 @@ impl<'a> Walker<'a> {
             ns_state: BTreeMap::new(),
             entered: HashSet::new(),
             checked: HashSet::new(),
+            dnssec_checked: HashSet::new(),
             glue_checked: HashSet::new(),
             scheduled: HashSet::new(),
             next_free: HashMap::new(),
@@ -607,6 +634,8 @@ impl<'a> Walker<'a> {
                     let mut extra = vec![
                         (zname.clone(), RecordType::SOA),
                         (zname.clone(), RecordType::NS),
+                        (zname.clone(), RecordType::DNSKEY),
+                        (zname.clone(), RecordType::DS),
                     ];
                     for ns in zone.ns.keys() {
                         extra.push((ns.clone(), RecordType::A));
@@ -700,6 +729,7 @@ impl<'a> Walker<'a> {
             rounds: 1,
             skipped: self.skipped.clone(),
             helo: self.cfg.helo.clone(),
+            dnssec: self.cfg.dnssec.clone(),
         }
     }
 
@@ -894,9 +924,13 @@ impl Walker<'_> {
         });
         self.qindex.insert(key, id);
         // Closest enclosing zone whose servers are already known (RFC 1034 §5.3.3 step 2).
+        // A DS RRset lives in the parent: its question starts above the name (RFC 4035
+        // §3.1.4.1), or the child's servers would answer NODATA from their apex.
+        let is_ds = qtype == RecordType::DS && !name.is_root();
         let start = self
             .zones
             .keys()
+            .filter(|z| !(is_ds && **z == name))
             .filter(|z| z.zone_of(&name) && self.entered.iter().any(|(_, e)| e == *z))
             .max_by_key(|z| z.num_labels())
             .cloned()
@@ -954,6 +988,29 @@ impl Walker<'_> {
             self.start_question(zone.clone(), qtype, purpose, 0, 0, None);
         }
         self.glue_checks(zone);
+        self.dnssec_checks(zone);
+    }
+
+    /// Opens the DNSKEY question of a zone (asked of its servers) and its DS question (asked
+    /// of its parent's servers), then the same for its ancestors: a chain of trust is checked
+    /// from the root down, even through zones the walk entered only for supporting lookups.
+    fn dnssec_checks(&mut self, zone: &Name) {
+        if self.cfg.dnssec.is_none() {
+            return;
+        }
+        let mut cur = Some(zone.clone());
+        while let Some(z) = cur {
+            if !self.dnssec_checked.insert(z.clone()) {
+                break;
+            }
+            let purpose = Purpose::ZoneCheck { zone: z.clone() };
+            self.start_question(z.clone(), RecordType::DNSKEY, purpose, 0, 0, None);
+            if !z.is_root() {
+                let purpose = Purpose::DsCheck { zone: z.clone() };
+                self.start_question(z.clone(), RecordType::DS, purpose, 0, 0, None);
+            }
+            cur = self.zones.get(&z).and_then(|x| x.parent.clone());
+        }
     }
 
     fn glue_checks(&mut self, zone: &Name) {
@@ -1059,8 +1116,8 @@ impl Walker<'_> {
         }
         // A supporting lookup needs an answer, not a survey: it asks at most
         // SUPPORT_ADDRESSES addresses of a zone (the root and TLDs have dozens).
-        let supporting = !self.on_path(self.questions[q].origin)
-            && !matches!(self.questions[q].purpose, Purpose::ZoneCheck { .. });
+        let supporting =
+            !self.on_path(self.questions[q].origin) && !self.questions[q].purpose.is_check();
         if supporting {
             let n = self.support_count.entry((q, zone.clone())).or_insert(0);
             if *n >= SUPPORT_ADDRESSES {
@@ -1071,9 +1128,7 @@ impl Walker<'_> {
         let question = &self.questions[q];
         // Supporting lookups (an NS name's address, a glue check) get one probe per address;
         // the questions of the path get `--probes`.
-        let n_standard = if self.on_path(self.questions[q].origin)
-            || matches!(question.purpose, Purpose::ZoneCheck { .. })
-        {
+        let n_standard = if self.on_path(self.questions[q].origin) || question.purpose.is_check() {
             usize::from(self.cfg.probes)
         } else {
             1
@@ -1100,6 +1155,7 @@ impl Walker<'_> {
             name: question.name.clone(),
             qtype: question.qtype,
             edns_payload: Some(self.cfg.edns_payload),
+            dnssec_ok: self.cfg.dnssec.is_some(),
         };
         for (i, kind) in plan.into_iter().enumerate() {
             let seq = u8::try_from(i + 1).unwrap_or(u8::MAX);
@@ -1178,6 +1234,8 @@ impl Walker<'_> {
             Some(Outcome::Reply(m)) => Some((**m).clone()),
             _ => None,
         };
+        let keep = self.cfg.dnssec.is_some() && job.kind == ProbeKind::Standard;
+        let kept = reply.clone().filter(|_| keep).map(Arc::new);
         self.probes.push(Probe {
             question: job.question,
             zone: job.zone.clone(),
@@ -1188,6 +1246,7 @@ impl Walker<'_> {
             sent_at_ms: (job.sent_at.as_secs_f64() * 1000.0).round(),
             attempts: attempts.iter().map(AttemptRecord::from_attempt).collect(),
             class: class.clone(),
+            reply: kept,
         });
         if let Some(tx) = &self.events {
             let _ = tx.send(Event::Progress {

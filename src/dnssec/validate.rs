@@ -1,0 +1,941 @@
+//! Per-server DNSSEC validation of a finished walk (RFC 4033–4035, RFC 9520 §3).
+//!
+//! Zones are judged from the root down. A zone's expected keys come from the trust anchor
+//! (the root, or any zone named in `--trust-anchor`) or from the DS RRset its parent's
+//! servers gave, each verified against the parent's keys. Each server of the zone is then
+//! judged on its own replies: its DNSKEY RRset must contain a key matching the DS and be
+//! signed by it; every RRset it answered (PTR, CNAME, A/AAAA, SOA, NS) must carry a valid
+//! RRSIG by the zone's keys, inside the signature's validity window; every NXDOMAIN or
+//! NODATA must carry a signed NSEC proof. A server failing any of these makes validating
+//! resolvers that pick it fail with SERVFAIL.
+//!
+//! hickory-proto's `verify_rrsig` checks the cryptography only: the inception and expiration
+//! times are checked here, in RFC 1982 serial arithmetic (RFC 4034 §3.1.5).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use hickory_proto::dnssec::Verifier;
+use hickory_proto::dnssec::rdata::{DNSKEY, DNSSECRData, DS, NSEC, RRSIG};
+use hickory_proto::op::Message;
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+use serde::Serialize;
+
+use super::TrustAnchors;
+use crate::diagnose::{Finding, Severity};
+use crate::trace::{ProbeKind, Purpose, ReplyClass, Walk};
+
+/// The DNSSEC state of a zone or of one server address of it (RFC 4033 §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Security {
+    /// The chain of trust reaches it and its data validates.
+    Secure,
+    /// Provably unsigned: the chain of trust ends above it (an unsigned delegation).
+    Insecure,
+    /// Validation fails: validating resolvers get SERVFAIL.
+    Bogus,
+    /// Not judged: no trust anchor, or no server gave usable replies.
+    Indeterminate,
+}
+
+impl Security {
+    /// `secure`, `insecure`, `bogus`, `indeterminate`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Secure => "secure",
+            Self::Insecure => "insecure",
+            Self::Bogus => "bogus",
+            Self::Indeterminate => "indeterminate",
+        }
+    }
+}
+
+/// One server address of a zone, as a DNSSEC signer of its data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServerSecurity {
+    /// NS name.
+    pub server: Name,
+    /// Address.
+    pub address: IpAddr,
+    /// secure or bogus (insecure and indeterminate follow the zone).
+    pub status: Security,
+    /// The `dnssec_bogus` reasons found on its replies.
+    pub reasons: Vec<&'static str>,
+}
+
+/// One zone's DNSSEC state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ZoneSecurity {
+    /// The zone.
+    pub zone: Name,
+    /// secure, insecure, bogus (every server fails) or indeterminate.
+    pub status: Security,
+    /// Where its trust comes from: `trust anchor`, `DS in <parent>`, or why there is none.
+    pub basis: String,
+    /// The DS records (key tag, algorithm, digest type) it was checked against.
+    pub ds: Vec<String>,
+    /// The keys that validated (key tag, algorithm, flags).
+    pub keys: Vec<String>,
+    /// Its server addresses, each judged on its own replies.
+    pub servers: Vec<ServerSecurity>,
+}
+
+/// The DNSSEC part of a diagnosis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DnssecSummary {
+    /// The trust anchors' source.
+    pub anchor: String,
+    /// Zones on the paths, root first.
+    pub zones: Vec<ZoneSecurity>,
+    /// Zones of the target's own paths (reverse chain, forward names) where every server
+    /// fails validation: validating resolvers cannot get the answer at all.
+    pub broken: Vec<Name>,
+}
+
+/// One failed check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Problem {
+    reason: &'static str,
+    detail: String,
+}
+
+impl Problem {
+    fn new(reason: &'static str, detail: String) -> Self {
+        Self { reason, detail }
+    }
+    /// Which problem to report when several RRSIGs fail: the one nearest to success.
+    fn rank(&self) -> u8 {
+        match self.reason {
+            "expired_signature" | "not_yet_valid" => 0,
+            "bad_signature" => 1,
+            "missing_dnskey" => 2,
+            "unsupported_algorithm" => 3,
+            _ => 4,
+        }
+    }
+}
+
+/// Seconds since the epoch, as a DNSSEC time.
+#[must_use]
+pub fn now() -> u32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // RRSIG times are 32-bit serial numbers (RFC 4034 §3.1.5): the low 32 bits.
+    #[allow(clippy::cast_possible_truncation)]
+    let t = secs as u32;
+    t
+}
+
+/// RFC 1982: is `a` before `b`?
+fn serial_lt(a: u32, b: u32) -> bool {
+    a != b && b.wrapping_sub(a) < 0x8000_0000
+}
+
+fn sigs_in<'m>(records: &'m [Record], owner: &Name, rtype: RecordType) -> Vec<&'m RRSIG> {
+    records
+        .iter()
+        .filter(|r| r.name == *owner)
+        .filter_map(|r| match &r.data {
+            RData::DNSSEC(DNSSECRData::RRSIG(s)) if s.input().type_covered == rtype => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+fn rrset_in<'m>(records: &'m [Record], owner: &Name, rtype: RecordType) -> Vec<&'m Record> {
+    records
+        .iter()
+        .filter(|r| r.name == *owner && r.record_type() == rtype)
+        .collect()
+}
+
+fn date(t: u32) -> String {
+    let days = t / 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = i64::from(days) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let secs = t % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}Z",
+        secs / 3600,
+        (secs % 3600) / 60
+    )
+}
+
+fn key_tag(k: &DNSKEY) -> u16 {
+    k.calculate_key_tag().unwrap_or(0)
+}
+
+fn key_text(k: &DNSKEY) -> String {
+    format!(
+        "{} alg {} flags {}",
+        key_tag(k),
+        u8::from(k.algorithm()),
+        k.flags()
+    )
+}
+
+fn ds_text(d: &DS) -> String {
+    format!(
+        "{} alg {} digest {}",
+        d.key_tag(),
+        u8::from(d.algorithm()),
+        u8::from(d.digest_type())
+    )
+}
+
+/// Verifies the RRSIGs over one RRset: `Ok(key tag)` for the first valid one in its window.
+fn verify_set(
+    owner: &Name,
+    rtype: RecordType,
+    set: &[&Record],
+    sigs: &[&RRSIG],
+    keys: &[DNSKEY],
+    signer: &Name,
+    now: u32,
+) -> Result<u16, Problem> {
+    let what = format!("{owner} {rtype}");
+    let mine: Vec<&&RRSIG> = sigs
+        .iter()
+        .filter(|s| s.input().signer_name == *signer)
+        .collect();
+    if mine.is_empty() {
+        let other = sigs
+            .first()
+            .map(|s| format!(" (only RRSIGs by {})", s.input().signer_name))
+            .unwrap_or_default();
+        return Err(Problem::new(
+            "missing_rrsig",
+            format!("{what} came without an RRSIG by {signer}{other}"),
+        ));
+    }
+    let mut best: Option<Problem> = None;
+    let mut consider = |p: Problem| {
+        if best.as_ref().is_none_or(|b| p.rank() < b.rank()) {
+            best = Some(p);
+        }
+    };
+    for sig in mine {
+        let input = sig.input();
+        if !input.algorithm.is_supported() {
+            consider(Problem::new(
+                "unsupported_algorithm",
+                format!(
+                    "{what}: RRSIG algorithm {} is not one ptrtrace can verify",
+                    u8::from(input.algorithm)
+                ),
+            ));
+            continue;
+        }
+        let candidates: Vec<&DNSKEY> = keys
+            .iter()
+            .filter(|k| {
+                k.zone_key()
+                    && !k.revoke()
+                    && k.algorithm() == input.algorithm
+                    && key_tag(k) == input.key_tag
+            })
+            .collect();
+        if candidates.is_empty() {
+            consider(Problem::new(
+                "missing_dnskey",
+                format!(
+                    "{what}: RRSIG by key {} of {signer}, which is not among the zone's validated DNSKEYs",
+                    input.key_tag
+                ),
+            ));
+            continue;
+        }
+        let good = candidates.iter().any(|k| {
+            k.verify_rrsig(owner, DNSClass::IN, sig, set.iter().copied())
+                .is_ok()
+        });
+        if !good {
+            consider(Problem::new(
+                "bad_signature",
+                format!("{what}: the RRSIG by key {} does not verify", input.key_tag),
+            ));
+            continue;
+        }
+        let (inc, exp) = (input.sig_inception.get(), input.sig_expiration.get());
+        if serial_lt(exp, now) {
+            consider(Problem::new(
+                "expired_signature",
+                format!(
+                    "{what}: the RRSIG by key {} expired {}",
+                    input.key_tag,
+                    date(exp)
+                ),
+            ));
+            continue;
+        }
+        if serial_lt(now, inc) {
+            consider(Problem::new(
+                "not_yet_valid",
+                format!(
+                    "{what}: the RRSIG by key {} is valid only from {}",
+                    input.key_tag,
+                    date(inc)
+                ),
+            ));
+            continue;
+        }
+        return Ok(input.key_tag);
+    }
+    Err(best.unwrap_or_else(|| Problem::new("bad_signature", format!("{what}: no RRSIG verifies"))))
+}
+
+/// Does the NSEC at `owner` (pointing to `next`) cover `name`: owner < name < next in
+/// canonical order, the last NSEC wrapping round to the apex (RFC 4034 §6.1, §4.1.1)?
+fn covers(owner: &Name, next: &Name, name: &Name) -> bool {
+    if owner < name {
+        name < next || next <= owner
+    } else {
+        false
+    }
+}
+
+/// Checks the NSEC proof of an NXDOMAIN or NODATA reply (RFC 4035 §5.4).
+fn denial(
+    msg: &Message,
+    qname: &Name,
+    qtype: RecordType,
+    nxdomain: bool,
+    keys: &[DNSKEY],
+    zone: &Name,
+    now: u32,
+) -> Result<(), Problem> {
+    let auth = &msg.authorities;
+    let what = if nxdomain {
+        format!("NXDOMAIN for {qname}")
+    } else {
+        format!("NODATA for {qname} {qtype}")
+    };
+    let nsec3 = auth.iter().any(|r| r.record_type() == RecordType::NSEC3);
+    let nsecs: Vec<(&Name, &NSEC)> = auth
+        .iter()
+        .filter_map(|r| match &r.data {
+            RData::DNSSEC(DNSSECRData::NSEC(n)) => Some((&r.name, n)),
+            _ => None,
+        })
+        .collect();
+    if nsecs.is_empty() {
+        if nsec3 {
+            // NSEC3 proofs are signature-checked below only through the SOA; the hashed
+            // closest-encloser proof is not verified (docs/findings.md says so).
+            return Ok(());
+        }
+        return Err(Problem::new(
+            "bad_denial",
+            format!("{what} came without NSEC or NSEC3 records: nothing proves it"),
+        ));
+    }
+    // Every NSEC used must itself be signed.
+    let mut valid: Vec<(&Name, &NSEC)> = Vec::new();
+    let mut sig_problem: Option<Problem> = None;
+    for (owner, n) in &nsecs {
+        let set = rrset_in(auth, owner, RecordType::NSEC);
+        let sigs = sigs_in(auth, owner, RecordType::NSEC);
+        match verify_set(owner, RecordType::NSEC, &set, &sigs, keys, zone, now) {
+            Ok(_) => valid.push((owner, n)),
+            Err(p) => sig_problem = Some(p),
+        }
+    }
+    let fail = |detail: String| {
+        sig_problem
+            .clone()
+            .unwrap_or_else(|| Problem::new("bad_denial", format!("{what}: {detail}")))
+    };
+    if nxdomain {
+        let Some((owner, n)) = valid
+            .iter()
+            .find(|(o, n)| covers(o, n.next_domain_name(), qname))
+        else {
+            return Err(fail("no signed NSEC covers the name".into()));
+        };
+        // The closest encloser is the longest ancestor of the name shared with either end
+        // of the covering NSEC; no wildcard may exist directly below it.
+        let common = |a: &Name| {
+            let mut c = qname.base_name();
+            while !c.zone_of(a) && !c.is_root() {
+                c = c.base_name();
+            }
+            c
+        };
+        let (c1, c2) = (common(owner), common(n.next_domain_name()));
+        let ce = if c1.num_labels() >= c2.num_labels() {
+            c1
+        } else {
+            c2
+        };
+        let Ok(wild) = ce.prepend_label("*") else {
+            return Err(fail("no closest encloser".into()));
+        };
+        let wild_denied = valid
+            .iter()
+            .any(|(o, n)| covers(o, n.next_domain_name(), &wild));
+        if !wild_denied {
+            return Err(fail(format!(
+                "no signed NSEC proves that {wild} does not exist"
+            )));
+        }
+        Ok(())
+    } else {
+        if let Some((_, n)) = valid.iter().find(|(o, _)| *o == qname) {
+            let types: BTreeSet<RecordType> = n.type_bit_maps().collect();
+            if types.contains(&qtype) || types.contains(&RecordType::CNAME) {
+                return Err(Problem::new(
+                    "bad_denial",
+                    format!("{what}: the NSEC at the name lists {qtype} (or CNAME) as present"),
+                ));
+            }
+            return Ok(());
+        }
+        // An empty non-terminal: an NSEC covering it whose next name is below it.
+        if valid.iter().any(|(o, n)| {
+            covers(o, n.next_domain_name(), qname) && qname.zone_of(n.next_domain_name())
+        }) {
+            return Ok(());
+        }
+        Err(fail(
+            "no signed NSEC at the name shows the type absent".into(),
+        ))
+    }
+}
+
+#[derive(Default)]
+struct ZoneState {
+    status: Option<Security>,
+    keys: Vec<DNSKEY>,
+}
+
+/// Collected problems: (zone, server, address, reason) → details.
+type Problems = BTreeMap<(Name, Name, IpAddr, &'static str), BTreeSet<String>>;
+
+/// Validates the walk's DNSSEC evidence: a summary per zone and server, and findings.
+#[must_use]
+#[allow(clippy::too_many_lines)]
+pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let qid = |name: &Name, t: RecordType| {
+        walk.questions
+            .iter()
+            .position(|q| q.name == *name && q.qtype == t)
+    };
+    // Zones asked for their DNSKEY, root first.
+    let mut zones: Vec<Name> = walk
+        .questions
+        .iter()
+        .filter_map(|q| match &q.purpose {
+            Purpose::ZoneCheck { zone } if q.qtype == RecordType::DNSKEY => Some(zone.clone()),
+            _ => None,
+        })
+        .filter(|z| walk.zones.contains_key(z))
+        .collect();
+    zones.sort_by_key(Name::num_labels);
+    zones.dedup();
+    let mut state: BTreeMap<Name, ZoneState> = BTreeMap::new();
+    let mut summary = Vec::new();
+    let mut problems: Problems = BTreeMap::new();
+    let standard = |zone: &Name, q: usize| -> Vec<&crate::trace::Probe> {
+        walk.probes
+            .iter()
+            .filter(|p| p.question == q && p.zone == *zone && p.kind == ProbeKind::Standard)
+            .filter(|p| p.class.is_terminal() && p.reply.is_some())
+            .collect()
+    };
+
+    for zone in &zones {
+        let parent = walk.zones.get(zone).and_then(|z| z.parent.clone());
+        let (anchor_ds, anchor_keys) = anchors.for_zone(zone);
+        let basis;
+        // The DS set the zone's keys must match, or the zone's state without one.
+        let mut expected: Vec<DS> = Vec::new();
+        let mut decided: Option<Security> = None;
+        if !anchor_ds.is_empty() || !anchor_keys.is_empty() {
+            basis = format!("trust anchor ({})", anchors.source);
+            expected = anchor_ds;
+            for k in &anchor_keys {
+                if let Ok(d) = super::ds_of(zone, k) {
+                    expected.push(d);
+                }
+            }
+        } else {
+            let pstate = parent.as_ref().and_then(|p| state.get(p));
+            match (parent.as_ref(), pstate) {
+                (None, _) => {
+                    basis = "no trust anchor for the root".into();
+                    decided = Some(Security::Indeterminate);
+                }
+                (Some(p), None) => {
+                    basis = format!("parent {p} was not checked");
+                    decided = Some(Security::Indeterminate);
+                }
+                (Some(p), Some(ps)) if ps.keys.is_empty() => {
+                    let s = ps.status.unwrap_or(Security::Indeterminate);
+                    basis = format!("below {} {p}", s.as_str());
+                    decided = Some(if s == Security::Secure {
+                        Security::Indeterminate
+                    } else {
+                        s
+                    });
+                }
+                (Some(p), Some(ps)) => {
+                    basis = format!("DS in {p}");
+                    let pkeys = ps.keys.clone();
+                    let mut proven_insecure = false;
+                    let mut answered = false;
+                    if let Some(q) = qid(zone, RecordType::DS) {
+                        for probe in standard(p, q) {
+                            let Some(msg) = probe.reply.as_deref() else {
+                                continue;
+                            };
+                            answered = true;
+                            let key = (p.clone(), probe.server.clone(), probe.address);
+                            let result = match &probe.class {
+                                ReplyClass::Answer { .. } => {
+                                    let set = rrset_in(&msg.answers, zone, RecordType::DS);
+                                    let sigs = sigs_in(&msg.answers, zone, RecordType::DS);
+                                    verify_set(zone, RecordType::DS, &set, &sigs, &pkeys, p, now)
+                                        .map(|_| {
+                                            for r in set {
+                                                if let RData::DNSSEC(DNSSECRData::DS(d)) = &r.data
+                                                    && !expected.contains(d)
+                                                {
+                                                    expected.push(d.clone());
+                                                }
+                                            }
+                                        })
+                                }
+                                ReplyClass::Nodata | ReplyClass::Nxdomain => denial(
+                                    msg,
+                                    zone,
+                                    RecordType::DS,
+                                    probe.class == ReplyClass::Nxdomain,
+                                    &pkeys,
+                                    p,
+                                    now,
+                                )
+                                .map(|()| proven_insecure = true),
+                                _ => Ok(()),
+                            };
+                            if let Err(e) = result {
+                                problems
+                                    .entry((key.0, key.1, key.2, e.reason))
+                                    .or_default()
+                                    .insert(e.detail);
+                            }
+                        }
+                    }
+                    if expected.is_empty() {
+                        decided = Some(if proven_insecure {
+                            findings.push(insecure_finding(
+                                zone,
+                                p,
+                                None,
+                                format!(
+                                    "{p} proves with a signed NSEC that {zone} has no DS: the delegation is unsigned"
+                                ),
+                            ));
+                            Security::Insecure
+                        } else if answered {
+                            // Every parent server's DS answer failed: the findings say why.
+                            Security::Bogus
+                        } else {
+                            Security::Indeterminate
+                        });
+                    }
+                }
+            }
+        }
+        if decided.is_none() {
+            let usable: Vec<&DS> = expected
+                .iter()
+                .filter(|d| d.algorithm().is_supported() && d.digest_type().is_supported())
+                .collect();
+            if usable.is_empty() {
+                let algs: BTreeSet<u8> = expected.iter().map(|d| u8::from(d.algorithm())).collect();
+                findings.push(insecure_finding(
+                    zone,
+                    parent.as_ref().unwrap_or(zone),
+                    Some("unsupported_algorithm"),
+                    format!(
+                        "{zone} is signed only with algorithms {algs:?}, which ptrtrace cannot verify; validators that cannot either treat it as insecure (RFC 4035 §5.2)"
+                    ),
+                ));
+                decided = Some(Security::Insecure);
+            }
+        }
+        let ds_list: Vec<String> = expected.iter().map(ds_text).collect();
+        if let Some(s) = decided {
+            state.insert(
+                zone.clone(),
+                ZoneState {
+                    status: Some(s),
+                    keys: Vec::new(),
+                },
+            );
+            summary.push(ZoneSecurity {
+                zone: zone.clone(),
+                status: s,
+                basis,
+                ds: ds_list,
+                keys: Vec::new(),
+                servers: Vec::new(),
+            });
+            continue;
+        }
+
+        // The zone is expected signed: judge each server's DNSKEY RRset.
+        let mut trusted: Vec<DNSKEY> = Vec::new();
+        let mut per_server: BTreeMap<(Name, IpAddr), Vec<&'static str>> = BTreeMap::new();
+        let mut mismatch_detail = BTreeSet::new();
+        if let Some(q) = qid(zone, RecordType::DNSKEY) {
+            for probe in standard(zone, q) {
+                let Some(msg) = probe.reply.as_deref() else {
+                    continue;
+                };
+                per_server
+                    .entry((probe.server.clone(), probe.address))
+                    .or_default();
+                let result: Result<(), Problem> = if let ReplyClass::Answer { .. } = &probe.class {
+                    let set = rrset_in(&msg.answers, zone, RecordType::DNSKEY);
+                    let keys: Vec<DNSKEY> = set
+                        .iter()
+                        .filter_map(|r| match &r.data {
+                            RData::DNSSEC(DNSSECRData::DNSKEY(k)) => Some(k.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    let entry: Vec<DNSKEY> = keys
+                        .iter()
+                        .filter(|k| {
+                            anchor_keys.contains(k)
+                                || expected.iter().any(|d| d.covers(zone, k).unwrap_or(false))
+                        })
+                        .cloned()
+                        .collect();
+                    if entry.is_empty() {
+                        let tags: Vec<u16> = keys.iter().map(key_tag).collect();
+                        let want: Vec<u16> = expected.iter().map(DS::key_tag).collect();
+                        mismatch_detail
+                            .insert(format!("DS key tags {want:?}, DNSKEY key tags {tags:?}"));
+                        Err(Problem::new(
+                            "ds_mismatch",
+                            format!(
+                                "{zone} DNSKEY: no key matches the DS (DS key tags {want:?}, DNSKEYs {tags:?})"
+                            ),
+                        ))
+                    } else {
+                        let sigs = sigs_in(&msg.answers, zone, RecordType::DNSKEY);
+                        verify_set(zone, RecordType::DNSKEY, &set, &sigs, &entry, zone, now).map(
+                            |_| {
+                                for k in keys {
+                                    if !trusted.contains(&k) {
+                                        trusted.push(k);
+                                    }
+                                }
+                            },
+                        )
+                    }
+                } else {
+                    Err(Problem::new(
+                        "missing_dnskey",
+                        format!(
+                            "{zone} DNSKEY: {} although the parent has a DS",
+                            crate::diagnose::describe(&probe.class, probe.rcode())
+                        ),
+                    ))
+                };
+                if let Err(e) = result {
+                    problems
+                        .entry((zone.clone(), probe.server.clone(), probe.address, e.reason))
+                        .or_default()
+                        .insert(e.detail);
+                }
+            }
+        }
+
+        // Every other RRset and negative answer its servers gave must validate.
+        if !trusted.is_empty() {
+            for (qi, question) in walk.questions.iter().enumerate() {
+                if matches!(question.qtype, RecordType::DNSKEY | RecordType::DS) {
+                    continue;
+                }
+                for probe in standard(zone, qi) {
+                    let Some(msg) = probe.reply.as_deref() else {
+                        continue;
+                    };
+                    per_server
+                        .entry((probe.server.clone(), probe.address))
+                        .or_default();
+                    let qname = &question.name;
+                    let result = match &probe.class {
+                        ReplyClass::Answer { .. } => {
+                            let mut r = Ok(());
+                            for t in [question.qtype, RecordType::CNAME] {
+                                let set = rrset_in(&msg.answers, qname, t);
+                                if set.is_empty() {
+                                    continue;
+                                }
+                                let sigs = sigs_in(&msg.answers, qname, t);
+                                if let Err(e) =
+                                    verify_set(qname, t, &set, &sigs, &trusted, zone, now)
+                                {
+                                    r = Err(e);
+                                }
+                            }
+                            r
+                        }
+                        ReplyClass::Nxdomain | ReplyClass::Nodata => denial(
+                            msg,
+                            qname,
+                            question.qtype,
+                            probe.class == ReplyClass::Nxdomain,
+                            &trusted,
+                            zone,
+                            now,
+                        ),
+                        _ => Ok(()),
+                    };
+                    if let Err(e) = result {
+                        problems
+                            .entry((zone.clone(), probe.server.clone(), probe.address, e.reason))
+                            .or_default()
+                            .insert(e.detail);
+                    }
+                }
+            }
+        }
+
+        // Per server: bogus when any of its replies failed.
+        let servers: Vec<ServerSecurity> = per_server
+            .keys()
+            .map(|(server, address)| {
+                let reasons: Vec<&'static str> = problems
+                    .keys()
+                    .filter(|(z, s, a, _)| z == zone && s == server && a == address)
+                    .map(|(_, _, _, r)| *r)
+                    .collect();
+                ServerSecurity {
+                    server: server.clone(),
+                    address: *address,
+                    status: if reasons.is_empty() {
+                        Security::Secure
+                    } else {
+                        Security::Bogus
+                    },
+                    reasons,
+                }
+            })
+            .collect();
+        let any_good = servers.iter().any(|s| s.status == Security::Secure);
+        let status = if trusted.is_empty() || !any_good {
+            if servers.is_empty() {
+                Security::Indeterminate
+            } else {
+                Security::Bogus
+            }
+        } else {
+            Security::Secure
+        };
+        // A DS that matches no key of any server is one fault of the delegation, not one per
+        // server: report it once for the zone.
+        if !servers.is_empty() && servers.iter().all(|s| s.reasons == ["ds_mismatch"]) {
+            problems.retain(|(z, _, _, r), _| !(z == zone && *r == "ds_mismatch"));
+            findings.push(Finding {
+                kind: "dnssec_bogus",
+                severity: Severity::Error,
+                reason: Some("ds_mismatch"),
+                zone: zone.clone(),
+                server: None,
+                address: None,
+                message: format!(
+                    "The DS for {zone} in {} matches none of the zone's DNSKEYs on any server: the chain of trust is broken, and validating resolvers, Gmail's among them, get SERVFAIL for everything in and below it",
+                    parent.as_ref().map_or_else(|| "the trust anchor".into(), ToString::to_string)
+                ),
+                advice: advice("ds_mismatch").into(),
+                evidence: mismatch_detail.into_iter().collect(),
+            });
+        }
+        state.insert(
+            zone.clone(),
+            ZoneState {
+                status: Some(status),
+                keys: if status == Security::Secure {
+                    trusted.clone()
+                } else {
+                    Vec::new()
+                },
+            },
+        );
+        summary.push(ZoneSecurity {
+            zone: zone.clone(),
+            status,
+            basis,
+            ds: ds_list,
+            keys: trusted.iter().map(key_text).collect(),
+            servers,
+        });
+    }
+
+    // One finding per server address and reason.
+    for ((zone, server, address, reason), details) in problems {
+        let zs = summary.iter().find(|z| z.zone == zone);
+        let all_fail = zs.is_some_and(|z| z.status == Security::Bogus);
+        let impact = if all_fail {
+            "every server of the zone fails validation, so validating resolvers (Gmail's among them) get SERVFAIL"
+        } else {
+            "validating resolvers (Gmail's among them) that pick this server get SERVFAIL, the others succeed: an intermittent failure"
+        };
+        findings.push(Finding {
+            kind: "dnssec_bogus",
+            severity: Severity::Error,
+            reason: Some(reason),
+            zone: zone.clone(),
+            server: Some(server.clone()),
+            address: Some(address),
+            message: format!(
+                "{server} ({address}) as a server of {zone}: {}; {impact}",
+                headline(reason)
+            ),
+            advice: advice(reason).into(),
+            evidence: details.into_iter().collect(),
+        });
+    }
+
+    // Zones of the target's own answer paths where nothing validates.
+    let own: BTreeSet<&Name> = walk
+        .questions
+        .iter()
+        .filter(|q| {
+            let o = &walk.questions[q.origin].purpose;
+            matches!(o, Purpose::Target | Purpose::Forward { .. })
+        })
+        .flat_map(|q| q.zones.iter())
+        .collect();
+    let broken = summary
+        .iter()
+        .filter(|z| z.status == Security::Bogus && own.contains(&z.zone))
+        .map(|z| z.zone.clone())
+        .collect();
+    (
+        DnssecSummary {
+            anchor: anchors.source.clone(),
+            zones: summary,
+            broken,
+        },
+        findings,
+    )
+}
+
+fn insecure_finding(
+    zone: &Name,
+    parent: &Name,
+    reason: Option<&'static str>,
+    evidence: String,
+) -> Finding {
+    Finding {
+        kind: "dnssec_insecure",
+        severity: Severity::Info,
+        reason,
+        zone: zone.clone(),
+        server: None,
+        address: None,
+        message: format!(
+            "{zone} is not covered by DNSSEC: the chain of trust ends at its delegation from {parent}. Resolvers accept its answers unvalidated; nothing fails because of it"
+        ),
+        advice:
+            "Nothing is broken. To protect the PTR, sign the zone and publish its DS in the parent."
+                .into(),
+        evidence: vec![evidence],
+    }
+}
+
+fn headline(reason: &str) -> &'static str {
+    match reason {
+        "ds_mismatch" => "its DNSKEY RRset has no key matching the DS in the parent",
+        "missing_dnskey" => "it does not serve the DNSKEY that signs the zone",
+        "missing_rrsig" => "it returns records without signatures (RRSIGs)",
+        "bad_signature" => "its signatures do not verify",
+        "expired_signature" => "its signatures have expired",
+        "not_yet_valid" => "its signatures are not valid yet",
+        "bad_denial" => "its negative answers carry no valid NSEC proof",
+        _ => "it uses a signature algorithm ptrtrace cannot verify",
+    }
+}
+
+/// What to do about a `dnssec_bogus` reason (docs/findings.md repeats these).
+#[must_use]
+pub fn advice(reason: &str) -> &'static str {
+    match reason {
+        "ds_mismatch" => {
+            "Publish the DS of the zone's current key-signing key in the parent (for reverse zones: through the RIR's or the upstream ISP's portal), or remove the DS if the zone is no longer signed. Check with the DNSKEY key tags in the evidence."
+        }
+        "missing_dnskey" => {
+            "This server serves an unsigned copy of the zone, or a copy signed with another key: make it a secondary of the signer and transfer the signed zone."
+        }
+        "missing_rrsig" => {
+            "This server strips signatures or serves an unsigned copy: transfer the signed zone to it from the signer, and make sure its software answers DO=1 queries with RRSIGs."
+        }
+        "bad_signature" => {
+            "The data was changed after signing or signed with another key: re-sign the zone and have every server transfer it from the signer."
+        }
+        "expired_signature" => {
+            "Re-sign the zone; if only this server has old signatures, it stopped transferring (compare its SOA serial): fix the transfer from the signer."
+        }
+        "not_yet_valid" => {
+            "The signer's clock is ahead, or this server's copy was signed with a wrong clock: fix the clock and re-sign."
+        }
+        "bad_denial" => {
+            "Serve the signed zone, with its NSEC or NSEC3 chain, from a DNSSEC-aware server: without a proof, validating resolvers turn NXDOMAIN and NODATA into SERVFAIL."
+        }
+        _ => "Use a signing algorithm validators support (13 or 8, RFC 8624).",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Name {
+        Name::from_ascii(s).unwrap()
+    }
+
+    #[test]
+    fn serial_times_wrap() {
+        assert!(serial_lt(1, 2));
+        assert!(!serial_lt(2, 1));
+        assert!(!serial_lt(5, 5));
+        assert!(serial_lt(u32::MAX - 5, 10), "10 comes after a wrap");
+    }
+
+    #[test]
+    fn nsec_covering_is_canonical_and_wraps() {
+        let (a, c, apex) = (n("a.example."), n("c.example."), n("example."));
+        assert!(covers(&a, &c, &n("b.example.")));
+        assert!(covers(&a, &c, &n("x.b.example.")), "below b sorts before c");
+        assert!(!covers(&a, &c, &n("d.example.")));
+        assert!(!covers(&a, &c, &a), "the owner itself exists");
+        assert!(
+            covers(&c, &apex, &n("z.example.")),
+            "the last NSEC wraps to the apex"
+        );
+    }
+
+    #[test]
+    fn dates_read_as_utc() {
+        assert_eq!(date(0), "1970-01-01 00:00Z");
+        assert_eq!(date(1_795_000_000), "2026-11-18 11:06Z");
+    }
+}
