@@ -13,6 +13,7 @@ use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
 use crate::diagnose::{Diagnosis, Severity};
+use crate::dnssec::validate::Security;
 use crate::trace::Walk;
 
 /// The state of one server address as a server of one zone.
@@ -60,6 +61,9 @@ pub enum Node {
         name: Name,
         /// Worst status of its addresses.
         status: Status,
+        /// DNSSEC: secure, insecure, bogus or indeterminate (absent with `--no-dnssec`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dnssec: Option<Security>,
     },
     /// An NS name as a server of a zone.
     Server {
@@ -71,6 +75,9 @@ pub enum Node {
         name: Name,
         /// Worst status of its addresses.
         status: Status,
+        /// DNSSEC: bogus when any of its addresses is.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dnssec: Option<Security>,
     },
     /// An address of an NS name, as a server of a zone.
     Address {
@@ -84,6 +91,9 @@ pub enum Node {
         address: IpAddr,
         /// How it behaved.
         status: Status,
+        /// DNSSEC: whether its own replies validate (the zone's state when not signed).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dnssec: Option<Security>,
         /// Indexes into the walk's probes sent to it for this zone.
         probes: Vec<usize>,
     },
@@ -95,6 +105,15 @@ impl Node {
     pub fn id(&self) -> &str {
         match self {
             Self::Zone { id, .. } | Self::Server { id, .. } | Self::Address { id, .. } => id,
+        }
+    }
+    /// The node's DNSSEC state (None when DNSSEC was not checked or not judged here).
+    #[must_use]
+    pub fn dnssec(&self) -> Option<Security> {
+        match self {
+            Self::Zone { dnssec, .. }
+            | Self::Server { dnssec, .. }
+            | Self::Address { dnssec, .. } => *dnssec,
         }
     }
     /// The node's status.
@@ -184,11 +203,18 @@ impl TraceGraph {
                 .or_default()
                 .push(i);
         }
+        let sec_zone = |zone: &Name| {
+            diag.dnssec
+                .as_ref()
+                .and_then(|d| d.zones.iter().find(|z| z.zone == *zone))
+        };
         for (zone, servers) in &tree {
+            let zsec = sec_zone(zone);
             let zi = graph.add_node(Node::Zone {
                 id: format!("zone:{zone}"),
                 name: zone.clone(),
                 status: Status::Ok,
+                dnssec: zsec.map(|z| z.status),
             });
             zones.insert(zone.clone(), zi);
             let mut zone_status = Status::Ok;
@@ -198,7 +224,9 @@ impl TraceGraph {
                     zone: zone.clone(),
                     name: server.clone(),
                     status: Status::Ok,
+                    dnssec: None,
                 });
+                let mut server_sec: Option<Security> = None;
                 graph.add_edge(zi, si, EdgeKind::Nameserver);
                 let mut server_status = if addrs.is_empty() {
                     Status::Untested
@@ -219,18 +247,34 @@ impl TraceGraph {
                             server_status.max(status)
                         };
                     }
+                    // Signed zones judge each address; unsigned ones pass their state down.
+                    let sec = zsec.and_then(|z| {
+                        if matches!(z.status, Security::Secure | Security::Bogus) {
+                            z.servers
+                                .iter()
+                                .find(|s| s.server == *server && s.address == *ip)
+                                .map(|s| s.status)
+                        } else {
+                            Some(z.status)
+                        }
+                    });
+                    if let Some(s) = sec {
+                        server_sec = Some(server_sec.map_or(s, |x| x.max(s)));
+                    }
                     let ai = graph.add_node(Node::Address {
                         id: format!("address:{zone}|{server}|{ip}"),
                         zone: zone.clone(),
                         server: server.clone(),
                         address: *ip,
                         status,
+                        dnssec: sec,
                         probes: probes.clone(),
                     });
                     graph.add_edge(si, ai, EdgeKind::Address);
                 }
-                if let Node::Server { status, .. } = &mut graph[si] {
+                if let Node::Server { status, dnssec, .. } = &mut graph[si] {
                     *status = server_status;
+                    *dnssec = server_sec;
                 }
                 if server_status != Status::Untested {
                     zone_status = zone_status.max(server_status);

@@ -131,11 +131,13 @@ mail.test. A 203.0.113.25
 /// loopback that is the root and holds the PTR and its A record.
 #[test]
 fn root_hints_file_trace_against_a_loopback_server() {
-    let (_rt, server, hints) = mini_root();
+    let (_rt, server, hints, anchor) = signed_mini_root();
     let port = server.addr.port().to_string();
     let o = ptrtrace(&[
         "--root-hints",
         hints.to_str().unwrap(),
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
         "--port",
         &port,
         "203.0.113.25",
@@ -151,6 +153,8 @@ fn root_hints_file_trace_against_a_loopback_server() {
         hints.to_str().unwrap(),
         "--port",
         &port,
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
         "-f",
         "json",
         "203.0.113.25",
@@ -159,7 +163,74 @@ fn root_hints_file_trace_against_a_loopback_server() {
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["targets"][0]["verdict"], "ok");
     assert_eq!(v["targets"][0]["ptr"][0], "mail.test.");
+    assert_eq!(v["targets"][0]["dnssec"]["zones"][0]["status"], "secure");
     drop(server);
+}
+
+/// A private root checked against the built-in IANA root keys: its key matches no anchor,
+/// so every validating resolver would fail: exit 1, `dnssec_bogus` (`ds_mismatch`) at `.`.
+/// With `--no-dnssec` the same trace is ok and the JSON has no `dnssec` part.
+#[test]
+fn private_root_with_the_iana_anchor_is_bogus_and_no_dnssec_skips_it() {
+    let (_rt, server, hints, _) = signed_mini_root();
+    let port = server.addr.port().to_string();
+    let base = ["--root-hints", hints.to_str().unwrap(), "--port", &port];
+    let o = ptrtrace(&[&base[..], &["-f", "json", "203.0.113.25"]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let t = &v["targets"][0];
+    assert_eq!(t["verdict"], "broken");
+    let f = &t["findings"][0];
+    assert_eq!(
+        (&f["kind"], &f["reason"], &f["zone"]),
+        (&"dnssec_bogus".into(), &"ds_mismatch".into(), &".".into()),
+        "{f}"
+    );
+    assert!(
+        t["dnssec"]["anchor"]
+            .as_str()
+            .unwrap()
+            .starts_with("builtin")
+    );
+    let o = ptrtrace(&[&base[..], &["--no-dnssec", "-f", "json", "203.0.113.25"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["targets"][0]["verdict"], "ok");
+    assert!(v["targets"][0].get("dnssec").is_none());
+    // No DNSKEY or DS question is asked without DNSSEC.
+    let types: Vec<&str> = v["targets"][0]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["qtype"].as_str().unwrap())
+        .collect();
+    assert!(
+        !types.contains(&"DNSKEY") && !types.contains(&"DS"),
+        "{types:?}"
+    );
+}
+
+/// A bad trust anchor file is bad input: one line naming the file, exit 2.
+#[test]
+fn bad_trust_anchor_file_is_exit_2() {
+    let bad = temp_file("bad.anchor", ". IN A 192.0.2.1\n");
+    let hints = temp_file("ta.hints", ". NS a.lab.\na.lab. A 127.0.0.1\n");
+    for (file, want) in [
+        (bad.to_str().unwrap(), "only DS and DNSKEY"),
+        ("/nonexistent/anchor", "/nonexistent/anchor"),
+    ] {
+        let o = ptrtrace(&[
+            "--root-hints",
+            hints.to_str().unwrap(),
+            "--trust-anchor",
+            file,
+            "203.0.113.25",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let e = stderr(&o);
+        assert!(e.contains("trust anchor file") && e.contains(want), "{e}");
+        assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+    }
 }
 
 #[test]
@@ -418,6 +489,7 @@ fn watch_prints_changes_and_a_summary() {
             "--count",
             "2",
             "-4",
+            "--no-dnssec",
             "203.0.113.25",
         ])
         .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
@@ -448,14 +520,33 @@ fn watch_prints_changes_and_a_summary() {
     );
 }
 
+/// The mini root, signed with a fresh key; the hints file, and a trust anchor file with
+/// the DS of that key.
 fn mini_root() -> (tokio::runtime::Runtime, LabServer, std::path::PathBuf) {
+    let (rt, server, hints, _) = signed_mini_root();
+    (rt, server, hints)
+}
+
+fn signed_mini_root() -> (
+    tokio::runtime::Runtime,
+    LabServer,
+    std::path::PathBuf,
+    std::path::PathBuf,
+) {
+    use ptrtrace::lab::sign::{Window, ZoneKey};
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let zone = Arc::new(ZoneData::parse(".", MINI_ROOT).unwrap());
+    let mut zone = ZoneData::parse(".", MINI_ROOT).unwrap();
+    let key = ZoneKey::generate().unwrap();
+    let now = ptrtrace::dnssec::validate::now();
+    zone.sign(&key, &Default::default(), Window::current(now))
+        .unwrap();
+    let ds = ptrtrace::dnssec::ds_of(&zone.origin, &key.dnskey).unwrap();
+    let anchor = temp_file("mini-root.anchor", &format!(". IN DS {ds}\n"));
     let server = rt
-        .block_on(LabServer::start(vec![zone], Fault::None, None))
+        .block_on(LabServer::start(vec![Arc::new(zone)], Fault::None, None))
         .unwrap();
     let hints = temp_file("batch.hints", ". NS lab.\nlab. A 127.0.0.1\n");
-    (rt, server, hints)
+    (rt, server, hints, anchor)
 }
 
 /// A prefix, a file with a bad line and stdin: the good targets run, the bad line is named,
@@ -476,6 +567,7 @@ fn batch_targets_from_prefix_file_and_stdin() {
             "--port",
             &port,
             "-4",
+            "--no-dnssec",
             "203.0.113.24/30",
             &format!("@{}", list.display()),
             "-",
@@ -534,6 +626,7 @@ fn jsonl_streams_one_object_per_target() {
         "--port",
         &port,
         "-4",
+        "--no-dnssec",
         "-f",
         "jsonl",
         "203.0.113.24/30",

@@ -89,7 +89,9 @@ impl TrustAnchors {
     /// # Errors
     /// A one-line message when the text does not parse or holds no DS or DNSKEY record.
     pub fn from_text(text: &str) -> Result<Self, String> {
-        let (_, sets) = Parser::new(text, None, Some(Name::root()))
+        // Anchors carry no TTL that matters: supply a default so plain lines parse.
+        let text = format!("$TTL 3600\n{text}");
+        let (_, sets) = Parser::new(text.as_str(), None, Some(Name::root()))
             .parse()
             .map_err(|e| e.to_string().replace('\n', " "))?;
         let mut anchors = Vec::new();

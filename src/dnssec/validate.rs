@@ -490,23 +490,52 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                         s
                     });
                 }
-                (Some(p), Some(ps)) => {
+                (Some(p), Some(_)) => {
                     basis = format!("DS in {p}");
-                    let pkeys = ps.keys.clone();
                     let mut proven_insecure = false;
                     let mut answered = false;
-                    if let Some(q) = qid(zone, RecordType::DS) {
-                        for probe in standard(p, q) {
-                            let Some(msg) = probe.reply.as_deref() else {
-                                continue;
-                            };
+                    // The DS answers of every server asked as a server of an ancestor: the
+                    // parent, or a zone above it whose server also serves the parent.
+                    let ds_probes: Vec<&crate::trace::Probe> = qid(zone, RecordType::DS)
+                        .map(|q| {
+                            walk.probes
+                                .iter()
+                                .filter(|pr| {
+                                    pr.question == q
+                                        && pr.kind == ProbeKind::Standard
+                                        && pr.zone != *zone
+                                        && pr.zone.zone_of(zone)
+                                        && pr.class.is_terminal()
+                                        && pr.reply.is_some()
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    for probe in ds_probes {
+                        let Some(msg) = probe.reply.as_deref() else {
+                            continue;
+                        };
+                        // Signed by the zone that holds the DS: the parent, normally.
+                        let mut signer = judged_zone(probe, zone, &zones);
+                        if signer == *zone {
+                            signer = probe.zone.clone();
+                        }
+                        let Some(skeys) = state
+                            .get(&signer)
+                            .map(|s| s.keys.clone())
+                            .filter(|k| !k.is_empty())
+                        else {
+                            continue;
+                        };
+                        let (pkeys, p) = (&skeys, &signer);
+                        {
                             answered = true;
-                            let key = (p.clone(), probe.server.clone(), probe.address);
+                            let key = (probe.zone.clone(), probe.server.clone(), probe.address);
                             let result = match &probe.class {
                                 ReplyClass::Answer { .. } => {
                                     let set = rrset_in(&msg.answers, zone, RecordType::DS);
                                     let sigs = sigs_in(&msg.answers, zone, RecordType::DS);
-                                    verify_set(zone, RecordType::DS, &set, &sigs, &pkeys, p, now)
+                                    verify_set(zone, RecordType::DS, &set, &sigs, pkeys, p, now)
                                         .map(|_| {
                                             for r in set {
                                                 if let RData::DNSSEC(DNSSECRData::DS(d)) = &r.data
@@ -522,7 +551,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                                     zone,
                                     RecordType::DS,
                                     probe.class == ReplyClass::Nxdomain,
-                                    &pkeys,
+                                    pkeys,
                                     p,
                                     now,
                                 )
@@ -672,7 +701,12 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                 if matches!(question.qtype, RecordType::DNSKEY | RecordType::DS) {
                     continue;
                 }
-                for probe in standard(zone, qi) {
+                for probe in walk.probes.iter().filter(|p| {
+                    p.question == qi
+                        && p.kind == ProbeKind::Standard
+                        && p.class.is_terminal()
+                        && judged_zone(p, &question.name, &zones) == *zone
+                }) {
                     let Some(msg) = probe.reply.as_deref() else {
                         continue;
                     };
@@ -837,6 +871,25 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
         },
         findings,
     )
+}
+
+/// The zone whose keys must have signed a probe's reply: the zone it was asked of, or a
+/// zone below it that the same server also serves and that signed the reply (a root server
+/// that also serves `arpa.` answers for `arpa.`, signed by `arpa.`).
+fn judged_zone(p: &crate::trace::Probe, qname: &Name, zones: &[Name]) -> Name {
+    let signer = p.reply.as_deref().and_then(|m| {
+        m.answers
+            .iter()
+            .chain(m.authorities.iter())
+            .find_map(|r| match &r.data {
+                RData::DNSSEC(DNSSECRData::RRSIG(s)) => Some(s.input().signer_name.clone()),
+                _ => None,
+            })
+    });
+    match signer {
+        Some(s) if s != p.zone && p.zone.zone_of(&s) && s.zone_of(qname) && zones.contains(&s) => s,
+        _ => p.zone.clone(),
+    }
 }
 
 fn insecure_finding(

@@ -217,6 +217,10 @@ pub async fn start(scenario: &Scenario) -> Result<RunningLab, LabError> {
 
 /// Zone keys whose copies are signed with an expired window (a secondary nobody re-signed).
 const EXPIRED: &[&str] = &["rev-expired"];
+/// Zone keys whose copies are signed with a window that starts tomorrow (a clock ahead).
+const FUTURE: &[&str] = &["rev-future"];
+/// Zone keys whose copies are not signed at all (a secondary loaded from the unsigned file).
+const UNSIGNED_COPIES: &[&str] = &["rev-unsigned"];
 /// Zone keys whose DS for a child is for a key the child does not have: (zone key, child).
 const WRONG_DS: &[(&str, &str)] = &[("r203-bad-ds", "113.0.203.in-addr.arpa.")];
 
@@ -261,9 +265,13 @@ fn signed_zones(
     let mut parsed = HashMap::new();
     for (key, origin, text) in all {
         let mut data = ZoneData::parse(origin, &text)?;
-        if let Some(zk) = keys.get(&data.origin) {
+        if let Some(zk) = keys.get(&data.origin)
+            && !UNSIGNED_COPIES.contains(&key)
+        {
             let window = if EXPIRED.contains(&key) {
                 sign::Window::expired(now)
+            } else if FUTURE.contains(&key) {
+                sign::Window::future(now)
             } else {
                 sign::Window::current(now)
             };

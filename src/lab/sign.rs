@@ -92,6 +92,15 @@ impl Window {
         }
     }
 
+    /// Valid only from tomorrow: signed on a host whose clock runs a day ahead.
+    #[must_use]
+    pub fn future(now: u32) -> Self {
+        Self {
+            inception: now.wrapping_add(86_400),
+            expiration: now.wrapping_add(31 * 86_400),
+        }
+    }
+
     /// Expired yesterday: a copy nobody re-signed for a month.
     #[must_use]
     pub fn expired(now: u32) -> Self {

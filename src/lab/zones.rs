@@ -41,6 +41,10 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
         ("rev-stale", "113.0.203.in-addr.arpa.", REV_STALE.into()),
         // The same data, signed a month ago and never again: its RRSIGs have expired.
         ("rev-expired", "113.0.203.in-addr.arpa.", REV.into()),
+        // The same data, signed with a clock a day ahead: not valid yet.
+        ("rev-future", "113.0.203.in-addr.arpa.", REV.into()),
+        // The same data, unsigned: a secondary loaded from the file before signing.
+        ("rev-unsigned", "113.0.203.in-addr.arpa.", REV.into()),
         // Same data, old serial: a secondary that missed a no-op change.
         (
             "rev-old-serial",

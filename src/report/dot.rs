@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 use crate::diagnose::Verdict;
+use crate::dnssec::validate::Security;
 use crate::graph::{EdgeKind, Node, Status, TraceGraph};
 use crate::report::TargetReport;
 use crate::trace::Purpose;
@@ -93,11 +94,20 @@ pub fn render(r: &TargetReport) -> String {
     // they are drawn from the cluster's border) and child clusters stack below their parent.
     let mut bottom: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
     for (zi, _) in g.zones_in_order() {
-        let Node::Zone { id, name, status } = &g.graph[zi] else {
+        let Node::Zone {
+            id,
+            name,
+            status,
+            dnssec,
+        } = &g.graph[zi]
+        else {
             continue;
         };
         let (_, border) = colours(*status);
-        let role = zone_role(r, name);
+        let role = match dnssec {
+            Some(sec) => format!("{} · DNSSEC {}", zone_role(r, name), sec.as_str()),
+            None => zone_role(r, name).to_string(),
+        };
         let _ = writeln!(out, "  subgraph {} {{", q(&format!("cluster_{id}")));
         let _ = writeln!(
             out,
@@ -113,7 +123,10 @@ pub fn render(r: &TargetReport) -> String {
             q(id),
             q(fill),
             q(border),
-            q(&format!("{name}\n{}", status.as_str()))
+            q(&match dnssec {
+                Some(sec) => format!("{name}\n{}\nDNSSEC {}", status.as_str(), sec.as_str()),
+                None => format!("{name}\n{}", status.as_str()),
+            })
         );
         bottom.insert(id.clone(), id.clone());
         for si in g.children(zi, EdgeKind::Nameserver) {
@@ -139,19 +152,37 @@ pub fn render(r: &TargetReport) -> String {
             for ai in g.children(si, EdgeKind::Address) {
                 let Node::Address {
                     id: aid,
+                    zone: azone,
+                    server: aserver,
                     address,
                     status: astatus,
+                    dnssec: asec,
                     probes,
-                    ..
                 } = &g.graph[ai]
                 else {
                     continue;
                 };
-                let (fill, border) = colours(*astatus);
+                let (fill, mut border) = colours(*astatus);
                 let sum = r.address_summary(probes);
                 let mut label = format!("{address}\n{}", sum.outcome);
                 if let Some(rtt) = sum.rtt_ms {
                     let _ = write!(label, "\n{rtt:.1} ms");
+                }
+                // A server whose signatures fail is marked even when it answers.
+                if *asec == Some(Security::Bogus) {
+                    let reasons = d
+                        .dnssec
+                        .as_ref()
+                        .and_then(|x| x.zones.iter().find(|z| z.zone == *azone))
+                        .and_then(|z| {
+                            z.servers
+                                .iter()
+                                .find(|s| s.server == *aserver && s.address == *address)
+                        })
+                        .map(|s| s.reasons.join(", "))
+                        .unwrap_or_default();
+                    let _ = write!(label, "\nDNSSEC bogus: {reasons}");
+                    border = colours(Status::Lame).1;
                 }
                 let style = if *astatus == Status::Untested {
                     "\"dashed,filled\""

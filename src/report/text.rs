@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::diagnose::Severity;
+use crate::dnssec::validate::Security;
 use crate::graph::{EdgeKind, Node, Status};
 use crate::report::TargetReport;
 
@@ -21,6 +22,72 @@ impl Style {
         } else {
             s.to_string()
         }
+    }
+}
+
+fn bogus_reasons(
+    d: &crate::diagnose::Diagnosis,
+    zone: &hickory_proto::rr::Name,
+    server: &hickory_proto::rr::Name,
+    address: std::net::IpAddr,
+) -> String {
+    d.dnssec
+        .as_ref()
+        .and_then(|x| x.zones.iter().find(|z| z.zone == *zone))
+        .and_then(|z| {
+            z.servers
+                .iter()
+                .find(|s| s.server == *server && s.address == address)
+        })
+        .map(|s| s.reasons.join(", "))
+        .unwrap_or_default()
+}
+
+/// One summary line on DNSSEC: how many zones are secure, and what is not.
+fn dnssec_line(d: &crate::diagnose::Diagnosis) -> Option<String> {
+    let sec = d.dnssec.as_ref()?;
+    let count = |s: Security| sec.zones.iter().filter(|z| z.status == s).count();
+    let mut line = format!(
+        "DNSSEC: {} secure, {} insecure, {} bogus of {} zones (trust anchor: {})",
+        count(Security::Secure),
+        count(Security::Insecure),
+        count(Security::Bogus),
+        sec.zones.len(),
+        sec.anchor
+    );
+    for z in &sec.zones {
+        let bad = z
+            .servers
+            .iter()
+            .filter(|s| s.status == Security::Bogus)
+            .count();
+        match z.status {
+            Security::Bogus => {
+                let _ = write!(line, "; {} bogus on every server", z.zone);
+            }
+            Security::Secure if bad > 0 => {
+                let _ = write!(
+                    line,
+                    "; {} bogus on {bad} of {} server addresses",
+                    z.zone,
+                    z.servers.len()
+                );
+            }
+            Security::Insecure if !z.basis.starts_with("below") => {
+                let _ = write!(line, "; {} unsigned (chain ends here)", z.zone);
+            }
+            _ => {}
+        }
+    }
+    Some(line)
+}
+
+/// A server whose answers fail DNSSEC fails validating resolvers: it gets the ✗ too.
+fn sec_mark(status: Status, dnssec: Option<Security>) -> (&'static str, &'static str) {
+    if dnssec == Some(Security::Bogus) {
+        ("✗", "31")
+    } else {
+        mark(status)
     }
 }
 
@@ -127,10 +194,13 @@ pub fn render(r: &TargetReport, style: Style) -> String {
             share_words(l.first_try_failure)
         );
     }
+    if let Some(line) = dnssec_line(d) {
+        let _ = writeln!(out, "  {} {line}", style.paint("36", "•"));
+    }
     out.push('\n');
     let _ = writeln!(
         out,
-        "Delegation from the root ({} ok  {} lame/unreachable  {} flaky  {} inconsistent  {} not queried)",
+        "Delegation from the root ({} ok  {} lame/unreachable/DNSSEC bogus  {} flaky  {} inconsistent  {} not queried)",
         style.paint("32", "✓"),
         style.paint("31", "✗"),
         style.paint("33", "~"),
@@ -140,33 +210,52 @@ pub fn render(r: &TargetReport, style: Style) -> String {
     let g = &r.graph;
     for (zi, depth) in g.zones_in_order() {
         let indent = "  ".repeat(depth + 1);
-        let Node::Zone { name, status, .. } = &g.graph[zi] else {
+        let Node::Zone {
+            name,
+            status,
+            dnssec,
+            ..
+        } = &g.graph[zi]
+        else {
             continue;
         };
         let (m, c) = mark(*status);
+        let sec = dnssec.map_or_else(String::new, |s| {
+            let code = if s == Security::Bogus { "31" } else { "2" };
+            format!("  {}", style.paint(code, &format!("DNSSEC {}", s.as_str())))
+        });
         let _ = writeln!(
             out,
-            "{indent}{} {}",
+            "{indent}{} {}{sec}",
             style.paint(c, m),
             style.paint("1", &name.to_string())
         );
         for si in g.children(zi, EdgeKind::Nameserver) {
-            let Node::Server { name, status, .. } = &g.graph[si] else {
+            let Node::Server {
+                name,
+                status,
+                dnssec,
+                ..
+            } = &g.graph[si]
+            else {
                 continue;
             };
-            let (m, c) = mark(*status);
+            let (m, c) = sec_mark(*status, *dnssec);
             let _ = writeln!(out, "{indent}    {} {name}", style.paint(c, m));
             for ai in g.children(si, EdgeKind::Address) {
                 let Node::Address {
+                    zone,
+                    server,
                     address,
                     status,
+                    dnssec,
                     probes,
                     ..
                 } = &g.graph[ai]
                 else {
                     continue;
                 };
-                let (m, c) = mark(*status);
+                let (m, c) = sec_mark(*status, *dnssec);
                 let sum = r.address_summary(probes);
                 let rtt = sum
                     .rtt_ms
@@ -181,7 +270,17 @@ pub fn render(r: &TargetReport, style: Style) -> String {
                 } else {
                     style.paint(c, &line)
                 };
-                let _ = writeln!(out, "{indent}        {} {line}", style.paint(c, m));
+                // Answers that fail DNSSEC are marked beside the answer they gave.
+                let bogus = if *dnssec == Some(Security::Bogus) {
+                    let reasons = bogus_reasons(d, zone, server, *address);
+                    format!(
+                        "  {}",
+                        style.paint("31", &format!("✗ DNSSEC bogus ({reasons})"))
+                    )
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(out, "{indent}        {} {line}{bogus}", style.paint(c, m));
             }
         }
     }
