@@ -229,6 +229,14 @@ mod tests {
         let e = TrustAnchors::from_text(". IN A 192.0.2.1\n").unwrap_err();
         assert!(e.contains("only DS and DNSKEY"), "{e}");
         assert!(TrustAnchors::from_text("").unwrap_err().contains("no DS"));
+        // BIND's dsset files split long digests with a space (RFC 4034 §5.3 allows it).
+        let (d, _) = IANA[0].1.split_at(40);
+        let split = TrustAnchors::from_text(&format!(
+            ".\t\t\tIN DS 20326 8 2 {d} {}\n",
+            &IANA[0].1[40..]
+        ))
+        .unwrap();
+        assert_eq!(split.anchors, t.anchors);
         assert!(TrustAnchors::from_text(". IN DS 1 2 3 zz-not-hex\n").is_err());
     }
 }

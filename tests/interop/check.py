@@ -17,30 +17,37 @@ ISP_GLUE = [
     ("unreachable", "port_unreachable", ISP, "ns3.isp.example.", "198.51.100.99"),
 ]
 
+def insecure(zone):
+    """The unsigned zone right below the signed ones: an insecure delegation (info)."""
+    return ("dnssec_insecure", None, zone, None, None)
+
+
 EXPECT = {
     # Knot (ns3) serves a copy with an older serial.
     "203.0.113.25": ("degraded", [
         ("inconsistent_serial", None, REV, "ns3.isp.example.", "198.51.100.55"),
-    ] + ISP_GLUE, []),
+    ] + ISP_GLUE, [insecure(REV)]),
     # RFC 2317 classless delegation to a Knot server.
     "203.0.113.130": ("degraded", [
         ("inconsistent_serial", None, REV, "ns3.isp.example.", "198.51.100.55"),
-    ] + ISP_GLUE, [("classless_delegation", None, REV, None, None)]),
+    ] + ISP_GLUE, [("classless_delegation", None, REV, None, None), insecure(REV)]),
     # NSD (ns2, both addresses) and Knot (ns3) are listed for a zone they do not serve.
     "192.0.2.25": ("degraded", [
         ("lame", "refused", "2.0.192.in-addr.arpa.", "ns2.isp.example.", "198.51.100.54"),
         ("lame", "refused", "2.0.192.in-addr.arpa.", "ns2.isp.example.", "2001:db8:5300::54"),
         ("lame", "refused", "2.0.192.in-addr.arpa.", "ns3.isp.example.", "198.51.100.55"),
-    ] + ISP_GLUE, []),
+    ] + ISP_GLUE, [insecure("2.0.192.in-addr.arpa.")]),
     # BIND (ns1) listed but not configured; ns4 stopped; parent and child NS sets differ.
     "198.51.100.25": ("degraded", [
         ("lame", "refused", "100.51.198.in-addr.arpa.", "ns1.isp.example.", "198.51.100.53"),
         ("unreachable", "port_unreachable", "100.51.198.in-addr.arpa.", "ns4.isp.example.", "198.51.100.56"),
         ("ns_mismatch", None, "100.51.198.in-addr.arpa.", None, None),
-    ] + ISP_GLUE, []),
+    ] + ISP_GLUE, [insecure("100.51.198.in-addr.arpa.")]),
     # IPv6 through ip6.arpa, servers reached over IPv4 and IPv6, AAAA confirmation.
-    "2001:db8::25": ("degraded", ISP_GLUE, []),
+    "2001:db8::25": ("degraded", ISP_GLUE, [insecure("8.b.d.0.1.0.0.2.ip6.arpa.")]),
 }
+# Signed by BIND's dnssec-signzone, served by BIND (.), NSD (arpa.) and Knot (in-addr.arpa.).
+SIGNED = {".", "arpa.", "in-addr.arpa."}
 
 
 def key(f):
@@ -78,6 +85,17 @@ def main(workdir):
         infos_seen = [key(f) for f in t["findings"] if f["severity"] == "info"]
         for i in infos:
             check(i in infos_seen, f"{target}: finds {i}")
+        # The unsigned forward tree hangs below a signed root: example. is insecure too.
+        check(insecure("example.") in infos_seen, f"{target}: finds {insecure('example.')}")
+        # Every signed zone on the path validates on every server, whatever daemon serves it.
+        sec = {z["zone"]: z for z in t["dnssec"]["zones"]}
+        want_signed = SIGNED if ":" not in target else SIGNED - {"in-addr.arpa."}
+        for zone in sorted(want_signed):
+            z = sec.get(zone)
+            check(z is not None and z["status"] == "secure" and z["servers"]
+                  and all(s["status"] == "secure" for s in z["servers"]),
+                  f"{target}: DNSSEC {zone} secure on every server "
+                  f"({z['status'] if z else 'missing'})")
         # Every probe went to a server of the namespace: nothing was "not sent".
         statuses = {a["status"] for p in t["probes"] for a in p["attempts"]}
         check("not_sent" not in statuses, f"{target}: every probe was sent")
