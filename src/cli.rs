@@ -23,7 +23,7 @@ use crate::trace::{Families, TraceConfig};
     name = "ptrtrace",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "EXAMPLES:\n  ptrtrace 203.0.113.25                     trace one address from the real root\n  ptrtrace 203.0.113.25 2001:db8::25 -f json  several targets, JSON for scripts\n  ptrtrace --root-hints lab.hints 192.0.2.1   start from your own root servers\n  ptrtrace lab run                           the offline demo: every fault the lab knows\n\nEXIT CODES:\n  0 every target ok · 1 a target degraded or broken · 2 bad input · 3 the trace could not run"
+    after_help = "EXAMPLES:\n  ptrtrace 203.0.113.25                     trace one address from the real root\n  ptrtrace 203.0.113.25 2001:db8::25 -f json  several targets, JSON for scripts\n  ptrtrace --root-hints lab.hints 192.0.2.1   start from your own root servers\n  ptrtrace --root-hints lab.hints --trust-anchor dsset-. 192.0.2.1\n                                             … and check DNSSEC from its key\n  ptrtrace lab run                           the offline demo: every fault the lab knows\n\nEXIT CODES:\n  0 every target ok · 1 a target degraded or broken · 2 bad input · 3 the trace could not run"
 )]
 pub struct Cli {
     /// What to trace: IPv4/IPv6 addresses, prefixes (203.0.113.0/24, 2001:db8::/120),

@@ -1128,7 +1128,13 @@ impl Walker<'_> {
         let question = &self.questions[q];
         // Supporting lookups (an NS name's address, a glue check) get one probe per address;
         // the questions of the path get `--probes`.
-        let n_standard = if self.on_path(self.questions[q].origin) || question.purpose.is_check() {
+        // DNSKEY and DS are judged on content, which does not change between probes: one
+        // each per address (packet loss is measured on the other questions).
+        let dnssec_check = question.purpose.is_check()
+            && matches!(question.qtype, RecordType::DNSKEY | RecordType::DS);
+        let n_standard = if dnssec_check {
+            1
+        } else if self.on_path(self.questions[q].origin) || question.purpose.is_check() {
             usize::from(self.cfg.probes)
         } else {
             1
