@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use hickory_proto::rr::Name;
 use ptrtrace::hints::{HintServer, RootHints};
+use ptrtrace::lab::sign::{Window, ZoneKey};
 use ptrtrace::lab::{self, Fault, LabServer, Tweak, ZoneData};
 use ptrtrace::net::AddressMap;
 use ptrtrace::report::TargetReport;
@@ -101,7 +102,7 @@ async fn latency(delay_ms: u64) {
 
 /// A 3-level chain with 3 servers per zone: `.` → `in-addr.arpa.` → `0.203.in-addr.arpa.`
 /// (PTRs for 203.0.0.0/16), and `.` → `example.` (their A records).
-async fn chain_lab() -> (Vec<LabServer>, RootHints, AddressMap) {
+async fn chain_lab() -> (Vec<LabServer>, RootHints, AddressMap, String) {
     let soa = |z: &str| format!("$TTL 3600\n@ SOA ns1.{z} h.{z} 1 3600 600 86400 300\n");
     let mut root = soa("root.example.").replace(
         "@ SOA ns1.root.example. h.root.example.",
@@ -152,11 +153,29 @@ async fn chain_lab() -> (Vec<LabServer>, RootHints, AddressMap) {
         ("0.203.in-addr.arpa.", rev, 31),
         ("example.", fwd, 21),
     ];
+    // Signed, as real reverse and forward trees are: each zone has a key, parents have DS.
+    let keys: Vec<(Name, ZoneKey)> = zones
+        .iter()
+        .map(|(o, _, _)| (Name::from_ascii(o).unwrap(), ZoneKey::generate().unwrap()))
+        .collect();
+    let ds: std::collections::BTreeMap<Name, Vec<_>> = keys
+        .iter()
+        .map(|(n, k)| {
+            (
+                n.clone(),
+                vec![ptrtrace::dnssec::ds_of(n, &k.dnskey).unwrap()],
+            )
+        })
+        .collect();
+    let now = ptrtrace::dnssec::validate::now();
+    let anchor = format!(". IN DS {}", ds[&Name::root()][0]);
     let mut servers = Vec::new();
     let mut map: HashMap<IpAddr, SocketAddr> = HashMap::new();
     let mut hints = Vec::new();
-    for (origin, text, first) in zones {
-        let data = Arc::new(ZoneData::parse(origin, &text).unwrap());
+    for ((origin, text, first), (_, key)) in zones.into_iter().zip(&keys) {
+        let mut data = ZoneData::parse(origin, &text).unwrap();
+        data.sign(key, &ds, Window::current(now)).unwrap();
+        let data = Arc::new(data);
         for i in 0..3u8 {
             let s = LabServer::start(vec![Arc::clone(&data)], Fault::None, None)
                 .await
@@ -183,6 +202,7 @@ async fn chain_lab() -> (Vec<LabServer>, RootHints, AddressMap) {
             source: "bench".into(),
         },
         AddressMap::strict(map),
+        anchor,
     )
 }
 
@@ -190,7 +210,8 @@ async fn chain_lab() -> (Vec<LabServer>, RootHints, AddressMap) {
 /// and serves until its stdin closes. Keeps the lab's zone data out of the measured process.
 async fn serve_lab() {
     // The servers serve for as long as they are held.
-    let (_servers, _hints, map) = chain_lab().await;
+    let (_servers, _hints, map, anchor) = chain_lab().await;
+    println!("ANCHOR {anchor}");
     for i in 1..=40u8 {
         let ip: IpAddr = format!("192.0.2.{i}").parse().unwrap();
         if let Ok(sa) = map.resolve(ip) {
@@ -206,7 +227,12 @@ async fn serve_lab() {
 }
 
 /// Starts the chain lab in a child process and returns it, the hints and the address map.
-fn lab_process() -> (std::process::Child, RootHints, AddressMap) {
+fn lab_process() -> (
+    std::process::Child,
+    RootHints,
+    AddressMap,
+    ptrtrace::dnssec::TrustAnchors,
+) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .arg("--serve-lab")
@@ -215,11 +241,16 @@ fn lab_process() -> (std::process::Child, RootHints, AddressMap) {
         .spawn()
         .unwrap();
     let mut map = HashMap::new();
+    let mut anchors = None;
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     for line in lines.by_ref() {
         let line = line.unwrap();
         if line == "READY" {
             break;
+        }
+        if let Some(a) = line.strip_prefix("ANCHOR ") {
+            anchors = Some(ptrtrace::dnssec::TrustAnchors::from_text(a).unwrap());
+            continue;
         }
         let (ip, port) = line.split_once(' ').unwrap();
         let ip: IpAddr = ip.parse().unwrap();
@@ -239,12 +270,13 @@ fn lab_process() -> (std::process::Child, RootHints, AddressMap) {
             .collect(),
         source: "bench".into(),
     };
-    (child, hints, AddressMap::strict(map))
+    (child, hints, AddressMap::strict(map), anchors.unwrap())
 }
 
 async fn throughput(prefix: &str) {
-    let (mut child, hints, map) = lab_process();
+    let (mut child, hints, map, anchors) = lab_process();
     let mut cfg = TraceConfig::new(hints, map);
+    cfg.dnssec = Some(anchors);
     cfg.probes = 1;
     cfg.rate_per_address = 0;
     cfg.timeout = Duration::from_secs(2);

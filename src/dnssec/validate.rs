@@ -94,6 +94,62 @@ pub struct DnssecSummary {
     pub broken: Vec<Name>,
 }
 
+/// A reply kept for validation, with the results of the checks already made on it. A batch's
+/// targets share the zones above them: each shared reply is checked once per run, not once
+/// per target, and the results go when the reply does.
+#[derive(Debug)]
+pub struct Reply {
+    /// The message.
+    pub msg: Message,
+    memo: std::sync::Mutex<std::collections::HashMap<Vec<u8>, Result<(), Problem>>>,
+}
+
+impl Reply {
+    /// Keeps `msg` for validation.
+    #[must_use]
+    pub fn new(msg: Message) -> Self {
+        Self {
+            msg,
+            memo: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// The result of check `what` on (`owner`, `rtype`) with `keys` of `signer`, computed by
+    /// `f` the first time.
+    #[allow(clippy::too_many_arguments)]
+    fn memo(
+        &self,
+        what: u8,
+        owner: &Name,
+        rtype: RecordType,
+        keys: &[DNSKEY],
+        signer: &Name,
+        now: u32,
+        f: impl FnOnce() -> Result<(), Problem>,
+    ) -> Result<(), Problem> {
+        let mut key = vec![what];
+        key.extend_from_slice(owner.to_lowercase().to_string().as_bytes());
+        key.extend_from_slice(&u16::from(rtype).to_be_bytes());
+        key.extend_from_slice(signer.to_lowercase().to_string().as_bytes());
+        // Five-minute buckets: a validity window is never that fine.
+        key.extend_from_slice(&(now / 300).to_be_bytes());
+        for k in keys {
+            let public = hickory_proto::dnssec::PublicKey::public_bytes(k.public_key());
+            key.push(u8::from(k.algorithm()));
+            key.extend_from_slice(&u16::try_from(public.len()).unwrap_or(0).to_be_bytes());
+            key.extend_from_slice(public);
+        }
+        if let Some(r) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return r;
+        }
+        let r = f();
+        if let Ok(mut m) = self.memo.lock() {
+            m.insert(key, r.clone());
+        }
+        r
+    }
+}
+
 /// One failed check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Problem {
@@ -512,9 +568,10 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                         })
                         .unwrap_or_default();
                     for probe in ds_probes {
-                        let Some(msg) = probe.reply.as_deref() else {
+                        let Some(reply) = probe.reply.as_deref() else {
                             continue;
                         };
+                        let msg = &reply.msg;
                         // Signed by the zone that holds the DS: the parent, normally.
                         let mut signer = judged_zone(probe, zone, &zones);
                         if signer == *zone {
@@ -535,8 +592,20 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                                 ReplyClass::Answer { .. } => {
                                     let set = rrset_in(&msg.answers, zone, RecordType::DS);
                                     let sigs = sigs_in(&msg.answers, zone, RecordType::DS);
-                                    verify_set(zone, RecordType::DS, &set, &sigs, pkeys, p, now)
-                                        .map(|_| {
+                                    reply
+                                        .memo(0, zone, RecordType::DS, pkeys, p, now, || {
+                                            verify_set(
+                                                zone,
+                                                RecordType::DS,
+                                                &set,
+                                                &sigs,
+                                                pkeys,
+                                                p,
+                                                now,
+                                            )
+                                            .map(|_| ())
+                                        })
+                                        .map(|()| {
                                             for r in set {
                                                 if let RData::DNSSEC(DNSSECRData::DS(d)) = &r.data
                                                     && !expected.contains(d)
@@ -546,16 +615,14 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                                             }
                                         })
                                 }
-                                ReplyClass::Nodata | ReplyClass::Nxdomain => denial(
-                                    msg,
-                                    zone,
-                                    RecordType::DS,
-                                    probe.class == ReplyClass::Nxdomain,
-                                    pkeys,
-                                    p,
-                                    now,
-                                )
-                                .map(|()| proven_insecure = true),
+                                ReplyClass::Nodata | ReplyClass::Nxdomain => {
+                                    let nx = probe.class == ReplyClass::Nxdomain;
+                                    reply
+                                        .memo(1, zone, RecordType::DS, pkeys, p, now, || {
+                                            denial(msg, zone, RecordType::DS, nx, pkeys, p, now)
+                                        })
+                                        .map(|()| proven_insecure = true)
+                                }
                                 _ => Ok(()),
                             };
                             if let Err(e) = result {
@@ -631,9 +698,10 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
         let mut mismatch_detail = BTreeSet::new();
         if let Some(q) = qid(zone, RecordType::DNSKEY) {
             for probe in standard(zone, q) {
-                let Some(msg) = probe.reply.as_deref() else {
+                let Some(reply) = probe.reply.as_deref() else {
                     continue;
                 };
+                let msg = &reply.msg;
                 per_server
                     .entry((probe.server.clone(), probe.address))
                     .or_default();
@@ -667,15 +735,19 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                         ))
                     } else {
                         let sigs = sigs_in(&msg.answers, zone, RecordType::DNSKEY);
-                        verify_set(zone, RecordType::DNSKEY, &set, &sigs, &entry, zone, now).map(
-                            |_| {
+                        let check = || {
+                            verify_set(zone, RecordType::DNSKEY, &set, &sigs, &entry, zone, now)
+                                .map(|_| ())
+                        };
+                        reply
+                            .memo(2, zone, RecordType::DNSKEY, &entry, zone, now, check)
+                            .map(|()| {
                                 for k in keys {
                                     if !trusted.contains(&k) {
                                         trusted.push(k);
                                     }
                                 }
-                            },
-                        )
+                            })
                     }
                 } else {
                     Err(Problem::new(
@@ -707,9 +779,10 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                         && p.class.is_terminal()
                         && judged_zone(p, &question.name, &zones) == *zone
                 }) {
-                    let Some(msg) = probe.reply.as_deref() else {
+                    let Some(reply) = probe.reply.as_deref() else {
                         continue;
                     };
+                    let msg = &reply.msg;
                     per_server
                         .entry((probe.server.clone(), probe.address))
                         .or_default();
@@ -723,23 +796,24 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                                     continue;
                                 }
                                 let sigs = sigs_in(&msg.answers, qname, t);
-                                if let Err(e) =
+                                let check = || {
                                     verify_set(qname, t, &set, &sigs, &trusted, zone, now)
+                                        .map(|_| ())
+                                };
+                                if let Err(e) = reply.memo(3, qname, t, &trusted, zone, now, check)
                                 {
                                     r = Err(e);
                                 }
                             }
                             r
                         }
-                        ReplyClass::Nxdomain | ReplyClass::Nodata => denial(
-                            msg,
-                            qname,
-                            question.qtype,
-                            probe.class == ReplyClass::Nxdomain,
-                            &trusted,
-                            zone,
-                            now,
-                        ),
+                        ReplyClass::Nxdomain | ReplyClass::Nodata => {
+                            let nx = probe.class == ReplyClass::Nxdomain;
+                            let qt = question.qtype;
+                            reply.memo(4, qname, qt, &trusted, zone, now, || {
+                                denial(msg, qname, qt, nx, &trusted, zone, now)
+                            })
+                        }
                         _ => Ok(()),
                     };
                     if let Err(e) = result {
@@ -877,7 +951,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
 /// zone below it that the same server also serves and that signed the reply (a root server
 /// that also serves `arpa.` answers for `arpa.`, signed by `arpa.`).
 fn judged_zone(p: &crate::trace::Probe, qname: &Name, zones: &[Name]) -> Name {
-    let signer = p.reply.as_deref().and_then(|m| {
+    let signer = p.reply.as_deref().map(|r| &r.msg).and_then(|m| {
         m.answers
             .iter()
             .chain(m.authorities.iter())

@@ -285,9 +285,9 @@ impl AttemptRecord {
                 rec.rcode = Some(rcode_name(m.metadata.response_code));
                 rec.aa = m.metadata.authoritative;
                 rec.tc = m.metadata.truncation;
-                rec.answer = m.answers.iter().map(ToString::to_string).collect();
-                rec.authority = m.authorities.iter().map(ToString::to_string).collect();
-                rec.additional = m.additionals.iter().map(ToString::to_string).collect();
+                rec.answer = m.answers.iter().map(record_text).collect();
+                rec.authority = m.authorities.iter().map(record_text).collect();
+                rec.additional = m.additionals.iter().map(record_text).collect();
             }
             Outcome::Timeout => rec.status = "timeout",
             Outcome::Unreachable(d) => {
@@ -309,6 +309,32 @@ impl AttemptRecord {
         }
         rec
     }
+}
+
+/// A record as evidence, in master-file form; an RRSIG's signature bytes are replaced by
+/// their length (the key tag, signer and validity window are what a reader needs, and the
+/// base64 would double the size of every report).
+fn record_text(r: &hickory_proto::rr::Record) -> String {
+    use hickory_proto::dnssec::rdata::DNSSECRData;
+    if let RData::DNSSEC(DNSSECRData::RRSIG(sig)) = &r.data {
+        let i = sig.input();
+        return format!(
+            "{} {} {} RRSIG {} {} {} {} {} {} {} {} [signature: {} bytes]",
+            r.name,
+            r.ttl,
+            r.dns_class,
+            i.type_covered,
+            i.algorithm,
+            i.num_labels,
+            i.original_ttl,
+            i.sig_expiration.get(),
+            i.sig_inception.get(),
+            i.key_tag,
+            i.signer_name,
+            sig.sig().len()
+        );
+    }
+    r.to_string()
 }
 
 /// One probe: a question sent to one address of one NS name of one zone.
@@ -334,7 +360,7 @@ pub struct Probe {
     pub class: ReplyClass,
     /// The reply itself, kept for DNSSEC validation (standard probes, DNSSEC on).
     #[serde(skip)]
-    pub reply: Option<Arc<Message>>,
+    pub reply: Option<Arc<crate::dnssec::validate::Reply>>,
 }
 
 impl Probe {
@@ -1241,7 +1267,10 @@ impl Walker<'_> {
             _ => None,
         };
         let keep = self.cfg.dnssec.is_some() && job.kind == ProbeKind::Standard;
-        let kept = reply.clone().filter(|_| keep).map(Arc::new);
+        let kept = reply
+            .clone()
+            .filter(|_| keep)
+            .map(|m| Arc::new(crate::dnssec::validate::Reply::new(m)));
         self.probes.push(Probe {
             question: job.question,
             zone: job.zone.clone(),
