@@ -511,6 +511,22 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
             .collect()
     };
 
+    // The answers to judge, by the zone whose keys must have signed them (computed once: a
+    // batch diagnoses many views of the same shared probes).
+    let mut data_probes: BTreeMap<Name, Vec<(usize, &crate::trace::Probe)>> = BTreeMap::new();
+    for p in &walk.probes {
+        let question = &walk.questions[p.question];
+        if p.kind == ProbeKind::Standard
+            && p.class.is_terminal()
+            && p.reply.is_some()
+            && !matches!(question.qtype, RecordType::DNSKEY | RecordType::DS)
+        {
+            data_probes
+                .entry(judged_zone(p, &question.name, &zones))
+                .or_default()
+                .push((p.question, p));
+        }
+    }
     for zone in &zones {
         let parent = walk.zones.get(zone).and_then(|z| z.parent.clone());
         let (anchor_ds, anchor_keys) = anchors.for_zone(zone);
@@ -769,16 +785,9 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
 
         // Every other RRset and negative answer its servers gave must validate.
         if !trusted.is_empty() {
-            for (qi, question) in walk.questions.iter().enumerate() {
-                if matches!(question.qtype, RecordType::DNSKEY | RecordType::DS) {
-                    continue;
-                }
-                for probe in walk.probes.iter().filter(|p| {
-                    p.question == qi
-                        && p.kind == ProbeKind::Standard
-                        && p.class.is_terminal()
-                        && judged_zone(p, &question.name, &zones) == *zone
-                }) {
+            {
+                for &(qi, probe) in data_probes.get(zone).into_iter().flatten() {
+                    let question = &walk.questions[qi];
                     let Some(reply) = probe.reply.as_deref() else {
                         continue;
                     };
