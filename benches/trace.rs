@@ -277,7 +277,9 @@ async fn throughput(prefix: &str) {
     let (mut child, hints, map, anchors) = lab_process();
     let mut cfg = TraceConfig::new(hints, map);
     // BENCH_NO_DNSSEC=1 measures the same batch as `--no-dnssec`.
-    cfg.dnssec = std::env::var_os("BENCH_NO_DNSSEC").is_none().then_some(anchors);
+    cfg.dnssec = std::env::var_os("BENCH_NO_DNSSEC")
+        .is_none()
+        .then_some(anchors);
     cfg.probes = 1;
     cfg.rate_per_address = 0;
     cfg.timeout = Duration::from_secs(2);

@@ -49,7 +49,12 @@ impl ZoneKey {
     }
 
     /// An RRSIG record over `set` (one owner, one type), valid over `window`.
-    fn sign_set(&self, set: &[Record], signer: &Name, window: Window) -> Result<Record, String> {
+    pub(crate) fn sign_set(
+        &self,
+        set: &[Record],
+        signer: &Name,
+        window: Window,
+    ) -> Result<Record, String> {
         let first = set.first().ok_or("empty RRset")?;
         let owner = first.name.clone();
         let input = SigInput {

@@ -64,24 +64,26 @@ for a in 2001:db8:53::1 2001:db8:5300::54; do
   in_ns ip -6 addr add "$a/128" dev lo nodad
 done
 
-# DNSSEC: BIND's dnssec-signzone signs the root, arpa. and in-addr.arpa. (ECDSA P-256, one
-# key each, NSEC); the zones below stay unsigned, so their delegations are insecure, proven by
-# NSEC from BIND (the root), NSD (arpa.) and Knot (in-addr.arpa.). The root's DS is the trust
-# anchor given to ptrtrace.
+# DNSSEC: BIND's dnssec-signzone signs the root (NSEC), arpa. (NSEC3 with a salt and 5
+# iterations) and in-addr.arpa. (NSEC3 with opt-out), ECDSA P-256, one key each; the zones below
+# stay unsigned, so their delegations are insecure, proven by NSEC from BIND (the root), by a
+# matching NSEC3 from NSD (arpa.) and by an opt-out NSEC3 from Knot (in-addr.arpa.). The root's
+# DS is the trust anchor given to ptrtrace.
 zones="$work/zones"
 mkdir -p "$zones" "$work/keys"
 cp "$here"/zones/*.zone "$zones/"
 command -v dnssec-signzone >/dev/null || die "dnssec-signzone (bind9-utils) is not available"
-sign() { # origin file
-  dnssec-keygen -q -K "$work/keys" -a ECDSAP256SHA256 -f KSK -n ZONE "$1" >/dev/null \
-    || die "dnssec-keygen failed for $1"
-  dnssec-signzone -q -S -K "$work/keys" -d "$work/keys" -z -o "$1" -f "$zones/$2.signed" \
-    "$zones/$2" >/dev/null || die "dnssec-signzone failed for $1"
-  mv "$zones/$2.signed" "$zones/$2"
+sign() { # origin file [dnssec-signzone options]
+  local origin=$1 file=$2; shift 2
+  dnssec-keygen -q -K "$work/keys" -a ECDSAP256SHA256 -f KSK -n ZONE "$origin" >/dev/null \
+    || die "dnssec-keygen failed for $origin"
+  dnssec-signzone -q -S -K "$work/keys" -d "$work/keys" -z "$@" -o "$origin" \
+    -f "$zones/$file.signed" "$zones/$file" >/dev/null || die "dnssec-signzone failed for $origin"
+  mv "$zones/$file.signed" "$zones/$file"
 }
-sign in-addr.arpa. in-addr.zone
+sign in-addr.arpa. in-addr.zone -3 - -A
 cat "$work/keys/dsset-in-addr.arpa." >> "$zones/arpa.zone"
-sign arpa. arpa.zone
+sign arpa. arpa.zone -3 c0ffee -H 5
 cat "$work/keys/dsset-arpa." >> "$zones/root.zone"
 sign . root.zone
 anchor="$work/keys/dsset-."
@@ -190,7 +192,7 @@ a.root-servers.example.  3600000  A     192.0.2.1
 a.root-servers.example.  3600000  AAAA  2001:db8:53::1
 HINTS
 
-for target in 203.0.113.25 203.0.113.130 192.0.2.25 198.51.100.25 2001:db8::25; do
+for target in 203.0.113.25 203.0.113.130 192.0.2.25 198.51.100.25 2001:db8::25 203.0.114.1; do
   set +e
   PTRTRACE_FORBID_BUILTIN_HINTS=1 in_ns "$bin" --root-hints "$work/interop.hints" \
     --trust-anchor "$anchor" --timeout 1s -f json -o "$work/$target.json" "$target"
