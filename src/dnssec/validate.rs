@@ -533,9 +533,7 @@ fn nsec3_denial(
         valid.iter().find(|(o, _, _)| *o == h).map(|(_, _, x)| *x)
     };
     let covering = |n: &Name| {
-        let Some(h) = hash(n) else {
-            return None;
-        };
+        let h = hash(n)?;
         valid
             .iter()
             .find(|(o, nx, _)| {
