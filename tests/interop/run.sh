@@ -39,6 +39,7 @@ command -v named >/dev/null || need+=(bind9)
 command -v nsd >/dev/null || need+=(nsd)
 command -v knotd >/dev/null || need+=(knot)
 command -v dig >/dev/null || need+=(dnsutils)
+command -v dnssec-signzone >/dev/null || need+=(bind9-utils)
 command -v ip >/dev/null || need+=(iproute2)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "interop: installing ${need[*]}"
