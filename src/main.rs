@@ -495,6 +495,23 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
             }
         },
     };
+    // DNSSEC scenarios expect DNSSEC findings: without DNSSEC they cannot match.
+    let chosen: Vec<&Scenario> = if opts.no_dnssec {
+        if let Some(s) = chosen.iter().find(|s| s.is_dnssec())
+            && name.is_some()
+        {
+            return fail(
+                EXIT_BAD_INPUT,
+                &format!(
+                    "lab scenario {} is about DNSSEC: run it without --no-dnssec",
+                    s.name
+                ),
+            );
+        }
+        chosen.into_iter().filter(|s| !s.is_dnssec()).collect()
+    } else {
+        chosen
+    };
     let mut reports = Vec::new();
     let mut mismatched = Vec::new();
     // Scenarios are independent labs: run several at once, report them in order.

@@ -654,3 +654,16 @@ fn oversized_prefix_needs_force() {
         stderr(&o)
     );
 }
+
+/// `lab run --no-dnssec` skips the DNSSEC scenarios (they cannot match without it), and
+/// naming one of them with `--no-dnssec` is bad input.
+#[test]
+fn lab_run_without_dnssec_skips_the_dnssec_scenarios() {
+    let o = ptrtrace(&["lab", "run", "dnssec-secure", "--no-dnssec"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is about DNSSEC"), "{}", stderr(&o));
+    let o = ptrtrace(&["lab", "run", "healthy", "--no-dnssec", "-f", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["targets"][0].get("dnssec").is_none());
+}

@@ -250,6 +250,9 @@ fn ds_text(d: &DS) -> String {
     )
 }
 
+/// Most signature verifications spent on one RRset.
+const MAX_CRYPTO_PER_RRSET: u32 = 16;
+
 /// Verifies the RRSIGs over one RRset: `Ok(key tag)` for the first valid one in its window.
 fn verify_set(
     owner: &Name,
@@ -281,8 +284,20 @@ fn verify_set(
             best = Some(p);
         }
     };
+    // KeyTrap (CVE-2023-50387): a hostile RRset with many RRSIGs and many keys sharing a tag
+    // must not cost a verification for each pair.
+    let mut budget = MAX_CRYPTO_PER_RRSET;
     for sig in mine {
         let input = sig.input();
+        if budget == 0 {
+            best = Some(Problem::new(
+                "bad_signature",
+                format!(
+                    "{what}: no RRSIG verified within {MAX_CRYPTO_PER_RRSET} signature checks (the bound against KeyTrap-style floods)"
+                ),
+            ));
+            break;
+        }
         if !input.algorithm.is_supported() {
             consider(Problem::new(
                 "unsupported_algorithm",
@@ -313,6 +328,10 @@ fn verify_set(
             continue;
         }
         let good = candidates.iter().any(|k| {
+            if budget == 0 {
+                return false;
+            }
+            budget -= 1;
             k.verify_rrsig(owner, DNSClass::IN, sig, set.iter().copied())
                 .is_ok()
         });
@@ -1279,6 +1298,63 @@ mod tests {
                 .unwrap_err()
                 .reason,
             "bad_signature"
+        );
+    }
+
+    #[test]
+    fn signature_floods_are_bounded() {
+        use crate::lab::sign::{Window, ZoneKey};
+        let key = ZoneKey::generate().unwrap();
+        let zone = n("example.");
+        let rec = Record::from_rdata(
+            n("a.example."),
+            300,
+            RData::A(hickory_proto::rr::rdata::A::new(192, 0, 2, 1)),
+        );
+        let good = key
+            .sign_set(std::slice::from_ref(&rec), &zone, Window::current(now()))
+            .unwrap();
+        let RData::DNSSEC(DNSSECRData::RRSIG(s)) = &good.data else {
+            panic!()
+        };
+        // 40 damaged copies of the signature, then the good one: the good one is never
+        // reached, because the checks stop at the bound.
+        let mut sigs: Vec<RRSIG> = (0..40u8)
+            .map(|i| {
+                let mut b = s.sig().to_vec();
+                b[0] ^= i + 1;
+                RRSIG::from_sig(s.input().clone(), b)
+            })
+            .collect();
+        sigs.push(s.clone());
+        let refs: Vec<&RRSIG> = sigs.iter().collect();
+        let e = verify_set(
+            &n("a.example."),
+            RecordType::A,
+            &[&rec],
+            &refs,
+            std::slice::from_ref(&key.dnskey),
+            &zone,
+            now(),
+        )
+        .unwrap_err();
+        assert!(
+            e.detail.contains("within 16 signature checks"),
+            "{}",
+            e.detail
+        );
+        // The good signature alone verifies.
+        assert!(
+            verify_set(
+                &n("a.example."),
+                RecordType::A,
+                &[&rec],
+                &[s],
+                std::slice::from_ref(&key.dnskey),
+                &zone,
+                now()
+            )
+            .is_ok()
         );
     }
 

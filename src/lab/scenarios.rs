@@ -80,6 +80,12 @@ impl Scenario {
         }
     }
 
+    /// True for the scenarios about DNSSEC (they need it on to mean anything).
+    #[must_use]
+    pub fn is_dnssec(&self) -> bool {
+        self.name.starts_with("dnssec-")
+    }
+
     /// Rounds the scenario needs to show its fault: random drops are measured over ten.
     #[must_use]
     pub fn rounds(&self) -> u32 {
