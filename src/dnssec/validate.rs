@@ -380,6 +380,23 @@ fn covers(owner: &Name, next: &Name, name: &Name) -> bool {
     }
 }
 
+/// A NODATA proof's type bitmap must show neither the type asked nor a CNAME.
+fn type_absent(
+    types: impl Iterator<Item = RecordType>,
+    qtype: RecordType,
+    what: &str,
+    record: &str,
+) -> Result<(), Problem> {
+    let types: BTreeSet<RecordType> = types.collect();
+    if types.contains(&qtype) || types.contains(&RecordType::CNAME) {
+        return Err(Problem::new(
+            "bad_denial",
+            format!("{what}: the {record} lists {qtype} (or CNAME) as present"),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks the NSEC proof of an NXDOMAIN or NODATA reply (RFC 4035 §5.4).
 fn denial(
     msg: &Message,
@@ -465,14 +482,7 @@ fn denial(
         Ok(())
     } else {
         if let Some((_, n)) = valid.iter().find(|(o, _)| *o == qname) {
-            let types: BTreeSet<RecordType> = n.type_bit_maps().collect();
-            if types.contains(&qtype) || types.contains(&RecordType::CNAME) {
-                return Err(Problem::new(
-                    "bad_denial",
-                    format!("{what}: the NSEC at the name lists {qtype} (or CNAME) as present"),
-                ));
-            }
-            return Ok(());
+            return type_absent(n.type_bit_maps(), qtype, &what, "NSEC at the name");
         }
         // An empty non-terminal: an NSEC covering it whose next name is below it.
         if valid.iter().any(|(o, n)| {
@@ -579,14 +589,7 @@ fn nsec3_denial(
     };
     if !nxdomain {
         if let Some(n) = matching(qname) {
-            let types: BTreeSet<RecordType> = n.type_bit_maps().collect();
-            if types.contains(&qtype) || types.contains(&RecordType::CNAME) {
-                return Err(Problem::new(
-                    "bad_denial",
-                    format!("{what}: the NSEC3 for the name lists {qtype} (or CNAME) as present"),
-                ));
-            }
-            return Ok(());
+            return type_absent(n.type_bit_maps(), qtype, what, "NSEC3 for the name");
         }
         // An unsigned delegation in an opt-out span (RFC 5155 §8.6).
         if qtype == RecordType::DS
