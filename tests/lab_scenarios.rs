@@ -1088,6 +1088,12 @@ async fn dnssec_ds_mismatch_breaks_the_chain_for_every_server() {
     assert_eq!(d.broken.len(), 1);
     let f = finding(&r, "dnssec_bogus");
     assert!(f.message.contains("SERVFAIL"), "{}", f.message);
+    assert!(
+        r.headline()
+            .contains("but DNSSEC fails for 113.0.203.in-addr.arpa."),
+        "{}",
+        r.headline()
+    );
     assert!(f.evidence[0].starts_with("DS key tags"), "{:?}", f.evidence);
     // The parent itself is fine.
     assert_eq!(

@@ -91,7 +91,17 @@ impl TargetReport {
                 names.join(", ")
             );
         }
-        format!("PTR {} → {target} confirmed", confirmed.join(", "))
+        let base = format!("PTR {} → {target} confirmed", confirmed.join(", "));
+        match d.dnssec.as_ref().map(|x| &x.broken) {
+            Some(broken) if !broken.is_empty() => {
+                let zones: Vec<String> = broken.iter().map(ToString::to_string).collect();
+                format!(
+                    "{base}, but DNSSEC fails for {} on every server: validating receivers such as Gmail get SERVFAIL and reject its mail",
+                    zones.join(", ")
+                )
+            }
+            _ => base,
+        }
     }
 
     /// What an address said, in one line: outcome counts, median RTT, and the question when
