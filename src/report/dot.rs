@@ -14,6 +14,10 @@ use crate::report::TargetReport;
 use crate::trace::Purpose;
 
 /// Fill and border colours of a status.
+/// Fill and border of an address whose DNSSEC data fails: it answers, but validating
+/// resolvers that pick it fail.
+const DNSSEC_BOGUS: (&str, &str) = ("#ffd8b0", "#c62828");
+
 fn colours(status: Status) -> (&'static str, &'static str) {
     match status {
         Status::Ok => ("#d9f2d9", "#2e7d32"),
@@ -162,7 +166,7 @@ pub fn render(r: &TargetReport) -> String {
                 else {
                     continue;
                 };
-                let (fill, mut border) = colours(*astatus);
+                let (mut fill, mut border) = colours(*astatus);
                 let sum = r.address_summary(probes);
                 let mut label = format!("{address}\n{}", sum.outcome);
                 if let Some(rtt) = sum.rtt_ms {
@@ -182,7 +186,7 @@ pub fn render(r: &TargetReport) -> String {
                         .map(|s| s.reasons.join(", "))
                         .unwrap_or_default();
                     let _ = write!(label, "\nDNSSEC bogus: {reasons}");
-                    border = colours(Status::Lame).1;
+                    (fill, border) = DNSSEC_BOGUS;
                 }
                 let style = if *astatus == Status::Untested {
                     "\"dashed,filled\""
@@ -291,6 +295,14 @@ pub fn render(r: &TargetReport) -> String {
             q(fill),
             q(border),
             q(s.as_str())
+        );
+    }
+    if d.dnssec.is_some() {
+        let _ = writeln!(
+            out,
+            "    \"legend:dnssec_bogus\" [shape=box, fontsize=9, fillcolor={}, color={}, label=\"DNSSEC bogus\"];\n    \"legend:untested\" -> \"legend:dnssec_bogus\" [style=invis];",
+            q(DNSSEC_BOGUS.0),
+            q(DNSSEC_BOGUS.1)
         );
     }
     for w in all.windows(2) {
