@@ -22,15 +22,21 @@ def insecure(zone):
     return ("dnssec_insecure", None, zone, None, None)
 
 
+NS3_EXPIRED = ("dnssec_bogus", "expired_signature", REV, "ns3.isp.example.", "198.51.100.55")
+
 EXPECT = {
     # Knot (ns3) serves a copy with an older serial.
+    # ... and its signatures expired (BIND and NSD serve a freshly signed copy).
     "203.0.113.25": ("degraded", [
         ("inconsistent_serial", None, REV, "ns3.isp.example.", "198.51.100.55"),
-    ] + ISP_GLUE, [insecure(REV)]),
+        NS3_EXPIRED,
+    ] + ISP_GLUE, []),
     # RFC 2317 classless delegation to a Knot server.
     "203.0.113.130": ("degraded", [
         ("inconsistent_serial", None, REV, "ns3.isp.example.", "198.51.100.55"),
-    ] + ISP_GLUE, [("classless_delegation", None, REV, None, None), insecure(REV)]),
+        NS3_EXPIRED,
+    ] + ISP_GLUE, [("classless_delegation", None, REV, None, None),
+                   insecure("128-26.113.0.203.in-addr.arpa.")]),
     # NSD (ns2, both addresses) and Knot (ns3) are listed for a zone they do not serve.
     "192.0.2.25": ("degraded", [
         ("lame", "refused", "2.0.192.in-addr.arpa.", "ns2.isp.example.", "198.51.100.54"),
@@ -104,6 +110,14 @@ def main(workdir):
                   and all(s["status"] == "secure" for s in z["servers"]),
                   f"{target}: DNSSEC {zone} secure on every server "
                   f"({z['status'] if z else 'missing'})")
+        # The reverse zone validates on BIND and NSD and fails on Knot alone.
+        if target in ("203.0.113.25", "203.0.113.130"):
+            z = sec.get(REV, {})
+            bad = sorted((s["server"], s["address"], tuple(s["reasons"]))
+                         for s in z.get("servers", []) if s["status"] != "secure")
+            check(z.get("status") == "secure"
+                  and bad == [("ns3.isp.example.", "198.51.100.55", ("expired_signature",))],
+                  f"{target}: DNSSEC {REV} secure, bogus on ns3 only ({z.get('status')}, {bad})")
         # Every probe went to a server of the namespace: nothing was "not sent".
         statuses = {a["status"] for p in t["probes"] for a in p["attempts"]}
         check("not_sent" not in statuses, f"{target}: every probe was sent")

@@ -76,12 +76,22 @@ cp "$here"/zones/*.zone "$zones/"
 command -v dnssec-signzone >/dev/null || die "dnssec-signzone (bind9-utils) is not available"
 sign() { # origin file [dnssec-signzone options]
   local origin=$1 file=$2; shift 2
-  dnssec-keygen -q -K "$work/keys" -a ECDSAP256SHA256 -f KSK -n ZONE "$origin" >/dev/null \
-    || die "dnssec-keygen failed for $origin"
+  # One key per zone: copies of a zone (primary and stale secondary) share it.
+  if ! ls "$work/keys/K$origin+"*.key >/dev/null 2>&1; then
+    dnssec-keygen -q -K "$work/keys" -a ECDSAP256SHA256 -f KSK -n ZONE "$origin" >/dev/null \
+      || die "dnssec-keygen failed for $origin"
+  fi
   dnssec-signzone -q -S -K "$work/keys" -d "$work/keys" -z "$@" -o "$origin" \
     -f "$zones/$file.signed" "$zones/$file" >/dev/null || die "dnssec-signzone failed for $origin"
   mv "$zones/$file.signed" "$zones/$file"
 }
+# The reverse zone: BIND (ns1) and NSD (ns2) serve it freshly signed; Knot (ns3), the secondary
+# with the old serial, serves a copy whose signatures expired ten days ago (signed 40 days ago,
+# -P: dnssec-signzone would refuse to verify it) — the one-bad-secondary case.
+sign 113.0.203.in-addr.arpa. r113.zone
+sign 113.0.203.in-addr.arpa. r113-old.zone -P -s "$(date -u -d '40 days ago' +%Y%m%d%H%M%S)" \
+  -e "$(date -u -d '10 days ago' +%Y%m%d%H%M%S)"
+cat "$work/keys/dsset-113.0.203.in-addr.arpa." >> "$zones/in-addr.zone"
 sign in-addr.arpa. in-addr.zone -3 - -A
 cat "$work/keys/dsset-in-addr.arpa." >> "$zones/arpa.zone"
 sign arpa. arpa.zone -3 c0ffee -H 5
