@@ -165,11 +165,20 @@ pub fn render(reports: &[TargetReport], root_hints: &str) -> serde_json::Result<
 /// # Errors
 /// Never in practice.
 pub fn render_line(r: &TargetReport, root_hints: &str) -> serde_json::Result<String> {
-    let mut v = serde_json::to_value(TargetJson::new(r))?;
-    if let serde_json::Value::Object(map) = &mut v {
-        map.insert("schema_version".into(), SCHEMA_VERSION.into());
-        map.insert("tool".into(), "ptrtrace".into());
-        map.insert("root_hints".into(), root_hints.into());
+    // The target object with three fields put in front, written straight to text (no
+    // intermediate JSON tree: batches write tens of thousands of these).
+    #[derive(Serialize)]
+    struct Line<'a> {
+        schema_version: u32,
+        tool: &'static str,
+        root_hints: &'a str,
+        #[serde(flatten)]
+        target: TargetJson<'a>,
     }
-    serde_json::to_string(&v)
+    serde_json::to_string(&Line {
+        schema_version: SCHEMA_VERSION,
+        tool: "ptrtrace",
+        root_hints,
+        target: TargetJson::new(r),
+    })
 }
