@@ -653,9 +653,8 @@ fn nsec3_denial(
     Ok(())
 }
 
-#[derive(Default)]
 struct ZoneState {
-    status: Option<Security>,
+    status: Security,
     keys: Vec<DNSKEY>,
 }
 
@@ -738,7 +737,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                     decided = Some(Security::Indeterminate);
                 }
                 (Some(p), Some(ps)) if ps.keys.is_empty() => {
-                    let s = ps.status.unwrap_or(Security::Indeterminate);
+                    let s = ps.status;
                     basis = format!("below {} {p}", s.as_str());
                     decided = Some(if s == Security::Secure {
                         Security::Indeterminate
@@ -877,7 +876,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
             state.insert(
                 zone.clone(),
                 ZoneState {
-                    status: Some(s),
+                    status: s,
                     keys: Vec::new(),
                 },
             );
@@ -1072,7 +1071,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
         state.insert(
             zone.clone(),
             ZoneState {
-                status: Some(status),
+                status,
                 keys: if status == Security::Secure {
                     trusted.clone()
                 } else {

@@ -62,7 +62,7 @@ fn dnssec_line(d: &crate::diagnose::Diagnosis) -> Option<String> {
             .filter(|s| s.status == Security::Bogus)
             .count();
         match z.status {
-            Security::Bogus => {
+            Security::Bogus if !z.basis.starts_with("below") => {
                 let _ = write!(line, "; {} bogus on every server", z.zone);
             }
             Security::Secure if bad > 0 => {
