@@ -128,6 +128,18 @@ async fn refused() {
         .find(|l| l.zone.to_string() == "113.0.203.in-addr.arpa.")
         .unwrap();
     assert_eq!((level.failing_servers, level.servers), (1, 3));
+    // A validating resolver's first try fails when it picks ns3 (1 in 3); retries recover.
+    let odds = &r.diagnosis.odds;
+    assert!(
+        (odds.first_try.fail - 1.0 / 3.0).abs() < 1e-9,
+        "{:?}",
+        odds.first_try
+    );
+    assert!(
+        (odds.with_retries.correct - 1.0).abs() < 1e-9,
+        "{:?}",
+        odds.with_retries
+    );
     assert_eq!((level.failing_addresses, level.addresses), (2, 4));
     assert!(
         (level.first_try_failure - 1.0 / 3.0).abs() < 1e-9,

@@ -245,7 +245,19 @@ pub fn diagnose(walk: &Walk) -> Diagnosis {
     };
     let levels = levels(walk, &findings);
     let stats = stats::compute(walk, &findings);
-    let odds = odds::compute(walk, &chain.fcrdns);
+    let bogus = |zone: &Name, address: IpAddr| {
+        dnssec.as_ref().is_some_and(|d| {
+            d.zones.iter().any(|z| {
+                z.zone == *zone
+                    && (z.status == crate::dnssec::validate::Security::Bogus
+                        || z.servers.iter().any(|s| {
+                            s.address == address
+                                && s.status == crate::dnssec::validate::Security::Bogus
+                        }))
+            })
+        })
+    };
+    let odds = odds::compute(walk, &chain.fcrdns, &bogus);
     Diagnosis {
         stats,
         odds,

@@ -8,6 +8,10 @@
 //! question: the share that failed (no reply, lame), that gave a wrong answer, that were
 //! correct. "With retries" lets the resolver move on to another NS name after a failure
 //! (never after an answer, which it believes), until every name was tried.
+//!
+//! The resolver validates DNSSEC, as Gmail's and most large receivers' do: an answer from a
+//! server whose DNSSEC data is bogus counts as a failure (validating resolvers reject it and
+//! try another server).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
@@ -107,8 +111,9 @@ fn combine(levels: &[Cwf]) -> Outcomes {
 }
 
 /// Computes the odds for the target's reverse chain and the forward chain of its PTR.
+/// `bogus` tells whether a server address's DNSSEC data fails for a zone.
 #[must_use]
-pub fn compute(walk: &Walk, fcrdns: &[Fcrdns]) -> Odds {
+pub fn compute(walk: &Walk, fcrdns: &[Fcrdns], bogus: &dyn Fn(&Name, IpAddr) -> bool) -> Odds {
     let confirmed: BTreeSet<String> = fcrdns
         .iter()
         .filter(|f| f.confirmed)
@@ -172,10 +177,15 @@ pub fn compute(walk: &Walk, fcrdns: &[Fcrdns]) -> Odds {
                     && p.kind == ProbeKind::Standard
                     && !p.class.is_untested()
             }) {
+                let outcome = if p.class.is_useful() && bogus(zone, p.address) {
+                    2
+                } else {
+                    judge(qi, &p.class)
+                };
                 per.entry(p.server.clone())
                     .or_default()
                     .entry(p.address)
-                    .or_default()[usize::from(judge(qi, &p.class))] += 1;
+                    .or_default()[usize::from(outcome)] += 1;
             }
             if per.is_empty() {
                 continue;
