@@ -135,6 +135,19 @@ fn progress() -> (
 }
 
 /// Traces every target concurrently. Ctrl-C stops them all; what they gathered is kept.
+/// The configuration of a trace against real servers (or `--root-hints`): the hints, the
+/// options and the trust anchors, and the hints' source for reports. Bad input has been
+/// reported when it returns the exit code.
+fn real_config(opts: &TraceOpts) -> Result<(TraceConfig, String), u8> {
+    let hints = opts.hints().map_err(|e| fail(EXIT_BAD_INPUT, &e))?;
+    let source = hints.source.clone();
+    let mut cfg = opts.config(hints, AddressMap::direct(opts.port));
+    cfg.dnssec = opts
+        .anchors(TrustAnchors::builtin())
+        .map_err(|e| fail(EXIT_BAD_INPUT, &e))?;
+    Ok((cfg, source))
+}
+
 async fn trace_all(targets: &[IpAddr], cfg: &TraceConfig) -> Vec<TargetReport> {
     let (tx, bar) = progress();
     let (stop_rx, watcher) = stop_on_ctrl_c();
@@ -288,16 +301,10 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
         // Every entry was bad, and each was named above.
         return EXIT_BAD_INPUT;
     }
-    let hints = match opts.hints() {
-        Ok(h) => h,
-        Err(e) => return fail(EXIT_BAD_INPUT, &e),
+    let (cfg, source) = match real_config(opts) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
-    let source = hints.source.clone();
-    let mut cfg = opts.config(hints, AddressMap::direct(opts.port));
-    match opts.anchors(TrustAnchors::builtin()) {
-        Ok(a) => cfg.dnssec = a,
-        Err(e) => return fail(EXIT_BAD_INPUT, &e),
-    }
     let mut out = match Out::open(opts) {
         Ok(o) => o,
         Err(code) => return code,
@@ -644,16 +651,10 @@ async fn run_watch(
             Err(e) => return fail(EXIT_BAD_INPUT, &e),
         }
     }
-    let hints = match opts.hints() {
-        Ok(h) => h,
-        Err(e) => return fail(EXIT_BAD_INPUT, &e),
+    let (mut cfg, source) = match real_config(opts) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
-    let source = hints.source.clone();
-    let mut cfg = opts.config(hints, AddressMap::direct(opts.port));
-    match opts.anchors(TrustAnchors::builtin()) {
-        Ok(a) => cfg.dnssec = a,
-        Err(e) => return fail(EXIT_BAD_INPUT, &e),
-    }
     cfg.rounds = 1;
     let start = std::time::Instant::now();
     let stamp = |start: std::time::Instant| format!("[+{:.0}s]", start.elapsed().as_secs_f64());

@@ -150,6 +150,24 @@ impl Reply {
     }
 }
 
+impl DnssecSummary {
+    /// The `dnssec_bogus` reasons of one server address of `zone`, comma-separated (empty
+    /// when it has none or was not judged).
+    #[must_use]
+    pub fn reasons(&self, zone: &Name, server: &Name, address: IpAddr) -> String {
+        self.zones
+            .iter()
+            .find(|z| z.zone == *zone)
+            .and_then(|z| {
+                z.servers
+                    .iter()
+                    .find(|s| s.server == *server && s.address == address)
+            })
+            .map(|s| s.reasons.join(", "))
+            .unwrap_or_default()
+    }
+}
+
 /// One failed check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Problem {
@@ -784,52 +802,42 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                             continue;
                         };
                         let (pkeys, p) = (&skeys, &signer);
-                        {
-                            answered = true;
-                            let key = (probe.zone.clone(), probe.server.clone(), probe.address);
-                            let result = match &probe.class {
-                                ReplyClass::Answer { .. } => {
-                                    let set = rrset_in(&msg.answers, zone, RecordType::DS);
-                                    let sigs = sigs_in(&msg.answers, zone, RecordType::DS);
-                                    reply
-                                        .memo(0, zone, RecordType::DS, pkeys, p, now, || {
-                                            verify_set(
-                                                zone,
-                                                RecordType::DS,
-                                                &set,
-                                                &sigs,
-                                                pkeys,
-                                                p,
-                                                now,
-                                            )
+                        answered = true;
+                        let key = (probe.zone.clone(), probe.server.clone(), probe.address);
+                        let result = match &probe.class {
+                            ReplyClass::Answer { .. } => {
+                                let set = rrset_in(&msg.answers, zone, RecordType::DS);
+                                let sigs = sigs_in(&msg.answers, zone, RecordType::DS);
+                                reply
+                                    .memo(0, zone, RecordType::DS, pkeys, p, now, || {
+                                        verify_set(zone, RecordType::DS, &set, &sigs, pkeys, p, now)
                                             .map(|_| ())
-                                        })
-                                        .map(|()| {
-                                            for r in set {
-                                                if let RData::DNSSEC(DNSSECRData::DS(d)) = &r.data
-                                                    && !expected.contains(d)
-                                                {
-                                                    expected.push(d.clone());
-                                                }
+                                    })
+                                    .map(|()| {
+                                        for r in set {
+                                            if let RData::DNSSEC(DNSSECRData::DS(d)) = &r.data
+                                                && !expected.contains(d)
+                                            {
+                                                expected.push(d.clone());
                                             }
-                                        })
-                                }
-                                ReplyClass::Nodata | ReplyClass::Nxdomain => {
-                                    let nx = probe.class == ReplyClass::Nxdomain;
-                                    reply
-                                        .memo(1, zone, RecordType::DS, pkeys, p, now, || {
-                                            denial(msg, zone, RecordType::DS, nx, pkeys, p, now)
-                                        })
-                                        .map(|()| proven_insecure = true)
-                                }
-                                _ => Ok(()),
-                            };
-                            if let Err(e) = result {
-                                problems
-                                    .entry((key.0, key.1, key.2, e.reason))
-                                    .or_default()
-                                    .insert(e.detail);
+                                        }
+                                    })
                             }
+                            ReplyClass::Nodata | ReplyClass::Nxdomain => {
+                                let nx = probe.class == ReplyClass::Nxdomain;
+                                reply
+                                    .memo(1, zone, RecordType::DS, pkeys, p, now, || {
+                                        denial(msg, zone, RecordType::DS, nx, pkeys, p, now)
+                                    })
+                                    .map(|()| proven_insecure = true)
+                            }
+                            _ => Ok(()),
+                        };
+                        if let Err(e) = result {
+                            problems
+                                .entry((key.0, key.1, key.2, e.reason))
+                                .or_default()
+                                .insert(e.detail);
                         }
                     }
                     if expected.is_empty() {
@@ -968,52 +976,48 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
 
         // Every other RRset and negative answer its servers gave must validate.
         if !trusted.is_empty() {
-            {
-                for &(qi, probe) in data_probes.get(zone).into_iter().flatten() {
-                    let question = &walk.questions[qi];
-                    let Some(reply) = probe.reply.as_deref() else {
-                        continue;
-                    };
-                    let msg = &reply.msg;
-                    per_server
-                        .entry((probe.server.clone(), probe.address))
-                        .or_default();
-                    let qname = &question.name;
-                    let result = match &probe.class {
-                        ReplyClass::Answer { .. } => {
-                            let mut r = Ok(());
-                            for t in [question.qtype, RecordType::CNAME] {
-                                let set = rrset_in(&msg.answers, qname, t);
-                                if set.is_empty() {
-                                    continue;
-                                }
-                                let sigs = sigs_in(&msg.answers, qname, t);
-                                let check = || {
-                                    verify_set(qname, t, &set, &sigs, &trusted, zone, now)
-                                        .map(|_| ())
-                                };
-                                if let Err(e) = reply.memo(3, qname, t, &trusted, zone, now, check)
-                                {
-                                    r = Err(e);
-                                }
+            for &(qi, probe) in data_probes.get(zone).into_iter().flatten() {
+                let question = &walk.questions[qi];
+                let Some(reply) = probe.reply.as_deref() else {
+                    continue;
+                };
+                let msg = &reply.msg;
+                per_server
+                    .entry((probe.server.clone(), probe.address))
+                    .or_default();
+                let qname = &question.name;
+                let result = match &probe.class {
+                    ReplyClass::Answer { .. } => {
+                        let mut r = Ok(());
+                        for t in [question.qtype, RecordType::CNAME] {
+                            let set = rrset_in(&msg.answers, qname, t);
+                            if set.is_empty() {
+                                continue;
                             }
-                            r
+                            let sigs = sigs_in(&msg.answers, qname, t);
+                            let check = || {
+                                verify_set(qname, t, &set, &sigs, &trusted, zone, now).map(|_| ())
+                            };
+                            if let Err(e) = reply.memo(3, qname, t, &trusted, zone, now, check) {
+                                r = Err(e);
+                            }
                         }
-                        ReplyClass::Nxdomain | ReplyClass::Nodata => {
-                            let nx = probe.class == ReplyClass::Nxdomain;
-                            let qt = question.qtype;
-                            reply.memo(4, qname, qt, &trusted, zone, now, || {
-                                denial(msg, qname, qt, nx, &trusted, zone, now)
-                            })
-                        }
-                        _ => Ok(()),
-                    };
-                    if let Err(e) = result {
-                        problems
-                            .entry((zone.clone(), probe.server.clone(), probe.address, e.reason))
-                            .or_default()
-                            .insert(e.detail);
+                        r
                     }
+                    ReplyClass::Nxdomain | ReplyClass::Nodata => {
+                        let nx = probe.class == ReplyClass::Nxdomain;
+                        let qt = question.qtype;
+                        reply.memo(4, qname, qt, &trusted, zone, now, || {
+                            denial(msg, qname, qt, nx, &trusted, zone, now)
+                        })
+                    }
+                    _ => Ok(()),
+                };
+                if let Err(e) = result {
+                    problems
+                        .entry((zone.clone(), probe.server.clone(), probe.address, e.reason))
+                        .or_default()
+                        .insert(e.detail);
                 }
             }
         }

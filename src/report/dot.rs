@@ -177,13 +177,7 @@ pub fn render(r: &TargetReport) -> String {
                     let reasons = d
                         .dnssec
                         .as_ref()
-                        .and_then(|x| x.zones.iter().find(|z| z.zone == *azone))
-                        .and_then(|z| {
-                            z.servers
-                                .iter()
-                                .find(|s| s.server == *aserver && s.address == *address)
-                        })
-                        .map(|s| s.reasons.join(", "))
+                        .map(|x| x.reasons(azone, aserver, *address))
                         .unwrap_or_default();
                     let _ = write!(label, "\nDNSSEC bogus: {reasons}");
                     (fill, border) = DNSSEC_BOGUS;

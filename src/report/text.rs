@@ -25,24 +25,6 @@ impl Style {
     }
 }
 
-fn bogus_reasons(
-    d: &crate::diagnose::Diagnosis,
-    zone: &hickory_proto::rr::Name,
-    server: &hickory_proto::rr::Name,
-    address: std::net::IpAddr,
-) -> String {
-    d.dnssec
-        .as_ref()
-        .and_then(|x| x.zones.iter().find(|z| z.zone == *zone))
-        .and_then(|z| {
-            z.servers
-                .iter()
-                .find(|s| s.server == *server && s.address == address)
-        })
-        .map(|s| s.reasons.join(", "))
-        .unwrap_or_default()
-}
-
 /// One summary line on DNSSEC: how many zones are secure, and what is not.
 fn dnssec_line(d: &crate::diagnose::Diagnosis) -> Option<String> {
     let sec = d.dnssec.as_ref()?;
@@ -272,7 +254,11 @@ pub fn render(r: &TargetReport, style: Style) -> String {
                 };
                 // Answers that fail DNSSEC are marked beside the answer they gave.
                 let bogus = if *dnssec == Some(Security::Bogus) {
-                    let reasons = bogus_reasons(d, zone, server, *address);
+                    let reasons = d
+                        .dnssec
+                        .as_ref()
+                        .map(|x| x.reasons(zone, server, *address))
+                        .unwrap_or_default();
                     format!(
                         "  {}",
                         style.paint("31", &format!("✗ DNSSEC bogus ({reasons})"))
