@@ -679,6 +679,21 @@ struct ZoneState {
 /// Collected problems: (zone, server, address, reason) → details.
 type Problems = BTreeMap<(Name, Name, IpAddr, &'static str), BTreeSet<String>>;
 
+/// Records a failed check of `probe`'s reply against the server as a server of `zone`.
+fn note(
+    problems: &mut Problems,
+    zone: &Name,
+    probe: &crate::trace::Probe,
+    result: Result<(), Problem>,
+) {
+    if let Err(e) = result {
+        problems
+            .entry((zone.clone(), probe.server.clone(), probe.address, e.reason))
+            .or_default()
+            .insert(e.detail);
+    }
+}
+
 /// Validates the walk's DNSSEC evidence: a summary per zone and server, and findings.
 #[must_use]
 #[allow(clippy::too_many_lines)]
@@ -803,7 +818,6 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                         };
                         let (pkeys, p) = (&skeys, &signer);
                         answered = true;
-                        let key = (probe.zone.clone(), probe.server.clone(), probe.address);
                         let result = match &probe.class {
                             ReplyClass::Answer { .. } => {
                                 let set = rrset_in(&msg.answers, zone, RecordType::DS);
@@ -833,12 +847,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                             }
                             _ => Ok(()),
                         };
-                        if let Err(e) = result {
-                            problems
-                                .entry((key.0, key.1, key.2, e.reason))
-                                .or_default()
-                                .insert(e.detail);
-                        }
+                        note(&mut problems, &probe.zone, probe, result);
                     }
                     if expected.is_empty() {
                         decided = Some(if proven_insecure {
@@ -901,7 +910,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
 
         // The zone is expected signed: judge each server's DNSKEY RRset.
         let mut trusted: Vec<DNSKEY> = Vec::new();
-        let mut per_server: BTreeMap<(Name, IpAddr), Vec<&'static str>> = BTreeMap::new();
+        let mut per_server: BTreeSet<(Name, IpAddr)> = BTreeSet::new();
         let mut mismatch_detail = BTreeSet::new();
         if let Some(q) = qid(zone, RecordType::DNSKEY) {
             for probe in standard(zone, q) {
@@ -909,9 +918,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                     continue;
                 };
                 let msg = &reply.msg;
-                per_server
-                    .entry((probe.server.clone(), probe.address))
-                    .or_default();
+                per_server.insert((probe.server.clone(), probe.address));
                 let result: Result<(), Problem> = if let ReplyClass::Answer { .. } = &probe.class {
                     let set = rrset_in(&msg.answers, zone, RecordType::DNSKEY);
                     let keys: Vec<DNSKEY> = set
@@ -965,12 +972,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                         ),
                     ))
                 };
-                if let Err(e) = result {
-                    problems
-                        .entry((zone.clone(), probe.server.clone(), probe.address, e.reason))
-                        .or_default()
-                        .insert(e.detail);
-                }
+                note(&mut problems, zone, probe, result);
             }
         }
 
@@ -982,9 +984,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                     continue;
                 };
                 let msg = &reply.msg;
-                per_server
-                    .entry((probe.server.clone(), probe.address))
-                    .or_default();
+                per_server.insert((probe.server.clone(), probe.address));
                 let qname = &question.name;
                 let result = match &probe.class {
                     ReplyClass::Answer { .. } => {
@@ -1013,18 +1013,13 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                     }
                     _ => Ok(()),
                 };
-                if let Err(e) = result {
-                    problems
-                        .entry((zone.clone(), probe.server.clone(), probe.address, e.reason))
-                        .or_default()
-                        .insert(e.detail);
-                }
+                note(&mut problems, zone, probe, result);
             }
         }
 
         // Per server: bogus when any of its replies failed.
         let servers: Vec<ServerSecurity> = per_server
-            .keys()
+            .iter()
             .map(|(server, address)| {
                 let reasons: Vec<&'static str> = problems
                     .keys()
