@@ -143,15 +143,7 @@ impl TrustAnchors {
         (ds, keys)
     }
 
-    /// Names that have anchors.
-    #[must_use]
-    pub fn names(&self) -> Vec<Name> {
-        let mut v: Vec<Name> = self.anchors.iter().map(|(n, _)| n.clone()).collect();
-        v.dedup();
-        v
-    }
-
-    /// One line per anchor in master-file text (for `lab` trust anchor files and reports).
+    /// One line per anchor in master-file text, as `--trust-anchor` reads it.
     #[must_use]
     pub fn to_text(&self) -> String {
         let mut out = String::new();
