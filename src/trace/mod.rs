@@ -1262,15 +1262,19 @@ impl Walker<'_> {
                 reason: Silence::Timeout,
             },
         };
-        let reply: Option<Message> = match last {
+        let mut reply: Option<Message> = match last {
             Some(Outcome::Reply(m)) => Some((**m).clone()),
             _ => None,
         };
+        // Kept for DNSSEC validation: moved into the probe, not copied again.
         let keep = self.cfg.dnssec.is_some() && job.kind == ProbeKind::Standard;
-        let kept = reply
-            .clone()
-            .filter(|_| keep)
-            .map(|m| Arc::new(crate::dnssec::validate::Reply::new(m)));
+        let kept = if keep {
+            reply
+                .take()
+                .map(|m| Arc::new(crate::dnssec::validate::Reply::new(m)))
+        } else {
+            None
+        };
         self.probes.push(Probe {
             question: job.question,
             zone: job.zone.clone(),
@@ -1281,7 +1285,7 @@ impl Walker<'_> {
             sent_at_ms: (job.sent_at.as_secs_f64() * 1000.0).round(),
             attempts: attempts.iter().map(AttemptRecord::from_attempt).collect(),
             class: class.clone(),
-            reply: kept,
+            reply: kept.clone(),
         });
         if let Some(tx) = &self.events {
             let _ = tx.send(Event::Progress {
@@ -1296,8 +1300,8 @@ impl Walker<'_> {
         match class {
             ReplyClass::Referral(r) => self.on_referral(&job, r),
             ReplyClass::Answer { .. } => {
-                if let Some(m) = reply {
-                    self.on_answer(job.question, &m);
+                if let Some(m) = kept.as_ref().map(|k| &k.msg).or(reply.as_ref()) {
+                    self.on_answer(job.question, m);
                 }
             }
             _ => {}
