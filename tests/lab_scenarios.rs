@@ -79,10 +79,11 @@ async fn healthy_has_no_warning_and_asks_every_address_of_every_level() {
             "113.0.203.in-addr.arpa."
         ]
     );
-    // Every address of every NS name of every zone got 3 probes for the PTR question.
+    // Every address of every NS name of every zone got 3 probes for the PTR question; arpa.
+    // is served by the root servers (as on the real Internet), whose referrals skip it, so
+    // the PTR question is never asked of it as arpa. — its cut was found by a SOA question.
     let expected_addrs = [
         (".", 3),
-        ("arpa.", 3),
         ("in-addr.arpa.", 2),
         ("203.in-addr.arpa.", 3),
         ("113.0.203.in-addr.arpa.", 4),
@@ -97,6 +98,32 @@ async fn healthy_has_no_warning_and_asks_every_address_of_every_level() {
         assert_eq!(probes.len(), n * 3, "probes for {zone}");
         assert!(probes.iter().all(|p| p.class.is_useful()), "{zone}");
     }
+    let arpa = &r.walk.zones[&hickory_proto::rr::Name::from_ascii("arpa.").unwrap()];
+    let found: std::collections::BTreeSet<String> = arpa
+        .found_inside
+        .iter()
+        .map(|c| c.address.to_string())
+        .collect();
+    assert_eq!(
+        found.into_iter().collect::<Vec<_>>(),
+        ["192.0.2.1", "192.0.2.2", "2001:db8:53::2"]
+    );
+    assert!(arpa.delegations.is_empty(), "no referral names arpa.");
+    // Its zone checks asked every root address as a server of arpa.
+    let soa_checked: std::collections::BTreeSet<String> = r
+        .walk
+        .probes
+        .iter()
+        .filter(|p| {
+            let q = &r.walk.questions[p.question];
+            p.zone.to_string() == "arpa."
+                && q.name.to_string() == "arpa."
+                && q.qtype.to_string() == "SOA"
+                && p.class.is_useful()
+        })
+        .map(|p| p.address.to_string())
+        .collect();
+    assert_eq!(soa_checked.len(), 3, "{soa_checked:?}");
     assert_eq!(r.diagnosis.ptr.len(), 1);
     assert_eq!(r.diagnosis.ptr[0].to_string(), "mail.isp.example.");
     assert!(r.diagnosis.fcrdns.iter().all(|f| f.confirmed));
@@ -296,7 +323,6 @@ async fn silent_everywhere_descends_without_waiting_for_timeouts() {
     let r = check("silent-everywhere").await;
     let timeout_ms = 1000.0;
     for zone in [
-        "arpa.",
         "in-addr.arpa.",
         "203.in-addr.arpa.",
         "113.0.203.in-addr.arpa.",
@@ -968,18 +994,37 @@ async fn query_budget_is_a_hard_bound() {
     assert_eq!(finding(&r, "limit_exceeded").reason, Some("query_budget"));
 }
 
-/// Referrals to different depths are not a disagreement: a root server that also serves
-/// `arpa.` refers straight to `in-addr.arpa.`, the others to `arpa.`.
+/// Mixed root servers give one tree, not two: a.root-servers.example also serves `arpa.` and
+/// refers straight to `in-addr.arpa.` (that referral is arpa.'s data), b refers to `arpa.`.
+/// Referrals to different depths are not a disagreement.
 #[tokio::test]
-async fn root_serves_arpa_is_not_inconsistent() {
-    let r = check("root-serves-arpa").await;
-    let zone = &r.walk.zones[&hickory_proto::rr::Name::from_ascii("in-addr.arpa.").unwrap()];
-    let parents: std::collections::BTreeSet<String> = zone
+async fn one_root_without_arpa_is_one_tree() {
+    let r = check("one-root-without-arpa").await;
+    let name = |s: &str| hickory_proto::rr::Name::from_ascii(s).unwrap();
+    let in_addr = &r.walk.zones[&name("in-addr.arpa.")];
+    assert_eq!(in_addr.parent, Some(name("arpa.")));
+    let parents: std::collections::BTreeSet<String> = in_addr
         .delegations
         .iter()
         .map(|d| d.parent.to_string())
         .collect();
-    assert_eq!(parents.into_iter().collect::<Vec<_>>(), [".", "arpa."]);
+    assert_eq!(parents.into_iter().collect::<Vec<_>>(), ["arpa."]);
+    let arpa = &r.walk.zones[&name("arpa.")];
+    assert_eq!(arpa.parent, Some(name(".")));
+    let found: Vec<String> = arpa
+        .found_inside
+        .iter()
+        .map(|c| format!("{} {}", c.server, c.address))
+        .collect();
+    assert_eq!(found, ["a.root-servers.example. 192.0.2.1"]);
+    // b.root's referral delegates arpa. to its own servers, which are checked too.
+    assert!(
+        arpa.delegations
+            .iter()
+            .any(|d| d.server.to_string() == "b.root-servers.example.")
+    );
+    assert!(arpa.ns.contains_key(&name("a.ns.arpa.")));
+    assert!(arpa.ns.contains_key(&name("a.root-servers.example.")));
 }
 
 #[test]

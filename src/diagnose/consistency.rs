@@ -81,7 +81,12 @@ fn sorted(map: &BTreeMap<String, Vec<(Name, IpAddr)>>) -> Vec<(&String, &Vec<(Na
 /// Adds `inconsistent_answer` and `inconsistent_serial` findings.
 pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
     let mut by_qzone: BTreeMap<(QId, Name), ByServer> = BTreeMap::new();
-    for p in walk.probes.iter().filter(|p| p.kind == ProbeKind::Standard) {
+    // Cut checks are discovery, not survey: the zones they find get their own checks.
+    for p in walk
+        .probes
+        .iter()
+        .filter(|p| p.kind == ProbeKind::Standard && !walk.questions[p.question].is_cut())
+    {
         by_qzone
             .entry((p.question, p.zone.clone()))
             .or_default()

@@ -182,11 +182,10 @@ fn edns_broken(walk: &Walk, findings: &mut Vec<Finding>) -> BTreeSet<AddrKey> {
 pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
     let edns = edns_broken(walk, findings);
     let mut groups: BTreeMap<(AddrKey, QId), Vec<&Probe>> = BTreeMap::new();
-    for p in walk
-        .probes
-        .iter()
-        .filter(|p| p.kind == ProbeKind::Standard && !not_sent(p))
-    {
+    // Cut checks are discovery, not survey: the zones they find get their own checks.
+    for p in walk.probes.iter().filter(|p| {
+        p.kind == ProbeKind::Standard && !not_sent(p) && !walk.questions[p.question].is_cut()
+    }) {
         groups
             .entry(((p.zone.clone(), p.server.clone(), p.address), p.question))
             .or_default()

@@ -1088,10 +1088,22 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
         });
     }
 
-    // One finding per server address and reason.
+    // One finding per server address and reason. "Intermittent" only when some server of
+    // the zone passes: a zone whose every server fails here fails for every resolver (a
+    // root server's DS answers can all fail while the root's own keys are fine).
+    let failing: BTreeSet<(Name, Name, IpAddr)> = problems
+        .keys()
+        .map(|(z, s, a, _)| (z.clone(), s.clone(), *a))
+        .collect();
     for ((zone, server, address, reason), details) in problems {
         let zs = summary.iter().find(|z| z.zone == zone);
-        let all_fail = zs.is_some_and(|z| z.status == Security::Bogus);
+        let all_fail = zs.is_some_and(|z| {
+            z.status == Security::Bogus
+                || (!z.servers.is_empty()
+                    && z.servers
+                        .iter()
+                        .all(|s| failing.contains(&(zone.clone(), s.server.clone(), s.address))))
+        });
         let impact = if all_fail {
             "every server of the zone fails validation, so validating resolvers (Gmail's among them) get SERVFAIL"
         } else {

@@ -23,12 +23,17 @@ pub use scenarios::{Expect, Scenario, Tweak, scenarios};
 pub use server::{Fault, LabServer, ZoneData};
 
 /// The lab's servers: NS name, addresses, zones served (keys of [`zones::zones`]).
+///
+/// As on the real Internet (RFC 9120), every root server also serves `arpa.`, so its referrals
+/// skip that cut and go straight to `in-addr.arpa.` and `ip6.arpa.`; the arpa. NS names
+/// (a.ns.arpa., b.ns.arpa.) are only reached by a root server that does not serve `arpa.`
+/// (scenario `one-root-without-arpa`).
 pub const SERVERS: &[(&str, &[&str], &[&str])] = &[
-    ("a.root-servers.example.", &["192.0.2.1"], &["root"]),
+    ("a.root-servers.example.", &["192.0.2.1"], &["root", "arpa"]),
     (
         "b.root-servers.example.",
         &["192.0.2.2", "2001:db8:53::2"],
-        &["root"],
+        &["root", "arpa"],
     ),
     ("a.ns.arpa.", &["192.0.2.11"], &["arpa"]),
     ("b.ns.arpa.", &["192.0.2.12", "2001:db8:53::12"], &["arpa"]),

@@ -112,6 +112,10 @@ pub fn render(r: &TargetReport) -> String {
             Some(sec) => format!("{} · DNSSEC {}", zone_role(r, name), sec.as_str()),
             None => zone_role(r, name).to_string(),
         };
+        let role = match r.cut_note(name) {
+            Some(n) => format!("{role}\n{n}"),
+            None => role,
+        };
         let _ = writeln!(out, "  subgraph {} {{", q(&format!("cluster_{id}")));
         let _ = writeln!(
             out,

@@ -104,6 +104,41 @@ impl TargetReport {
         }
     }
 
+    /// How a zone's cut was found when a referral skipped it (its servers also serve the
+    /// parent, like every root server serving `arpa.`), for text and DOT; None for a zone
+    /// reached only by referrals.
+    #[must_use]
+    pub fn cut_note(&self, zone: &hickory_proto::rr::Name) -> Option<String> {
+        let z = self.walk.zones.get(zone)?;
+        if z.found_inside.is_empty() {
+            return None;
+        }
+        let mut servers: Vec<String> = z
+            .found_inside
+            .iter()
+            .map(|c| c.server.to_string())
+            .collect();
+        servers.dedup();
+        let parents: std::collections::BTreeSet<String> = z
+            .found_inside
+            .iter()
+            .map(|c| c.parent.to_string())
+            .collect();
+        let parents: Vec<String> = parents.into_iter().collect();
+        Some(if z.delegations.is_empty() {
+            format!(
+                "hidden cut: served by the servers of {} ({}), whose referrals skip it",
+                parents.join(", "),
+                servers.join(", ")
+            )
+        } else {
+            format!(
+                "also served by {} (found by SOA: their referrals skip this cut)",
+                servers.join(", ")
+            )
+        })
+    }
+
     /// What an address said, in one line: outcome counts, median RTT, and the question when
     /// it is not the target's own.
     #[must_use]

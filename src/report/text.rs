@@ -206,9 +206,12 @@ pub fn render(r: &TargetReport, style: Style) -> String {
             let code = if s == Security::Bogus { "31" } else { "2" };
             format!("  {}", style.paint(code, &format!("DNSSEC {}", s.as_str())))
         });
+        let cut = r.cut_note(name).map_or_else(String::new, |n| {
+            format!("  {}", style.paint("2", &format!("— {n}")))
+        });
         let _ = writeln!(
             out,
-            "{indent}{} {}{sec}",
+            "{indent}{} {}{sec}{cut}",
             style.paint(c, m),
             style.paint("1", &name.to_string())
         );

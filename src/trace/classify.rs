@@ -180,6 +180,26 @@ pub fn rdata_text(rtype: RecordType, data: &RData) -> String {
     format!("{rtype} {data}").to_lowercase()
 }
 
+/// The zone a reply names as its source, if it names one: the signer of its first RRSIG
+/// (RFC 4035 §5: the signer name is the zone whose keys signed it), or else the owner of the
+/// SOA in a negative answer's authority section (RFC 2308 §3). Lower case.
+#[must_use]
+pub fn reply_zone(msg: &Message) -> Option<Name> {
+    use hickory_proto::dnssec::rdata::DNSSECRData;
+    let sections = || msg.answers.iter().chain(msg.authorities.iter());
+    sections()
+        .find_map(|r| match &r.data {
+            RData::DNSSEC(DNSSECRData::RRSIG(s)) => Some(s.input().signer_name.to_lowercase()),
+            _ => None,
+        })
+        .or_else(|| {
+            msg.authorities
+                .iter()
+                .find(|r| r.record_type() == RecordType::SOA)
+                .map(|r| r.name.to_lowercase())
+        })
+}
+
 /// Classifies `msg`, the reply of a server of `zone` to `qname`/`qtype`.
 #[must_use]
 pub fn classify(msg: &Message, zone: &Name, qname: &Name, qtype: RecordType) -> ReplyClass {

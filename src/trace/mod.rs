@@ -121,6 +121,11 @@ impl TraceConfig {
 /// Server addresses per zone a supporting lookup (an NS name's address, a glue check) asks.
 const SUPPORT_ADDRESSES: usize = 4;
 
+/// Most names between the zone asked and an unsigned reply's name that are checked for a
+/// hidden cut, shallowest first (an ISP's /32 ip6.arpa zone answering for a /128 name has 23
+/// in between; customer zones at /48, /56 and /64 are the first 8 nibbles down).
+pub const MAX_CUT_CANDIDATES: usize = 8;
+
 /// Index of a question in [`Walk::questions`].
 pub type QId = usize;
 
@@ -162,6 +167,14 @@ pub enum Purpose {
     DsCheck {
         /// The zone whose DS it is.
         zone: Name,
+    },
+    /// Is this name a zone cut hidden inside the servers of `parent`? Asked (SOA, one probe)
+    /// of each server address of `parent` whose reply jumped past the name: an authoritative
+    /// SOA owned by the name means that server also serves the zone below the cut (RFC 9156
+    /// §2.3, as DNSViz and Zonemaster find cuts); NODATA means an empty non-terminal.
+    CutCheck {
+        /// The zone the servers were asked as servers of.
+        parent: Name,
     },
 }
 
@@ -205,6 +218,15 @@ pub struct Question {
     pub zones: Vec<Name>,
 }
 
+impl Question {
+    /// True for a question that looks for a hidden zone cut ([`Purpose::CutCheck`]): it is
+    /// discovery, kept apart from the survey questions of the same name and type.
+    #[must_use]
+    pub fn is_cut(&self) -> bool {
+        matches!(self.purpose, Purpose::CutCheck { .. })
+    }
+}
+
 /// What one parent server said about a delegation.
 #[derive(Debug, Clone, Serialize)]
 pub struct DelegationSeen {
@@ -231,6 +253,22 @@ pub struct Zone {
     pub ns: BTreeMap<Name, BTreeSet<IpAddr>>,
     /// Each distinct referral that delegated it.
     pub delegations: Vec<DelegationSeen>,
+    /// Servers found serving it at a cut their own referrals or answers skipped (every real
+    /// root server also serves `arpa.`; an ISP's servers hold a /16 and the /24s below it):
+    /// no referral names these servers for it, an authoritative SOA at the cut does.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub found_inside: Vec<CutSeen>,
+}
+
+/// One server address found serving a zone whose cut a referral or answer skipped.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct CutSeen {
+    /// The zone the server was asked as a server of (an ancestor of the found zone).
+    pub parent: Name,
+    /// The server's NS name (as a server of `parent`).
+    pub server: Name,
+    /// The address that answered the SOA at the cut authoritatively.
+    pub address: IpAddr,
 }
 
 /// One attempt as evidence.
@@ -497,6 +535,11 @@ pub struct Walker<'a> {
     budget: u32,
     budget_base: u32,
     forward_names: HashMap<QId, BTreeSet<Name>>,
+    /// The cut-check question of each candidate name (not in `qindex`: a cut check is not
+    /// the zone check of the same name and type).
+    cut_index: HashMap<Name, QId>,
+    /// (candidate name, server address) pairs already asked whether the name is a cut.
+    cut_asked: HashSet<(Name, IpAddr)>,
     sent: u32,
     pending: FuturesUnordered<Pending>,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
@@ -603,6 +646,8 @@ impl<'a> Walker<'a> {
             budget: cfg.query_budget,
             budget_base: 0,
             forward_names: HashMap::new(),
+            cut_index: HashMap::new(),
+            cut_asked: HashSet::new(),
             sent: 0,
             pending: FuturesUnordered::new(),
             events,
@@ -675,6 +720,10 @@ impl<'a> Walker<'a> {
                                 }
                             }
                         }
+                    }
+                    // The cut check that found it, when its cut was hidden.
+                    if let Some(&cq) = self.cut_index.get(&zname) {
+                        wanted.insert(cq);
                     }
                     cur = zone.parent.clone();
                 }
@@ -866,6 +915,7 @@ impl Walker<'_> {
                 parent: None,
                 ns,
                 delegations: Vec::new(),
+                found_inside: Vec::new(),
             },
         );
     }
@@ -953,14 +1003,21 @@ impl Walker<'_> {
         // A DS RRset lives in the parent: its question starts above the name (RFC 4035
         // §3.1.4.1), or the child's servers would answer NODATA from their apex.
         let is_ds = qtype == RecordType::DS && !name.is_root();
-        let start = self
-            .zones
-            .keys()
-            .filter(|z| !(is_ds && **z == name))
-            .filter(|z| z.zone_of(&name) && self.entered.iter().any(|(_, e)| e == *z))
-            .max_by_key(|z| z.num_labels())
-            .cloned()
-            .unwrap_or_else(Name::root);
+        // A zone's own apex checks start at the zone once its servers are known: a zone found
+        // inside its parent's servers (a hidden cut) was never entered by a referral.
+        let apex = matches!(&self.questions[id].purpose, Purpose::ZoneCheck { zone } if *zone == name)
+            && self.zones.get(&name).is_some_and(|z| !z.ns.is_empty());
+        let start = if apex {
+            name.clone()
+        } else {
+            self.zones
+                .keys()
+                .filter(|z| !(is_ds && **z == name))
+                .filter(|z| z.zone_of(&name) && self.entered.iter().any(|(_, e)| e == *z))
+                .max_by_key(|z| z.num_labels())
+                .cloned()
+                .unwrap_or_else(Name::root)
+        };
         self.enter(id, &start);
         id
     }
@@ -981,7 +1038,18 @@ impl Walker<'_> {
             );
             return;
         }
-        self.questions[q].zones.push(zone.clone());
+        // Zones found hidden between the previous zone of the path and this one were crossed
+        // too: a referral from their servers skipped them.
+        if let Some(last) = self.questions[q].zones.last().cloned() {
+            for hidden in self.hidden_between(&last, zone) {
+                if !self.questions[q].zones.contains(&hidden) {
+                    self.questions[q].zones.push(hidden);
+                }
+            }
+        }
+        if !self.questions[q].zones.contains(zone) {
+            self.questions[q].zones.push(zone.clone());
+        }
         // Zones on a path to an answer get the full checks; zones visited only to find an
         // NS name's address are probed, but not checked further (that would multiply the
         // cost of every glueless delegation by every TLD's servers).
@@ -1142,8 +1210,10 @@ impl Walker<'_> {
         }
         // A supporting lookup needs an answer, not a survey: it asks at most
         // SUPPORT_ADDRESSES addresses of a zone (the root and TLDs have dozens).
-        let supporting =
-            !self.on_path(self.questions[q].origin) && !self.questions[q].purpose.is_check();
+        let cut_check = self.questions[q].is_cut();
+        let supporting = !self.on_path(self.questions[q].origin)
+            && !self.questions[q].purpose.is_check()
+            && !cut_check;
         if supporting {
             let n = self.support_count.entry((q, zone.clone())).or_insert(0);
             if *n >= SUPPORT_ADDRESSES {
@@ -1158,7 +1228,9 @@ impl Walker<'_> {
         // each per address (packet loss is measured on the other questions).
         let dnssec_check = question.purpose.is_check()
             && matches!(question.qtype, RecordType::DNSKEY | RecordType::DS);
-        let n_standard = if dnssec_check {
+        // A cut check is discovery: one probe per address (the zone found is surveyed by
+        // its own zone checks).
+        let n_standard = if dnssec_check || cut_check {
             1
         } else if self.on_path(self.questions[q].origin) || question.purpose.is_check() {
             usize::from(self.cfg.probes)
@@ -1297,28 +1369,246 @@ impl Walker<'_> {
         if job.kind != ProbeKind::Standard {
             return;
         }
+        let msg = kept.as_ref().map(|k| &k.msg).or(reply.as_ref());
+        if self.questions[job.question].is_cut() {
+            if let Some(m) = msg {
+                self.on_cut_reply(&job, &qname, m);
+            }
+            return;
+        }
+        // Replies on a path and to zone checks may come from a zone the server also serves,
+        // below the one it was asked as: look for the cuts in between.
+        let question = &self.questions[job.question];
+        let seeks = self.on_path(question.origin) || question.purpose.is_check();
         match class {
-            ReplyClass::Referral(r) => self.on_referral(&job, r),
+            ReplyClass::Referral(r) => {
+                if seeks && let Some(m) = msg {
+                    self.seek_cuts(&job, &r.child, m);
+                }
+                self.on_referral(&job, r);
+            }
             ReplyClass::Answer { .. } => {
-                if let Some(m) = kept.as_ref().map(|k| &k.msg).or(reply.as_ref()) {
+                if let Some(m) = msg {
+                    if seeks && qtype != RecordType::DS {
+                        self.seek_cuts(&job, &qname, m);
+                    }
                     self.on_answer(job.question, m);
+                }
+            }
+            ReplyClass::Nxdomain | ReplyClass::Nodata => {
+                if seeks
+                    && qtype != RecordType::DS
+                    && let Some(m) = msg
+                {
+                    self.seek_cuts(&job, &qname, m);
                 }
             }
             _ => {}
         }
     }
 
+    /// Looks for the zone cuts a reply skipped (DESIGN.md "The walk", step 3; RFC 9156 §2.3):
+    /// a server asked as a server of `job.zone` that refers to, or answers for, a name more
+    /// than one label down may also serve a zone in between (every real root server serves
+    /// `arpa.` and refers straight to `in-addr.arpa.`). The reply's own evidence says where
+    /// to look: an RRSIG's signer, or a negative answer's SOA owner, names the zone that
+    /// answered (nothing to find when it is the zone asked). Without evidence (unsigned, or
+    /// `--no-dnssec`) every name in between is a candidate, the shallowest
+    /// [`MAX_CUT_CANDIDATES`] first. Each candidate is asked once per address
+    /// ([`Purpose::CutCheck`]). DS answers come from the parent side of a cut and are judged
+    /// by their signer (dnssec::validate), so they are not used here.
+    fn seek_cuts(&mut self, job: &Job, below: &Name, msg: &Message) {
+        let zone = &job.zone;
+        if !zone.zone_of(below) || below.num_labels() <= zone.num_labels() + 1 {
+            return;
+        }
+        let (deepest, bounded) = match classify::reply_zone(msg) {
+            Some(z) if z == *zone => return,
+            Some(z) if z != *zone && zone.zone_of(&z) && z.zone_of(below) => (z, false),
+            _ => (below.base_name(), true),
+        };
+        let mut candidates = Vec::new();
+        let mut n = deepest;
+        while n.num_labels() > zone.num_labels() {
+            let up = n.base_name();
+            candidates.push(n);
+            n = up;
+        }
+        candidates.reverse();
+        if bounded {
+            candidates.truncate(MAX_CUT_CANDIDATES);
+        }
+        for name in candidates {
+            // Already known to be served at this address: nothing to learn.
+            let known = self
+                .zones
+                .get(&name)
+                .is_some_and(|z| z.ns.values().any(|a| a.contains(&job.address)));
+            if known || !self.cut_asked.insert((name.clone(), job.address)) {
+                continue;
+            }
+            let q = self.cut_question(&name, zone);
+            self.schedule_addr(q, zone, &job.server, job.address);
+        }
+    }
+
+    /// The cut-check question of `name` (opened on first use; not in `qindex`).
+    fn cut_question(&mut self, name: &Name, parent: &Name) -> QId {
+        if let Some(&q) = self.cut_index.get(name) {
+            return q;
+        }
+        let id = self.questions.len();
+        self.chains.entry(id).or_default().push(id);
+        self.questions.push(Question {
+            name: name.clone(),
+            qtype: RecordType::SOA,
+            purpose: Purpose::CutCheck {
+                parent: parent.clone(),
+            },
+            origin: id,
+            cname_depth: 0,
+            nesting: 0,
+            zones: Vec::new(),
+        });
+        self.cut_index.insert(name.clone(), id);
+        id
+    }
+
+    /// A cut check's reply: an authoritative SOA owned by the name means the server serves
+    /// the zone below the cut; anything else (NODATA, a referral, an error) means it does not.
+    fn on_cut_reply(&mut self, job: &Job, name: &Name, msg: &Message) {
+        let apex = msg.metadata.authoritative
+            && msg.metadata.response_code == hickory_proto::op::ResponseCode::NoError
+            && msg
+                .answers
+                .iter()
+                .any(|r| r.record_type() == RecordType::SOA && r.name.to_lowercase() == *name);
+        if apex {
+            self.found_cut(name, job);
+        }
+    }
+
+    /// The deepest known zone strictly above `name`.
+    fn enclosing_zone(&self, name: &Name) -> Name {
+        self.zones
+            .keys()
+            .filter(|z| *z != name && z.zone_of(name))
+            .max_by_key(|z| z.num_labels())
+            .cloned()
+            .unwrap_or_else(Name::root)
+    }
+
+    /// Zones found inside their parent's servers strictly between `top` and `bottom`,
+    /// shallowest first.
+    fn hidden_between(&self, top: &Name, bottom: &Name) -> Vec<Name> {
+        let mut v: Vec<Name> = self
+            .zones
+            .iter()
+            .filter(|(n, z)| {
+                !z.found_inside.is_empty()
+                    && *n != top
+                    && *n != bottom
+                    && top.zone_of(n)
+                    && n.zone_of(bottom)
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        v.sort_by_key(Name::num_labels);
+        v
+    }
+
+    /// `job`'s server serves `name`, a zone whose cut its replies skipped. The zone becomes
+    /// a zone like any other: the server joins its servers, zones below it hang on it, the
+    /// paths that crossed it list it, and it gets its zone and DNSSEC checks.
+    fn found_cut(&mut self, name: &Name, job: &Job) {
+        let seen = CutSeen {
+            parent: job.zone.clone(),
+            server: job.server.clone(),
+            address: job.address,
+        };
+        let parent = self.enclosing_zone(name);
+        let zone = self.zones.entry(name.clone()).or_insert_with(|| Zone {
+            name: name.clone(),
+            parent: Some(parent),
+            ns: BTreeMap::new(),
+            delegations: Vec::new(),
+            found_inside: Vec::new(),
+        });
+        if !zone.found_inside.contains(&seen) {
+            zone.found_inside.push(seen);
+            zone.found_inside.sort();
+        }
+        let fresh = zone
+            .ns
+            .entry(job.server.clone())
+            .or_default()
+            .insert(job.address);
+        for (zname, z) in &mut self.zones {
+            if zname == name || !name.zone_of(zname) {
+                continue;
+            }
+            if z.parent
+                .as_ref()
+                .is_some_and(|p| p != name && p.zone_of(name))
+            {
+                z.parent = Some(name.clone());
+            }
+            // A referral this address gave for a zone below the cut came from the cut's data.
+            for d in &mut z.delegations {
+                if d.address == job.address && d.parent != *name && d.parent.zone_of(name) {
+                    d.parent = name.clone();
+                }
+            }
+        }
+        for q in &mut self.questions {
+            if q.zones.contains(name) {
+                continue;
+            }
+            if let Some(i) = q.zones.iter().position(|z| z != name && name.zone_of(z))
+                && q.zones[..i].iter().any(|z| z.zone_of(name))
+            {
+                q.zones.insert(i, name.clone());
+            }
+        }
+        if self.checked.insert(name.clone()) {
+            self.zone_checks(name);
+        } else if fresh {
+            let already: Vec<QId> = self
+                .entered
+                .iter()
+                .filter(|(_, z)| z == name)
+                .map(|(q, _)| *q)
+                .collect();
+            for q in already {
+                self.schedule_addr(q, name, &job.server, job.address);
+            }
+        }
+    }
+
     fn on_referral(&mut self, job: &Job, r: classify::Referral) {
         let child = r.child.clone();
         let max_ns = self.cfg.max_ns_per_zone;
+        let parent = self.enclosing_zone(&child);
+        // The zone whose data the referral is: the one asked, or a zone below it that this
+        // address was found serving (a root server's referral to in-addr.arpa. is arpa.'s).
+        let given_by = self
+            .hidden_between(&job.zone, &child)
+            .into_iter()
+            .rfind(|m| {
+                self.zones
+                    .get(m)
+                    .is_some_and(|z| z.found_inside.iter().any(|c| c.address == job.address))
+            })
+            .unwrap_or_else(|| job.zone.clone());
         let zone = self.zones.entry(child.clone()).or_insert_with(|| Zone {
             name: child.clone(),
-            parent: Some(job.zone.clone()),
+            parent: Some(parent),
             ns: BTreeMap::new(),
             delegations: Vec::new(),
+            found_inside: Vec::new(),
         });
         let seen = DelegationSeen {
-            parent: job.zone.clone(),
+            parent: given_by,
             server: job.server.clone(),
             address: job.address,
             ns: r.ns.clone(),
@@ -1565,7 +1855,7 @@ impl Walk {
         for q in &other.questions {
             let idx = self.questions[..base_len]
                 .iter()
-                .position(|x| x.name == q.name && x.qtype == q.qtype);
+                .position(|x| x.name == q.name && x.qtype == q.qtype && x.is_cut() == q.is_cut());
             map.push(idx.unwrap_or_else(|| {
                 self.questions.push(Question {
                     zones: Vec::new(),
@@ -1597,8 +1887,15 @@ impl Walk {
         for (name, z) in other.zones {
             let mine = self.zones.entry(name).or_insert_with(|| Zone {
                 delegations: Vec::new(),
+                found_inside: Vec::new(),
                 ..z.clone()
             });
+            for c in z.found_inside {
+                if !mine.found_inside.contains(&c) {
+                    mine.found_inside.push(c);
+                }
+            }
+            mine.found_inside.sort();
             for (ns, glue) in z.ns {
                 mine.ns.entry(ns).or_default().extend(glue);
             }
