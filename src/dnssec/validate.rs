@@ -738,7 +738,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
             && !matches!(question.qtype, RecordType::DNSKEY | RecordType::DS)
         {
             data_probes
-                .entry(judged_zone(p, &question.name, &zones))
+                .entry(judged_zone(walk, p, &question.name, &zones))
                 .or_default()
                 .push((p.question, p));
         }
@@ -805,7 +805,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                         };
                         let msg = &reply.msg;
                         // Signed by the zone that holds the DS: the parent, normally.
-                        let mut signer = judged_zone(probe, zone, &zones);
+                        let mut signer = judged_zone(walk, probe, zone, &zones);
                         if signer == *zone {
                             signer = probe.zone.clone();
                         }
@@ -1152,8 +1152,10 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
 
 /// The zone whose keys must have signed a probe's reply: the zone it was asked of, or a
 /// zone below it that the same server also serves and that signed the reply (a root server
-/// that also serves `arpa.` answers for `arpa.`, signed by `arpa.`).
-fn judged_zone(p: &crate::trace::Probe, qname: &Name, zones: &[Name]) -> Name {
+/// that also serves `arpa.` answers for `arpa.`, signed by `arpa.`). An unsigned reply from an
+/// address found serving a hidden zone that holds the name is that zone's (an unsigned /24
+/// on the servers of a signed /16 is insecure, not a /16 answer without signatures).
+fn judged_zone(walk: &Walk, p: &crate::trace::Probe, qname: &Name, zones: &[Name]) -> Name {
     let signer = p.reply.as_deref().map(|r| &r.msg).and_then(|m| {
         m.answers
             .iter()
@@ -1165,7 +1167,20 @@ fn judged_zone(p: &crate::trace::Probe, qname: &Name, zones: &[Name]) -> Name {
     });
     match signer {
         Some(s) if s != p.zone && p.zone.zone_of(&s) && s.zone_of(qname) && zones.contains(&s) => s,
-        _ => p.zone.clone(),
+        Some(_) => p.zone.clone(),
+        None => walk
+            .zones
+            .iter()
+            .filter(|(n, z)| {
+                **n != p.zone
+                    && p.zone.zone_of(n)
+                    && n.zone_of(qname)
+                    && zones.contains(n)
+                    && z.found_inside.iter().any(|c| c.address == p.address)
+            })
+            .map(|(n, _)| n.clone())
+            .max_by_key(Name::num_labels)
+            .unwrap_or_else(|| p.zone.clone()),
     }
 }
 

@@ -43,26 +43,28 @@ pub const SERVERS: &[(&str, &[&str], &[&str])] = &[
     ("b.ip6-servers.arpa.", &["2001:db8:53::42"], &["ip6"]),
     ("a.nic.example.", &["192.0.2.21"], &["example"]),
     ("b.nic.example.", &["192.0.2.22"], &["example"]),
-    ("ns1.rir.example.", &["192.0.2.51"], &["r203"]),
+    ("ns1.rir.example.", &["192.0.2.51"], &["r203", "r198"]),
     (
         "ns2.rir.example.",
         &["192.0.2.52", "2001:db8:53::52"],
-        &["r203"],
+        &["r203", "r198"],
     ),
+    // The ISP's servers also hold zones whose cuts their own referrals hide: a /16 and the
+    // /24 below it, and a /24 and its RFC 2317 child.
     (
         "ns1.isp.example.",
         &["198.51.100.53"],
-        &["rev", "isp", "v6rev"],
+        &["rev", "isp", "v6rev", "r51", "r100", "classless-isp"],
     ),
     (
         "ns2.isp.example.",
         &["198.51.100.54", "2001:db8:5300::54"],
-        &["rev", "isp", "v6rev"],
+        &["rev", "isp", "v6rev", "r51", "r100", "classless-isp"],
     ),
     (
         "ns3.isp.example.",
         &["198.51.100.55"],
-        &["rev", "isp", "v6rev"],
+        &["rev", "isp", "v6rev", "r51", "r100", "classless-isp"],
     ),
     (
         "ns1.customer.example.",
@@ -227,7 +229,13 @@ const FUTURE: &[&str] = &["rev-future"];
 /// Zone keys whose copies are not signed at all (a secondary loaded from the unsigned file).
 const UNSIGNED_COPIES: &[&str] = &["rev-unsigned"];
 /// Zone keys whose DS for a child is for a key the child does not have: (zone key, child).
-const WRONG_DS: &[(&str, &str)] = &[("r203-bad-ds", "113.0.203.in-addr.arpa.")];
+const WRONG_DS: &[(&str, &str)] = &[
+    ("r203-bad-ds", "113.0.203.in-addr.arpa."),
+    ("r51-bad-ds", "100.51.198.in-addr.arpa."),
+];
+/// Zone keys whose copies are signed with another key than the zone's (the key from before a
+/// rollover, still on a secondary that stopped transferring).
+const OLD_KEY: &[&str] = &["r100-old-key"];
 
 /// Parses every lab zone and signs it (one fresh key per origin; copies of a zone share
 /// it), except the origins the scenario leaves unsigned, whose parents then have no DS.
@@ -290,7 +298,12 @@ fn signed_zones(
                     child_ds.insert(c, vec![d]);
                 }
             }
-            data.sign(zk, &child_ds, window).map_err(fail)?;
+            if OLD_KEY.contains(&key) {
+                let old = sign::ZoneKey::generate().map_err(fail)?;
+                data.sign(&old, &child_ds, window).map_err(fail)?;
+            } else {
+                data.sign(zk, &child_ds, window).map_err(fail)?;
+            }
         }
         parsed.insert(key, Arc::new(data));
     }

@@ -108,6 +108,8 @@ impl Scenario {
 }
 
 const REV: &str = "113.0.203.in-addr.arpa.";
+/// The ISP's /24 whose cut is hidden inside the servers of its /16.
+const HIDDEN: &str = "100.51.198.in-addr.arpa.";
 const NS2: &str = "ns2.isp.example.";
 const NS3: &str = "ns3.isp.example.";
 const NS3_IP: &str = "198.51.100.55";
@@ -138,6 +140,17 @@ fn at(
         zone: REV,
         server: Some(server),
         address: Some(address),
+    }
+}
+
+/// A finding about ns3.isp.example as a server of the hidden /24.
+fn hidden_at(kind: &'static str, reason: Option<&'static str>) -> Expect {
+    Expect {
+        kind,
+        reason,
+        zone: HIDDEN,
+        server: Some(NS3),
+        address: Some(NS3_IP),
     }
 }
 
@@ -1053,6 +1066,75 @@ pub fn scenarios() -> Vec<Scenario> {
                 at("inconsistent_answer", None, NS3, NS3_IP),
             ],
             verdict: "degraded",
+        },
+        Scenario {
+            name: "isp-hidden-cut",
+            summary: "the ISP's servers serve its /16 (51.198.in-addr.arpa) and the /24 below it: the /24's cut is hidden inside them, found and checked — no fault",
+            target: "198.51.100.53",
+            tweaks: vec![],
+            expect: vec![],
+            verdict: "ok",
+        },
+        Scenario {
+            name: "classless-same-servers",
+            summary: "203.0.113.192/26 is delegated (RFC 2317) to the servers of the /24 itself: the child's cut is hidden, found and validated — no fault",
+            target: "203.0.113.200",
+            tweaks: vec![],
+            expect: vec![],
+            verdict: "ok",
+        },
+        Scenario {
+            name: "hidden-cut-insecure",
+            summary: "the ISP's hidden /24 (100.51.198.in-addr.arpa) is unsigned below its signed /16: insecure, not an error",
+            target: "198.51.100.53",
+            tweaks: vec![Tweak::Unsigned { zone: HIDDEN }],
+            expect: vec![zone_finding("dnssec_insecure", None, HIDDEN, None, None)],
+            verdict: "ok",
+        },
+        Scenario {
+            name: "hidden-cut-stale-key",
+            summary: "ns3.isp.example serves the hidden /24 still signed with the key from before a rollover",
+            target: "198.51.100.53",
+            tweaks: vec![serves(
+                NS3,
+                &[
+                    "rev",
+                    "isp",
+                    "v6rev",
+                    "r51",
+                    "r100-old-key",
+                    "classless-isp",
+                ],
+            )],
+            expect: vec![
+                hidden_at("dnssec_bogus", Some("ds_mismatch")),
+                hidden_at("dnssec_bogus", Some("missing_dnskey")),
+                // It also disagrees with its siblings on the DNSKEY RRset itself.
+                hidden_at("inconsistent_answer", None),
+            ],
+            verdict: "degraded",
+        },
+        Scenario {
+            name: "hidden-cut-bad-ds",
+            summary: "the ISP's /16 publishes a DS for its hidden /24 that matches none of the /24's keys",
+            target: "198.51.100.53",
+            tweaks: ["ns1.isp.example.", NS2, NS3]
+                .into_iter()
+                .map(|ns| {
+                    serves(
+                        ns,
+                        &["rev", "isp", "v6rev", "r51-bad-ds", "r100", "classless-isp"],
+                    )
+                })
+                .collect(),
+            expect: vec![zone_finding(
+                "dnssec_bogus",
+                Some("ds_mismatch"),
+                HIDDEN,
+                None,
+                None,
+            )],
+            verdict: "broken",
         },
     ]
 }

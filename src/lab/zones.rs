@@ -17,6 +17,14 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
         ("in-addr", "in-addr.arpa.", IN_ADDR.into()),
         ("ip6", "ip6.arpa.", IP6.into()),
         ("r203", "203.in-addr.arpa.", R203.into()),
+        ("r198", "198.in-addr.arpa.", R198.into()),
+        // An ISP's /16 and a /24 below it, on the same servers: the /24's cut is hidden.
+        ("r51", "51.198.in-addr.arpa.", R51.into()),
+        // The /16 publishes a DS for a key the /24 does not have.
+        ("r51-bad-ds", "51.198.in-addr.arpa.", R51.into()),
+        ("r100", "100.51.198.in-addr.arpa.", R100.into()),
+        // The same /24 still signed with the key from before a rollover (a stale secondary).
+        ("r100-old-key", "100.51.198.in-addr.arpa.", R100.into()),
         // The parent publishes a DS for a key 113.0.203.in-addr.arpa does not have.
         ("r203-bad-ds", "203.in-addr.arpa.", R203.into()),
         // A parent server that lost one NS of the child (disagreeing parents).
@@ -59,6 +67,12 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
         ),
         // Harmless: other TTLs and another record order, same serial and data.
         ("rev-ttl", "113.0.203.in-addr.arpa.", REV_TTL.into()),
+        // An RFC 2317 child served by the /24's own servers: its cut is hidden.
+        (
+            "classless-isp",
+            "192-26.113.0.203.in-addr.arpa.",
+            CLASSLESS_ISP.into(),
+        ),
         (
             "classless",
             "128-26.113.0.203.in-addr.arpa.",
@@ -170,6 +184,8 @@ $TTL 86400
 @   NS  b.in-addr-servers.arpa.
 203 NS ns1.rir.example.
 203 NS ns2.rir.example.
+198 NS ns1.rir.example.
+198 NS ns2.rir.example.
 "#;
 
 const IP6: &str = r#"
@@ -193,6 +209,50 @@ $TTL 86400
 113.0 NS ns3.isp.example.
 "#;
 
+const R198: &str = r#"
+$TTL 86400
+@   SOA ns1.rir.example. dns-admin.rir.example. 2026112800 7200 1800 604800 3600
+@   NS  ns1.rir.example.
+@   NS  ns2.rir.example.
+51 NS ns1.isp.example.
+51 NS ns2.isp.example.
+51 NS ns3.isp.example.
+"#;
+
+/// The ISP's /16 (198.51.0.0/16): it delegates the /24 to its own servers.
+const R51: &str = r#"
+$TTL 3600
+@   SOA ns1.isp.example. hostmaster.isp.example. 2026112801 7200 1800 1209600 3600
+@   NS  ns1.isp.example.
+@   NS  ns2.isp.example.
+@   NS  ns3.isp.example.
+100 NS ns1.isp.example.
+100 NS ns2.isp.example.
+100 NS ns3.isp.example.
+"#;
+
+/// 198.51.100.0/24, where the ISP's name servers live.
+const R100: &str = r#"
+$TTL 3600
+@   SOA ns1.isp.example. hostmaster.isp.example. 2026112801 7200 1800 1209600 3600
+@   NS  ns1.isp.example.
+@   NS  ns2.isp.example.
+@   NS  ns3.isp.example.
+53  PTR ns1.isp.example.
+54  PTR ns2.isp.example.
+55  PTR ns3.isp.example.
+"#;
+
+/// 203.0.113.192/26, delegated (RFC 2317) to the servers that serve the /24 itself.
+const CLASSLESS_ISP: &str = r#"
+$TTL 3600
+@   SOA ns1.isp.example. hostmaster.isp.example. 2026112801 7200 1800 1209600 3600
+@   NS  ns1.isp.example.
+@   NS  ns2.isp.example.
+@   NS  ns3.isp.example.
+200 PTR smtp.isp.example.
+"#;
+
 const REV: &str = r#"
 $TTL 3600
 @   SOA ns1.isp.example. hostmaster.isp.example. 2026112801 7200 1800 1209600 3600
@@ -212,11 +272,20 @@ $TTL 3600
 131 CNAME 131.128-26.113.0.203.in-addr.arpa.
 132 CNAME 132.128-26.113.0.203.in-addr.arpa.
 133 CNAME 133.128-26.113.0.203.in-addr.arpa.
+; RFC 2317 delegation of 203.0.113.192/26 to the same servers
+192-26 NS ns1.isp.example.
+192-26 NS ns2.isp.example.
+192-26 NS ns3.isp.example.
+200 CNAME 200.192-26.113.0.203.in-addr.arpa.
 "#;
 
 /// REV as another server might print it: other TTLs, records in another order.
 const REV_TTL: &str = r#"
 $TTL 7200
+200 CNAME 200.192-26.113.0.203.in-addr.arpa.
+192-26 NS ns3.isp.example.
+192-26 NS ns2.isp.example.
+192-26 NS ns1.isp.example.
 133 CNAME 133.128-26.113.0.203.in-addr.arpa.
 132 CNAME 132.128-26.113.0.203.in-addr.arpa.
 131 CNAME 131.128-26.113.0.203.in-addr.arpa.
@@ -327,6 +396,7 @@ mx2  A    203.0.113.26
 ; web's PTR is 203.0.113.27, but the name points elsewhere
 web  A    203.0.113.80
 203-0-113-29.dynamic A 203.0.113.29
+smtp A    203.0.113.200
 "#;
 
 const CUSTOMER: &str = r#"

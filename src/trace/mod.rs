@@ -1560,14 +1560,22 @@ impl Walker<'_> {
                 }
             }
         }
+        // The paths that crossed the cut list it: those that went on below it (a referral
+        // skipped it), and those answered from above it for a name inside it (the answer
+        // came from the hidden zone).
         for q in &mut self.questions {
-            if q.zones.contains(name) {
+            if q.zones.contains(name) || q.is_cut() {
                 continue;
             }
-            if let Some(i) = q.zones.iter().position(|z| z != name && name.zone_of(z))
-                && q.zones[..i].iter().any(|z| z.zone_of(name))
+            if let Some(i) = q.zones.iter().position(|z| z != name && name.zone_of(z)) {
+                if q.zones[..i].iter().any(|z| z.zone_of(name)) {
+                    q.zones.insert(i, name.clone());
+                }
+            } else if q.name != *name
+                && name.zone_of(&q.name)
+                && q.zones.last().is_some_and(|z| z.zone_of(name))
             {
-                q.zones.insert(i, name.clone());
+                q.zones.push(name.clone());
             }
         }
         if self.checked.insert(name.clone()) {
