@@ -16,6 +16,7 @@ mod answer;
 mod consistency;
 mod delegation;
 pub mod odds;
+pub mod receiver;
 mod servers;
 pub mod stats;
 
@@ -150,6 +151,8 @@ pub struct Diagnosis {
     /// DNSSEC per zone and server (absent with `--no-dnssec`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dnssec: Option<crate::dnssec::validate::DnssecSummary>,
+    /// What a receiving mail server that checks reverse DNS answers (docs/findings.md).
+    pub receiver: receiver::Receiver,
 }
 
 pub(crate) fn q_text(walk: &Walk, q: QId) -> String {
@@ -258,7 +261,16 @@ pub fn diagnose(walk: &Walk) -> Diagnosis {
         })
     };
     let odds = odds::compute(walk, &chain.fcrdns, &bogus);
+    let receiver = receiver::compute(
+        verdict,
+        !chain.ptr.is_empty(),
+        &chain.fcrdns,
+        &findings,
+        chain_bogus,
+        &odds,
+    );
     Diagnosis {
+        receiver,
         stats,
         odds,
         verdict,

@@ -1068,6 +1068,27 @@ pub fn scenarios() -> Vec<Scenario> {
             verdict: "degraded",
         },
         Scenario {
+            name: "all-silent",
+            summary: "every server of 113.0.203.in-addr.arpa drops every query: lookups fail temporarily (receivers defer, not reject)",
+            target: "203.0.113.25",
+            tweaks: ["ns1.isp.example.", NS2, NS3]
+                .into_iter()
+                .map(|server| Tweak::Fault {
+                    server,
+                    fault: Fault::Drop,
+                    zone: Some(REV),
+                })
+                .collect(),
+            expect: vec![
+                silent(REV, "ns1.isp.example.", "198.51.100.53"),
+                silent(REV, NS2, "198.51.100.54"),
+                silent(REV, NS2, "2001:db8:5300::54"),
+                silent(REV, NS3, NS3_IP),
+                zone_finding("no_reachable_server", None, REV, None, None),
+            ],
+            verdict: "broken",
+        },
+        Scenario {
             name: "isp-hidden-cut",
             summary: "the ISP's servers serve its /16 (51.198.in-addr.arpa) and the /24 below it: the /24's cut is hidden inside them, found and checked — no fault",
             target: "198.51.100.53",

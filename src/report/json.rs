@@ -42,6 +42,9 @@ pub struct TargetJson<'a> {
     pub reverse_name: String,
     /// ok, degraded, broken.
     pub verdict: Verdict,
+    /// What a receiving mail server that checks reverse DNS answers: accept, temporary,
+    /// permanent, sometimes_temporary, sometimes_permanent.
+    pub receiver: crate::diagnose::receiver::Receiver,
     /// One line, as in the text report.
     pub summary: String,
     /// PTR names given by any authoritative server.
@@ -115,6 +118,7 @@ impl<'a> TargetJson<'a> {
             target: r.walk.target.to_string(),
             reverse_name: r.walk.reverse_name.to_string(),
             verdict: r.diagnosis.verdict,
+            receiver: r.diagnosis.receiver,
             summary: r.headline(),
             ptr: r.diagnosis.ptr.iter().map(ToString::to_string).collect(),
             fcrdns: &r.diagnosis.fcrdns,

@@ -44,9 +44,21 @@ impl TargetReport {
         self.walk.target
     }
 
-    /// One line: the answer in a receiving mail server's terms.
+    /// One line: the answer in a receiving mail server's terms (what it finds, then what
+    /// a receiver that checks reverse DNS replies: [`crate::diagnose::receiver::Receiver`]).
     #[must_use]
     pub fn headline(&self) -> String {
+        let reply = self.diagnosis.receiver.phrase();
+        let base = self.facts();
+        if reply.is_empty() {
+            base
+        } else {
+            format!("{base}: {reply}")
+        }
+    }
+
+    /// The headline's facts: the PTR, its forward confirmation, a DNSSEC break.
+    fn facts(&self) -> String {
         let d = &self.diagnosis;
         let target = self.walk.target;
         if d.ptr.is_empty() {
@@ -62,13 +74,9 @@ impl TargetReport {
                 );
             }
             return if missing {
-                format!(
-                    "no PTR record for {target}: receivers such as Gmail reject its mail (550-5.7.25)"
-                )
+                format!("no PTR record for {target}")
             } else {
-                format!(
-                    "no PTR could be obtained for {target}: every path fails (see findings); receivers such as Gmail reject its mail"
-                )
+                format!("no PTR could be obtained for {target}: every path fails (see findings)")
             };
         }
         let confirmed: Vec<String> = d
@@ -86,17 +94,14 @@ impl TargetReport {
         }
         if confirmed.is_empty() {
             let names: Vec<String> = d.ptr.iter().map(ToString::to_string).collect();
-            return format!(
-                "Gmail-style check fails: PTR {} does not resolve back to {target}",
-                names.join(", ")
-            );
+            return format!("PTR {} does not resolve back to {target}", names.join(", "));
         }
         let base = format!("PTR {} → {target} confirmed", confirmed.join(", "));
         match d.dnssec.as_ref().map(|x| &x.broken) {
             Some(broken) if !broken.is_empty() => {
                 let zones: Vec<String> = broken.iter().map(ToString::to_string).collect();
                 format!(
-                    "{base}, but DNSSEC fails for {} on every server: validating receivers such as Gmail get SERVFAIL and reject its mail",
+                    "{base}, but DNSSEC fails for {} on every server, so validating resolvers get SERVFAIL",
                     zones.join(", ")
                 )
             }
