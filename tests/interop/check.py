@@ -50,12 +50,48 @@ EXPECT = {
         ("ns_mismatch", None, "100.51.198.in-addr.arpa.", None, None),
     ] + ISP_GLUE, [insecure("100.51.198.in-addr.arpa.")]),
     # IPv6 through ip6.arpa, servers reached over IPv4 and IPv6, AAAA confirmation.
-    "2001:db8::25": ("degraded", ISP_GLUE, [insecure("8.b.d.0.1.0.0.2.ip6.arpa.")]),
+    # Now signed with two algorithms and NSEC3: secure on BIND and NSD.
+    "2001:db8::25": ("degraded", ISP_GLUE, []),
     # No zone for 114.0.203.in-addr.arpa: Knot proves the NXDOMAIN with NSEC3 (opt-out chain).
     "203.0.114.1": ("broken", [("ptr_missing", "nxdomain", "in-addr.arpa.", None, None)], []),
+    # The PTR name points to another address: FCrDNS fails (a permanent rejection).
+    "203.0.113.26": ("broken", [
+        ("inconsistent_serial", None, REV, "ns3.isp.example.", "198.51.100.55"),
+        NS3_EXPIRED,
+        ("fcrdns_failed", "address_mismatch", ISP, None, None),
+    ] + ISP_GLUE, []),
+    # Signed, but in-addr.arpa. publishes the DS of another key: bogus everywhere.
+    "198.51.1.25": ("broken", [
+        ("dnssec_bogus", "ds_mismatch", "1.51.198.in-addr.arpa.", None, None),
+    ] + ISP_GLUE, []),
+    # Delegated only to ns4, which is stopped: no server answers (a temporary failure).
+    "198.51.2.25": ("broken", [
+        ("unreachable", "port_unreachable", "2.51.198.in-addr.arpa.", "ns4.isp.example.", "198.51.100.56"),
+        ("no_reachable_server", None, "2.51.198.in-addr.arpa.", None, None),
+        # ns4's address is looked up through isp.example., whose glue for ns3 is stale.
+        ISP_GLUE[1],
+    ], []),
 }
-# Targets without a PTR on purpose.
-NO_PTR = {"203.0.114.1"}
+# Targets without a PTR on purpose (or none to be had).
+NO_PTR = {"203.0.114.1", "198.51.2.25"}
+# Targets whose PTR is found but not confirmed.
+UNCONFIRMED = {"203.0.113.26"}
+# The signed IPv6 reverse zone (algorithms 13 and 8, NSEC3), served by BIND and NSD.
+V6 = "8.b.d.0.1.0.0.2.ip6.arpa."
+# What Postfix (reject_unknown_client_hostname, unknown_client_reject_code = 550) may answer
+# at RCPT TO for each of ptrtrace's receiver predictions.
+SMTP = {
+    "accept": {250},
+    "permanent": {550},
+    "temporary": {450},
+    "sometimes_temporary": {250, 450},
+    "sometimes_permanent": {250, 550},
+}
+
+
+def table(path):
+    """Whitespace-separated lines, as run.sh writes them."""
+    return [line.split() for line in Path(path).read_text().splitlines() if line.strip()]
 # Signed by BIND's dnssec-signzone, served by BIND (.), NSD (arpa.) and Knot (in-addr.arpa.).
 SIGNED = {".", "arpa.", "in-addr.arpa."}
 
@@ -86,6 +122,9 @@ def main(workdir):
         check(t["verdict"] == verdict, f"{target}: verdict {t['verdict']} (expected {verdict})")
         if target in NO_PTR:
             check(not t["ptr"], f"{target}: no PTR")
+        elif target in UNCONFIRMED:
+            check(bool(t["ptr"]) and not any(f["confirmed"] for f in t["fcrdns"]),
+                  f"{target}: PTR {t['ptr']} not forward-confirmed")
         else:
             check(bool(t["ptr"]) and all(f["confirmed"] for f in t["fcrdns"]),
                   f"{target}: PTR {t['ptr']} forward-confirmed")
@@ -99,11 +138,16 @@ def main(workdir):
         for i in infos:
             check(i in infos_seen, f"{target}: finds {i}")
         # The unsigned forward tree hangs below a signed root: example. is insecure too.
-        if target not in NO_PTR:
+        if target not in NO_PTR and target != "198.51.1.25":
             check(insecure("example.") in infos_seen, f"{target}: finds {insecure('example.')}")
         # Every signed zone on the path validates on every server, whatever daemon serves it.
         sec = {z["zone"]: z for z in t["dnssec"]["zones"]}
-        want_signed = SIGNED if ":" not in target else SIGNED - {"in-addr.arpa."}
+        want_signed = SIGNED if ":" not in target else (SIGNED - {"in-addr.arpa."}) | {V6}
+        # The root servers also serve arpa.: its cut is found inside them, at every address.
+        arpa = next((z for z in t["zones"] if z["name"] == "arpa."), None)
+        found = sorted({c["address"] for c in (arpa or {}).get("found_inside", [])})
+        check(found == ["192.0.2.1", "192.0.2.2", "2001:db8:53::1"] and not arpa["delegations"],
+              f"{target}: arpa. found inside the root servers ({found})")
         for zone in sorted(want_signed):
             z = sec.get(zone)
             check(z is not None and z["status"] == "secure" and z["servers"]
@@ -135,6 +179,43 @@ def main(workdir):
                 print(f"note: {zone} {p['server']} ({p['address']}): {a['status']} rcode={a.get('rcode')} "
                       f"aa={a['aa']} answer={len(a['answer'])} authority={len(a['authority'])} "
                       f"additional={len(a['additional'])}")
+    # The judges. Unbound (validating, same trust anchor): ptrtrace says "validating
+    # receivers get SERVFAIL" exactly when Unbound answers SERVFAIL and, with CD=1, does not.
+    reports = {}
+    for target in EXPECT:
+        path = Path(workdir) / f"{target}.json"
+        if path.exists():
+            reports[target] = json.loads(path.read_text())["targets"][0]
+    for target, status, status_cd, ad in table(Path(workdir) / "resolver.txt"):
+        t = reports.get(target)
+        if t is None:
+            continue
+        bogus = bool(t["dnssec"]["broken"])
+        servfail = status == "SERVFAIL" and status_cd != "SERVFAIL"
+        check(bogus == servfail,
+              f"{target}: Unbound answers {status} ({status_cd} with CD=1, {ad}); "
+              f"ptrtrace's DNSSEC broken list {t['dnssec']['broken']}")
+        if t["verdict"] != "broken":
+            check(status == "NOERROR", f"{target}: Unbound resolves a {t['verdict']} target ({status})")
+    # Unbound through one server address at a time: ptrtrace's per-address DNSSEC status.
+    for target, address, status, ad in table(Path(workdir) / "stub.txt"):
+        t = reports.get(target)
+        zone = V6 if ":" in target else REV
+        z = next((z for z in t["dnssec"]["zones"] if z["zone"] == zone), {}) if t else {}
+        mine = next((s["status"] for s in z.get("servers", []) if s["address"] == address), None)
+        want = {"secure": ("NOERROR", "ad"), "bogus": ("SERVFAIL", "-")}.get(mine)
+        check(want == (status, ad),
+              f"{target} via {address} alone: Unbound {status} {ad}, ptrtrace says {zone} {mine}")
+    # Postfix with reject_unknown_client_hostname, behind that Unbound.
+    for row in table(Path(workdir) / "smtp.txt"):
+        target, reply = row[0], row[1:]
+        t = reports.get(target)
+        if t is None:
+            continue
+        code = int(reply[0]) if reply and reply[0].isdigit() else None
+        check(code in SMTP[t["receiver"]],
+              f"{target}: Postfix replies {' '.join(reply)[:90]!r}; ptrtrace predicts "
+              f"{t['receiver']} ({t['verdict']})")
     print(f"interop: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Interop suite: ptrtrace against real BIND 9, NSD and Knot servers.
+# Interop suite: ptrtrace against real BIND 9, NSD and Knot servers, judged by a real
+# validating resolver (Unbound) and a real receiving mail server (Postfix).
 #
-# Installs the servers from Debian if missing, creates a network namespace of its own, puts
-# documentation addresses (IPv4 and IPv6) on that namespace's loopback, starts a small
-# reverse and forward hierarchy there with its own root, runs ptrtrace inside the namespace
-# with --root-hints, and asserts its findings (tests/interop/check.py). Everything it started
-# is stopped by pid at the end, also on failure. It fails, never skips, when something is
-# missing. Needs root (namespaces, port 53). Run: bash tests/interop/run.sh
+# Installs the software from Debian if missing (services are not started by the packages),
+# creates a network namespace of its own, puts documentation addresses (IPv4 and IPv6) on that
+# namespace's loopback, starts a small reverse and forward hierarchy there with its own root
+# (whose servers also serve arpa., as real root servers do), runs ptrtrace inside the
+# namespace with --root-hints, and asserts its findings (tests/interop/check.py). Then Unbound,
+# validating from the same trust anchor, resolves every target (and, pointed at one server
+# address at a time with a stub zone, the signed reverse zones), and Postfix with
+# reject_unknown_client_hostname receives an SMTP connection from every target address;
+# check.py asserts that ptrtrace predicted both. Everything it started is stopped by pid at the
+# end, also on failure. It fails, never skips, when something is missing. Needs root
+# (namespaces, port 53). Run: bash tests/interop/run.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 ns="ptrtrace-interop-$$"
 work="$(mktemp -d /tmp/ptrtrace-interop.XXXXXX)"
+# Postfix's daemons run as the postfix user: they must be able to traverse the work directory.
+chmod 711 "$work"
 pids=()
 
 die() { echo "interop: FAIL: $*" >&2; exit 1; }
@@ -20,12 +28,15 @@ cleanup() {
   local rc=$?
   # Each server runs in a process group of its own (setsid): stop it whole, forks included.
   for pid in "${pids[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  # Postfix's master leaves the process group: anything still running in the namespace goes.
+  ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   ip netns del "$ns" 2>/dev/null || true
   rm -rf "/etc/netns/$ns"
   if [ "$rc" -ne 0 ]; then
     echo "interop: server logs follow" >&2
-    tail -n 5 "$work"/*.log 2>/dev/null >&2 || true
+    for f in "$work"/*.log; do [ -s "$f" ] && { echo "== $f" >&2; tail -n 8 "$f" >&2; }; done
+    true
   fi
   rm -rf "$work"
   exit "$rc"
@@ -41,13 +52,24 @@ command -v knotd >/dev/null || need+=(knot)
 command -v dig >/dev/null || need+=(dnsutils)
 command -v dnssec-signzone >/dev/null || need+=(bind9-utils)
 command -v ip >/dev/null || need+=(iproute2)
+command -v unbound >/dev/null || need+=(unbound)
+command -v postfix >/dev/null || need+=(postfix)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "interop: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # No package may start its service on the host (Unbound would fetch a root trust anchor
+  # from the Internet): policy-rc.d says no for the duration of the install.
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
+    policy=/usr/sbin/policy-rc.d
+  fi
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get update -qq || die "apt-get update failed"
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || die "cannot install ${need[*]}"
+  [ -n "$policy" ] && rm -f "$policy"
 fi
-for tool in named nsd knotd dig ip python3; do
+for tool in named nsd knotd dig ip python3 unbound postfix; do
   command -v "$tool" >/dev/null || die "$tool is not available"
 done
 
@@ -57,12 +79,21 @@ bin="$repo/target/debug/ptrtrace"
 ip netns add "$ns" || die "cannot create network namespace $ns"
 in_ns() { ip netns exec "$ns" "$@"; }
 in_ns ip link set lo up
-for a in 192.0.2.1 192.0.2.11 192.0.2.21 192.0.2.31 198.51.100.53 198.51.100.54 \
+for a in 192.0.2.1 192.0.2.2 192.0.2.11 192.0.2.21 192.0.2.31 198.51.100.53 198.51.100.54 \
          198.51.100.55 198.51.100.56 198.51.100.80 198.51.100.99; do
   in_ns ip addr add "$a/32" dev lo
 done
 for a in 2001:db8:53::1 2001:db8:5300::54; do
   in_ns ip -6 addr add "$a/128" dev lo nodad
+done
+# The traced addresses, so that Postfix (192.0.2.250, 2001:db8:25::250) can receive an SMTP
+# connection from each of them.
+targets="203.0.113.25 203.0.113.26 203.0.113.130 192.0.2.25 198.51.100.25 198.51.1.25 198.51.2.25 2001:db8::25 203.0.114.1"
+for a in $targets 192.0.2.250 2001:db8:25::250; do
+  case "$a" in
+    *:*) in_ns ip -6 addr add "$a/128" dev lo nodad ;;
+    *) in_ns ip addr add "$a/32" dev lo ;;
+  esac
 done
 
 # DNSSEC: BIND's dnssec-signzone signs the root (NSEC), arpa. (NSEC3 with a salt and 5
@@ -92,8 +123,22 @@ sign 113.0.203.in-addr.arpa. r113.zone
 sign 113.0.203.in-addr.arpa. r113-old.zone -P -s "$(date -u -d '40 days ago' +%Y%m%d%H%M%S)" \
   -e "$(date -u -d '10 days ago' +%Y%m%d%H%M%S)"
 cat "$work/keys/dsset-113.0.203.in-addr.arpa." >> "$zones/in-addr.zone"
+# 1.51.198.in-addr.arpa. is signed, but in-addr.arpa. publishes the DS of a key that signs
+# nothing: bogus for every validator, whichever server it asks.
+sign 1.51.198.in-addr.arpa. r1-51-198.zone
+mkdir -p "$work/otherkeys"
+other=$(dnssec-keygen -q -K "$work/otherkeys" -a ECDSAP256SHA256 -f KSK -n ZONE 1.51.198.in-addr.arpa.) \
+  || die "dnssec-keygen failed"
+dnssec-dsfromkey -2 "$work/otherkeys/$other.key" >> "$zones/in-addr.zone" || die "dnssec-dsfromkey failed"
 sign in-addr.arpa. in-addr.zone -3 - -A
 cat "$work/keys/dsset-in-addr.arpa." >> "$zones/arpa.zone"
+# The IPv6 reverse zone: two algorithms at once (ECDSA P-256, 13, and RSA/SHA-256, 8; a zone
+# in an algorithm rollover) and NSEC3, served by BIND and NSD.
+v6z=8.b.d.0.1.0.0.2.ip6.arpa.
+dnssec-keygen -q -K "$work/keys" -a ECDSAP256SHA256 -f KSK -n ZONE "$v6z" >/dev/null || die "dnssec-keygen failed"
+dnssec-keygen -q -K "$work/keys" -a RSASHA256 -b 2048 -f KSK -n ZONE "$v6z" >/dev/null || die "dnssec-keygen failed"
+sign "$v6z" v6.zone -3 beef -H 1
+cat "$work/keys/dsset-$v6z" >> "$zones/arpa.zone"
 sign arpa. arpa.zone -3 c0ffee -H 5
 cat "$work/keys/dsset-arpa." >> "$zones/root.zone"
 sign . root.zone
@@ -150,12 +195,16 @@ start_knot() { # name addrs(comma) zone:file...
   pids+=($!)
 }
 
-start_bind root 192.0.2.1 2001:db8:53::1 ".:root.zone"
+# The root servers also serve arpa. (RFC 9120), as on the real Internet: their referrals go
+# straight to in-addr.arpa. and skip the arpa. cut. a.ns.arpa. (NSD) is never reached by a
+# referral.
+start_bind root 192.0.2.1 2001:db8:53::1 ".:root.zone" "arpa.:arpa.zone"
+start_nsd  broot 192.0.2.2 ".:root.zone" "arpa.:arpa.zone"
 start_nsd  arpa 192.0.2.11 "arpa.:arpa.zone"
 start_knot inaddr 192.0.2.31 "in-addr.arpa.:in-addr.zone"
 start_knot example 192.0.2.21 "example.:example.zone"
 start_bind ns1 198.51.100.53 - "113.0.203.in-addr.arpa.:r113.zone" "2.0.192.in-addr.arpa.:r192.zone" \
-  "8.b.d.0.1.0.0.2.ip6.arpa.:v6.zone" "isp.example.:isp.zone"
+  "8.b.d.0.1.0.0.2.ip6.arpa.:v6.zone" "isp.example.:isp.zone" "1.51.198.in-addr.arpa.:r1-51-198.zone"
 start_nsd  ns2 198.51.100.54,2001:db8:5300::54 "113.0.203.in-addr.arpa.:r113.zone" \
   "100.51.198.in-addr.arpa.:r198.zone" "8.b.d.0.1.0.0.2.ip6.arpa.:v6.zone" "isp.example.:isp.zone"
 start_knot ns3 198.51.100.55 "113.0.203.in-addr.arpa.:r113-old.zone" "100.51.198.in-addr.arpa.:r198.zone" \
@@ -175,6 +224,9 @@ wait_for() { # addr zone
   die "server $1 did not start serving $2 (see logs)"
 }
 wait_for 192.0.2.1 .
+wait_for 192.0.2.1 arpa.
+wait_for 192.0.2.2 .
+wait_for 192.0.2.2 arpa.
 wait_for 2001:db8:53::1 .
 wait_for 192.0.2.11 arpa.
 wait_for 192.0.2.31 in-addr.arpa.
@@ -201,9 +253,11 @@ cat > "$work/interop.hints" <<'HINTS'
 .                        3600000  NS    a.root-servers.example.
 a.root-servers.example.  3600000  A     192.0.2.1
 a.root-servers.example.  3600000  AAAA  2001:db8:53::1
+.                        3600000  NS    b.root-servers.example.
+b.root-servers.example.  3600000  A     192.0.2.2
 HINTS
 
-for target in 203.0.113.25 203.0.113.130 192.0.2.25 198.51.100.25 2001:db8::25 203.0.114.1; do
+for target in $targets; do
   set +e
   PTRTRACE_FORBID_BUILTIN_HINTS=1 in_ns "$bin" --root-hints "$work/interop.hints" \
     --trust-anchor "$anchor" --timeout 1s -f json -o "$work/$target.json" "$target"
@@ -214,6 +268,111 @@ done
 # The text report, for people reading CI logs.
 PTRTRACE_FORBID_BUILTIN_HINTS=1 NO_COLOR=1 in_ns "$bin" --root-hints "$work/interop.hints" \
   --trust-anchor "$anchor" --timeout 1s 198.51.100.25 | sed -n '1,12p' || true
+
+# The judges. Unbound validates from the same trust anchor as ptrtrace; one instance resolves
+# normally, four more each reach the signed reverse zones through a single server address (a
+# stub zone), so ptrtrace's per-address DNSSEC claims can be compared one by one.
+start_unbound() { # name listen [stub-addr]
+  local name=$1 listen=$2 stub=${3:-}
+  local d="$work/$name"; mkdir -p "$d"
+  {
+    echo "server:"
+    echo "  interface: $listen"; echo "  port: 53"; echo "  access-control: 127.0.0.0/8 allow"
+    echo "  username: \"\""; echo "  chroot: \"\""; echo "  directory: \"$d\""
+    echo "  pidfile: \"$d/unbound.pid\""; echo "  use-syslog: no"; echo "  logfile: \"\""
+    echo "  verbosity: 1"; echo "  val-log-level: 2"; echo "  num-threads: 1"; echo "  so-reuseport: no"
+    echo "  do-ip4: yes"; echo "  do-ip6: yes"
+    echo "  root-hints: \"$work/interop.hints\""; echo "  trust-anchor-file: \"$anchor\""
+    echo "  module-config: \"validator iterator\""; echo "  harden-dnssec-stripped: yes"
+    # Unbound answers for the documentation networks itself (RFC 6303 local zones): not here.
+    for z in 2.0.192.in-addr.arpa. 100.51.198.in-addr.arpa. 113.0.203.in-addr.arpa. \
+             8.b.d.0.1.0.0.2.ip6.arpa.; do
+      echo "  local-zone: \"$z\" nodefault"
+    done
+    if [ -n "$stub" ]; then
+      for z in 113.0.203.in-addr.arpa. 8.b.d.0.1.0.0.2.ip6.arpa.; do
+        echo "stub-zone:"; echo "  name: \"$z\""; echo "  stub-addr: $stub"
+      done
+    fi
+    echo "remote-control:"; echo "  control-enable: no"
+  } > "$d/unbound.conf"
+  unbound-checkconf "$d/unbound.conf" >/dev/null || die "bad Unbound configuration for $name"
+  setsid ip netns exec "$ns" unbound -d -c "$d/unbound.conf" > "$work/$name.log" 2>&1 &
+  pids+=($!)
+}
+start_unbound resolver 127.0.0.1
+start_unbound stub53 127.0.0.53 198.51.100.53
+start_unbound stub54 127.0.0.54 198.51.100.54
+start_unbound stub56 127.0.0.56 2001:db8:5300::54
+start_unbound stub55 127.0.0.55 198.51.100.55
+for r in 127.0.0.1 127.0.0.53 127.0.0.54 127.0.0.56 127.0.0.55; do
+  for _ in $(seq 1 50); do
+    in_ns dig +time=1 +tries=1 "@$r" . SOA 2>/dev/null | grep -q 'status: NOERROR' && break
+    sleep 0.2
+  done
+  in_ns dig +time=1 +tries=1 "@$r" . SOA 2>/dev/null | grep -q 'status: NOERROR' || die "Unbound at $r does not resolve"
+done
+status() { local s; s=$(grep -o 'status: [A-Z]*' | head -1 | awk '{print $2}'); echo "${s:-TIMEOUT}"; }
+adflag() { if grep -q '^;; flags:[a-z ]* ad[ ;]'; then echo ad; else echo -; fi; }
+: > "$work/resolver.txt"
+for target in $targets; do
+  plain=$(in_ns dig @127.0.0.1 -x "$target" +dnssec +time=30 +tries=1 2>&1 || true)
+  cd=$(in_ns dig @127.0.0.1 -x "$target" +dnssec +cd +time=30 +tries=1 2>&1 || true)
+  echo "$target $(printf '%s' "$plain" | status) $(printf '%s' "$cd" | status) $(printf '%s' "$plain" | adflag)" >> "$work/resolver.txt"
+done
+: > "$work/stub.txt"
+for s in 127.0.0.53=198.51.100.53 127.0.0.54=198.51.100.54 127.0.0.56=2001:db8:5300::54 127.0.0.55=198.51.100.55; do
+  for target in 203.0.113.25 2001:db8::25; do
+    # ns3 (Knot) does not serve the IPv6 zone.
+    [ "${s#*=}" = 198.51.100.55 ] && [ "$target" = 2001:db8::25 ] && continue
+    out=$(in_ns dig "@${s%%=*}" -x "$target" +dnssec +time=10 +tries=1 2>&1 || true)
+    echo "$target ${s#*=} $(printf '%s' "$out" | status) $(printf '%s' "$out" | adflag)" >> "$work/stub.txt"
+  done
+done
+echo "interop: Unbound's answers (target, status, status with CD=1, AD):"; sed 's/^/  /' "$work/resolver.txt"
+
+# Postfix, as a receiving mail server that checks reverse DNS the way Gmail does, resolving
+# through the validating Unbound above (the namespace's resolv.conf).
+mkdir -p "/etc/netns/$ns"; echo "nameserver 127.0.0.1" > "/etc/netns/$ns/resolv.conf"
+pf="$work/postfix"; mkdir -p "$pf/conf" "$pf/queue" "$pf/data"
+cp /usr/share/postfix/master.cf.dist "$pf/conf/master.cf" 2>/dev/null || cp /etc/postfix/master.cf "$pf/conf/master.cf" \
+  || die "no Postfix master.cf to start from"
+cat > "$pf/conf/main.cf" <<MAIN
+compatibility_level = 3.6
+queue_directory = $pf/queue
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.receiver.example
+mydomain = receiver.example
+mydestination = localhost
+inet_interfaces = 192.0.2.250, 2001:db8:25::250
+inet_protocols = ipv4, ipv6
+mynetworks = 127.0.0.0/8
+smtpd_client_restrictions = reject_unknown_client_hostname
+unknown_client_reject_code = 550
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+local_recipient_maps =
+alias_maps =
+alias_database =
+smtputf8_enable = no
+maillog_file = /dev/stdout
+MAIN
+postconf -c "$pf/conf" -F '*/*/chroot = n' >/dev/null 2>&1 || true
+chown postfix "$pf/data"
+setsid ip netns exec "$ns" postfix -c "$pf/conf" start-fg > "$work/postfix.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 50); do
+  in_ns python3 -c 'import socket; socket.create_connection(("192.0.2.250", 25), 1).close()' 2>/dev/null && break
+  sleep 0.2
+done
+: > "$work/smtp.txt"
+for target in $targets; do
+  if [[ "$target" == *:* ]]; then dst=2001:db8:25::250; else dst=192.0.2.250; fi
+  reply=$(in_ns python3 "$here/smtp_probe.py" "$target" "$dst" 2>&1 || true)
+  echo "$target $reply" >> "$work/smtp.txt"
+done
+echo "interop: Postfix's replies (target, RCPT reply):"; sed 's/^/  /' "$work/smtp.txt"
 
 python3 "$here/check.py" "$work"
 
