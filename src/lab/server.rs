@@ -40,6 +40,15 @@ pub struct ZoneError {
     message: String,
 }
 
+impl ZoneError {
+    pub(super) fn new(origin: &str, message: String) -> Self {
+        Self {
+            origin: origin.to_string(),
+            message,
+        }
+    }
+}
+
 impl ZoneData {
     /// Parses master-file text (RFC 1035 §5) for the zone `origin`.
     ///
