@@ -294,7 +294,7 @@ async fn throughput(prefix: &str) {
     let mut own = 0u64;
     let mut ok = 0usize;
     let mut bytes = 0usize;
-    trace::trace_batch(&targets, &cfg, 256, None, None, |w| {
+    trace::trace_batch(targets.iter().copied(), &cfg, 256, None, None, |w| {
         own += u64::from(w.queries_sent);
         let r = TargetReport::new(w);
         // jsonl mode: each report is rendered and dropped.

@@ -291,6 +291,9 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
     for b in &bad {
         eprintln!("ptrtrace: {b}");
     }
+    for w in &targets.warnings {
+        eprintln!("ptrtrace: warning: {w}");
+    }
     if targets.is_empty() {
         if bad.is_empty() {
             return fail(
@@ -338,17 +341,28 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
             failed = Some(code);
         }
     };
-    if targets.len() == 1 || cfg.rounds > 1 {
-        for (i, r) in trace_all(&targets, &cfg).await.into_iter().enumerate() {
+    let count = targets.len();
+    if count > ptrtrace::targets::MAX_PREFIX_SIZE && cfg.rounds > 1 {
+        return fail(
+            EXIT_BAD_INPUT,
+            &format!(
+                "--rounds traces every target at once, and {count} targets are more than {}: trace fewer, or drop --rounds",
+                ptrtrace::targets::MAX_PREFIX_SIZE
+            ),
+        );
+    }
+    if count == 1 || cfg.rounds > 1 {
+        let all: Vec<IpAddr> = targets.iter().collect();
+        for (i, r) in trace_all(&all, &cfg).await.into_iter().enumerate() {
             emit_one(r, &mut out, i == 0);
         }
     } else {
-        let bar = batch_bar(targets.len());
+        let bar = batch_bar(u64::try_from(count).unwrap_or(u64::MAX));
         let (stop_rx, watcher) = stop_on_ctrl_c();
         let mut n = 0usize;
         let mut queries = 0u64;
         trace::trace_batch(
-            &targets,
+            targets.iter(),
             &cfg,
             usize::from(opts.concurrency),
             None,
@@ -410,11 +424,11 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
 }
 
 /// A progress bar for batches (targets done / total, rate, ETA), only on a terminal.
-fn batch_bar(total: usize) -> Option<ProgressBar> {
+fn batch_bar(total: u64) -> Option<ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = ProgressBar::new(u64::try_from(total).unwrap_or(u64::MAX));
+    let bar = ProgressBar::new(total);
     if let Ok(style) =
         ProgressStyle::with_template("{bar:30} {pos}/{len} targets · {per_sec} · eta {eta} · {msg}")
     {

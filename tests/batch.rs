@@ -34,7 +34,7 @@ async fn a_24_shares_the_chain_and_matches_single_traces() {
     let mut reports: BTreeMap<IpAddr, TargetReport> = BTreeMap::new();
     let mut own_queries: BTreeMap<IpAddr, u32> = BTreeMap::new();
     // Four chunks of 64: later chunks reuse the zones, lookups and checks the first made.
-    trace::trace_batch(&all, &cfg, 64, None, None, |w| {
+    trace::trace_batch(all.clone(), &cfg, 64, None, None, |w| {
         own_queries.insert(w.target, w.queries_sent);
         reports.insert(w.target, TargetReport::new(w));
     })

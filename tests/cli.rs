@@ -667,3 +667,65 @@ fn lab_run_without_dnssec_skips_the_dnssec_scenarios() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["targets"][0].get("dnssec").is_none());
 }
+
+/// Peak resident memory of a running process, from /proc (Linux), in MB.
+fn peak_rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+}
+
+/// Huge prefixes are streamed, never expanded: `--force 2001:db8::/96` (4 billion addresses,
+/// 70 GB as a list) and `--force 10.0.0.0/8` start tracing at once and stay under 150 MB;
+/// a /64 is refused in one line even with --force. The root is a closed loopback port, so
+/// every target fails fast and nothing leaves the machine.
+#[test]
+fn huge_prefixes_stream_in_bounded_memory() {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sock.local_addr().unwrap().port().to_string();
+    drop(sock);
+    let hints = temp_file("stream.hints", ". NS a.lab.\na.lab. A 127.0.0.1\n");
+    for prefix in ["2001:db8::/96", "10.0.0.0/8"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+            .args([
+                "--root-hints",
+                hints.to_str().unwrap(),
+                "--port",
+                &port,
+                "--timeout",
+                "100ms",
+                "-4",
+                "--force",
+                "-f",
+                "jsonl",
+                prefix,
+            ])
+            .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        let still_running = child.try_wait().unwrap().is_none();
+        let rss = peak_rss_mb(child.id());
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        assert!(still_running, "{prefix}: exited early: {}", stderr(&out));
+        let rss = rss.unwrap();
+        assert!(rss < 150.0, "{prefix}: peak RSS {rss:.0} MB");
+    }
+    let o = ptrtrace(&[
+        "--force",
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "2001:db8::/64",
+    ]);
+    assert_one_line_error(
+        &o,
+        2,
+        "has 2^64 addresses, more than ptrtrace traces in one run",
+    );
+}

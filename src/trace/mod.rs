@@ -843,12 +843,13 @@ impl<'a> Walker<'a> {
 }
 
 /// Traces many targets with one shared walk: every zone cut, NS name lookup and forward name
-/// is probed once per run, not once per target. Targets go in chunks of `chunk`; within a
-/// chunk one scout per parent name goes first, so the others start at the deepest zone it
-/// found. Each finished target is handed to `sink` as a walk of its own, and its own probes
-/// are then forgotten, so memory does not grow with the number of targets.
+/// is probed once per run, not once per target. Targets are pulled from the iterator in chunks
+/// of `chunk` (a prefix is never expanded into memory); within a chunk one scout per parent
+/// name goes first, so the others start at the deepest zone it found. Each finished target is
+/// handed to `sink` as a walk of its own, and its own probes are then forgotten, so memory
+/// does not grow with the number of targets.
 pub async fn trace_batch(
-    targets: &[IpAddr],
+    targets: impl IntoIterator<Item = IpAddr>,
     cfg: &TraceConfig,
     chunk: usize,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
@@ -856,7 +857,8 @@ pub async fn trace_batch(
     mut sink: impl FnMut(Walk),
 ) {
     let mut w = Walker::new(cfg, events);
-    if let (Some(helo), Some(first)) = (&cfg.helo, targets.first()) {
+    let mut targets = targets.into_iter().peekable();
+    if let (Some(helo), Some(first)) = (&cfg.helo, targets.peek()) {
         w.start_question(
             helo.clone(),
             forward_type(*first),
@@ -866,8 +868,9 @@ pub async fn trace_batch(
             None,
         );
     }
-    for part in targets.chunks(chunk.max(1)) {
-        if cancel.as_ref().is_some_and(|c| *c.borrow()) {
+    loop {
+        let part: Vec<IpAddr> = targets.by_ref().take(chunk.max(1)).collect();
+        if part.is_empty() || cancel.as_ref().is_some_and(|c| *c.borrow()) {
             break;
         }
         // The query budget is per target: each chunk gets its targets' share.
@@ -878,7 +881,7 @@ pub async fn trace_batch(
         let mut qids = Vec::with_capacity(part.len());
         let mut scouted: HashSet<Name> = HashSet::new();
         let mut rest = Vec::new();
-        for &t in part {
+        for &t in &part {
             let name = reverse_name(t);
             if scouted.insert(name.base_name()) {
                 let q = w.start_question(name, RecordType::PTR, Purpose::Target, 0, 0, None);
