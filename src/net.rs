@@ -117,6 +117,13 @@ impl AddressMap {
         }
     }
 
+    /// The DNS port servers are asked on (53, or `--port`; 53 for the lab's map, whose
+    /// servers stand for real ones).
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Simulates a host without IPv6 connectivity (for the lab): IPv6 addresses get
     /// [`Outcome::NoRoute`].
     #[must_use]

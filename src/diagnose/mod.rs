@@ -262,6 +262,7 @@ pub fn diagnose(walk: &Walk) -> Diagnosis {
     };
     let odds = odds::compute(walk, &chain.fcrdns, &bogus);
     let receiver = receiver::compute(
+        root_reachable,
         verdict,
         !chain.ptr.is_empty(),
         &chain.fcrdns,

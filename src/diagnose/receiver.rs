@@ -30,6 +30,9 @@ pub enum Receiver {
     /// Some servers answer wrongly (no PTR, or a name that does not resolve back): a
     /// receiver whose resolver picks one of them rejects the mail; others accept it.
     SometimesPermanent,
+    /// The trace could not run (no root server answered this host): nothing is known about
+    /// what receivers see.
+    Unknown,
 }
 
 impl Receiver {
@@ -42,6 +45,7 @@ impl Receiver {
             Self::Permanent => "permanent",
             Self::SometimesTemporary => "sometimes_temporary",
             Self::SometimesPermanent => "sometimes_permanent",
+            Self::Unknown => "unknown",
         }
     }
 
@@ -50,7 +54,7 @@ impl Receiver {
     #[must_use]
     pub fn phrase(self) -> &'static str {
         match self {
-            Self::Accept => "",
+            Self::Accept | Self::Unknown => "",
             Self::Temporary => {
                 "receivers such as Gmail defer its mail (421-4.7.23; Postfix 450 4.7.25) and bounce it when this lasts"
             }
@@ -71,6 +75,7 @@ const NOISE: f64 = 0.0005;
 /// The receiver's answer, from the verdict and what made it.
 #[must_use]
 pub fn compute(
+    root_reachable: bool,
     verdict: Verdict,
     ptr_found: bool,
     fcrdns: &[Fcrdns],
@@ -78,6 +83,9 @@ pub fn compute(
     dnssec_broken: bool,
     odds: &super::odds::Odds,
 ) -> Receiver {
+    if !root_reachable {
+        return Receiver::Unknown;
+    }
     match verdict {
         Verdict::Ok => Receiver::Accept,
         Verdict::Degraded => {

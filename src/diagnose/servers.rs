@@ -223,7 +223,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                 format!(
                     "{server} ({address}) truncates replies over UDP but does not answer over TCP, for {zone}: the full answer cannot be had"
                 ),
-                tcp_advice(*address),
+                tcp_advice(*address, walk.port),
             );
             f.evidence = vec![format!(
                 "{ev} (UDP replies had TC=1; the TCP retries failed)"
@@ -279,8 +279,9 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                 ),
                 format!(
                     "Resolvers that pick {address} wait for a timeout and retry elsewhere, or fail. \
-                     Start the DNS server on {address}, open UDP and TCP port 53 to it, or have \
-                     {server} removed from the NS set of {zone} and from the delegation above it."
+                     Start the DNS server on {address}, open UDP and TCP port {} to it, or have \
+                     {server} removed from the NS set of {zone} and from the delegation above it.",
+                    walk.port
                 ),
             ));
             continue;
@@ -355,11 +356,22 @@ fn no_reachable_server(walk: &Walk, findings: &mut Vec<Finding>) {
                     "no server of {zone} gave a usable answer to {}: resolution fails here",
                     super::q_text(walk, qi)
                 ),
-                advice: format!(
-                    "Every resolver fails at {zone}. Fix the servers named in the other findings, \
-                     or the delegation of {zone} in its parent zone."
-                ),
-                evidence: vec![format!("{} probes, none answered usefully", probes.len())],
+                advice: if zone.is_root() {
+                    "Every lookup fails at the root: no root server answered. Check this host's \
+                     network (UDP and TCP to the root servers' addresses and port) and the root \
+                     hints."
+                        .to_string()
+                } else {
+                    format!(
+                        "Every resolver fails at {zone} — fix the servers named in the other \
+                         findings, or the delegation of {zone} in its parent zone."
+                    )
+                },
+                evidence: vec![format!(
+                    "{} probe{}, none answered usefully",
+                    probes.len(),
+                    if probes.len() == 1 { "" } else { "s" }
+                )],
             });
         }
     }
@@ -408,7 +420,7 @@ fn tcp(walk: &Walk, findings: &mut Vec<Finding>) {
             } else {
                 format!("{server} ({address}) answers over UDP but not over TCP, for {zone}")
             },
-            advice: tcp_advice(address),
+            advice: tcp_advice(address, walk.port),
             evidence: vec![format!("TCP probe: {what}")],
         });
     }
@@ -460,10 +472,10 @@ fn slow(walk: &Walk, findings: &mut Vec<Finding>) {
     }
 }
 
-fn tcp_advice(address: IpAddr) -> String {
+fn tcp_advice(address: IpAddr, port: u16) -> String {
     format!(
         "Every authoritative server must answer over TCP (RFC 7766, RFC 9210); resolvers use it \
-         for large or truncated answers and after UDP failures. Allow TCP port 53 to {address} \
+         for large or truncated answers and after UDP failures. Allow TCP port {port} to {address} \
          and enable TCP in the server."
     )
 }

@@ -31,6 +31,10 @@ pub struct TrustAnchors {
     pub anchors: Vec<(Name, Anchor)>,
     /// Where they came from: `builtin (IANA root KSK-2017, KSK-2024)`, a file name, `lab`.
     pub source: String,
+    /// True when nobody chose these anchors for this root: the built-in IANA keys applied to
+    /// a root given with `--root-hints` and no `--trust-anchor`. A root none of whose keys
+    /// match them is then a private root, not a broken one: DNSSEC is not judged.
+    pub assumed: bool,
 }
 
 /// A trust anchor file that cannot be used.
@@ -66,6 +70,7 @@ impl TrustAnchors {
         Self {
             anchors,
             source: "builtin (IANA root KSK-2017 and KSK-2024)".into(),
+            assumed: false,
         }
     }
 
@@ -122,6 +127,7 @@ impl TrustAnchors {
         Ok(Self {
             anchors,
             source: "text".into(),
+            assumed: false,
         })
     }
 

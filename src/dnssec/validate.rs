@@ -694,10 +694,104 @@ fn note(
     }
 }
 
+/// The root's DNSKEY key tags as its servers gave them, and whether any key matches an
+/// anchor; None when no server of the root answered its DNSKEY question.
+fn root_keys(walk: &Walk, anchors: &TrustAnchors) -> Option<(BTreeSet<u16>, bool)> {
+    let q = walk
+        .questions
+        .iter()
+        .position(|q| q.name.is_root() && q.qtype == RecordType::DNSKEY)?;
+    let (anchor_ds, anchor_keys) = anchors.for_zone(&Name::root());
+    let mut tags = BTreeSet::new();
+    let mut matched = false;
+    let mut answered = false;
+    for p in walk.probes.iter().filter(|p| {
+        p.question == q && p.zone.is_root() && p.kind == ProbeKind::Standard && p.class.is_useful()
+    }) {
+        answered = true;
+        let Some(reply) = p.reply.as_deref() else {
+            continue;
+        };
+        for r in rrset_in(&reply.msg.answers, &Name::root(), RecordType::DNSKEY) {
+            if let RData::DNSSEC(DNSSECRData::DNSKEY(k)) = &r.data {
+                tags.insert(key_tag(k));
+                matched |= anchor_keys.contains(k)
+                    || anchor_ds
+                        .iter()
+                        .any(|d| d.covers(&Name::root(), k).unwrap_or(false));
+            }
+        }
+    }
+    answered.then_some((tags, matched))
+}
+
+/// A root given with `--root-hints` and checked against the built-in IANA keys it does not
+/// have: a private (or lab) root, not a broken one. DNSSEC is not judged; one info finding
+/// says so and how to give the right anchor.
+fn private_root(walk: &Walk, anchors: &TrustAnchors) -> Option<(DnssecSummary, Vec<Finding>)> {
+    if !anchors.assumed {
+        return None;
+    }
+    let (tags, matched) = root_keys(walk, anchors)?;
+    if matched {
+        return None;
+    }
+    let (anchor_ds, _) = anchors.for_zone(&Name::root());
+    let want: Vec<u16> = anchor_ds.iter().map(DS::key_tag).collect();
+    let seen = if tags.is_empty() {
+        "the root answered its DNSKEY question without keys (an unsigned root)".to_string()
+    } else {
+        format!("the root's DNSKEY key tags are {tags:?}")
+    };
+    let finding = Finding {
+        kind: "untested",
+        severity: Severity::Info,
+        reason: Some("trust_anchor"),
+        zone: Name::root(),
+        server: None,
+        address: None,
+        message: format!(
+            "DNSSEC was not judged: the root given with --root-hints has none of the keys of the built-in trust anchor ({}), so it is a private or lab root, not the Internet's",
+            anchors.source
+        ),
+        advice: "Give this root's DS or DNSKEY records with --trust-anchor FILE (BIND's dsset-. file works as it is) to judge DNSSEC, or --no-dnssec to skip it.".into(),
+        evidence: vec![format!("{seen}; the built-in anchor's are {want:?}")],
+    };
+    let zones = walk
+        .questions
+        .iter()
+        .filter_map(|q| match &q.purpose {
+            Purpose::ZoneCheck { zone } if q.qtype == RecordType::DNSKEY => Some(zone.clone()),
+            _ => None,
+        })
+        .collect::<BTreeSet<Name>>()
+        .into_iter()
+        .map(|zone| ZoneSecurity {
+            zone,
+            status: Security::Indeterminate,
+            basis: "not judged: the trust anchor does not match this root".into(),
+            ds: Vec::new(),
+            keys: Vec::new(),
+            servers: Vec::new(),
+        })
+        .collect();
+    Some((
+        DnssecSummary {
+            anchor: anchors.source.clone(),
+            zones,
+            broken: Vec::new(),
+        },
+        vec![finding],
+    ))
+}
+
 /// Validates the walk's DNSSEC evidence: a summary per zone and server, and findings.
 #[must_use]
 #[allow(clippy::too_many_lines)]
 pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, Vec<Finding>) {
+    if let Some(judged) = private_root(walk, anchors) {
+        return judged;
+    }
     let mut findings = Vec::new();
     let qid = |name: &Name, t: RecordType| {
         walk.questions

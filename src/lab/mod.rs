@@ -315,6 +315,7 @@ fn signed_zones(
             .map(|d| (Name::root(), crate::dnssec::Anchor::Ds(d)))
             .collect(),
         source: format!("lab:{}", scenario.name),
+        assumed: false,
     };
     Ok((parsed, anchors))
 }

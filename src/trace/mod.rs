@@ -481,6 +481,8 @@ pub struct Walk {
     pub skipped: BTreeSet<IpAddr>,
     /// The HELO name checked, if any.
     pub helo: Option<Name>,
+    /// The DNS port servers were asked on (53 unless `--port`), for advice that names it.
+    pub port: u16,
     /// The trust anchors when DNSSEC was checked (DO=1, DNSKEY and DS questions).
     #[serde(skip)]
     pub dnssec: Option<crate::dnssec::TrustAnchors>,
@@ -613,6 +615,7 @@ pub async fn trace_until(
         rounds: 1,
         skipped: w.skipped,
         helo: cfg.helo.clone(),
+        port: cfg.map.port(),
         dnssec: cfg.dnssec.clone(),
     }
 }
@@ -804,6 +807,7 @@ impl<'a> Walker<'a> {
             rounds: 1,
             skipped: self.skipped.clone(),
             helo: self.cfg.helo.clone(),
+            port: self.cfg.map.port(),
             dnssec: self.cfg.dnssec.clone(),
         }
     }
