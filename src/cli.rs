@@ -49,7 +49,8 @@ pub enum Command {
     },
     /// Re-trace periodically and print a line for every change (a server became unreachable,
     /// an answer or the verdict changed). Stop with Ctrl-C (or --count); a summary follows.
-    /// Exit code: 0 nothing changed, 1 something changed, 2 bad input.
+    /// Exit code: 0 nothing changed, 1 something changed, 2 bad input, 3 the last round could
+    /// not run (no root server answered).
     Watch {
         /// IPv4 or IPv6 addresses to watch.
         #[arg(value_name = "ADDRESS", required = true)]
@@ -120,7 +121,7 @@ pub struct TraceOpts {
     #[arg(short = 'o', long, value_name = "FILE", global = true)]
     pub output: Option<PathBuf>,
 
-    /// Wait this long for each reply (e.g. 2s, 500ms).
+    /// Wait this long for each reply (e.g. 2s, 500ms; a bare number is seconds; 1ms to a day).
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, global = true)]
     pub timeout: Duration,
 
@@ -193,14 +194,14 @@ pub struct TraceOpts {
     pub force: bool,
 
     /// Query servers on this port instead of 53 (for test setups).
-    #[arg(long, value_name = "PORT", default_value_t = 53, global = true)]
+    #[arg(long, value_name = "PORT", default_value_t = 53, value_parser = clap::value_parser!(u16).range(1..), global = true)]
     pub port: u16,
 }
 
 /// Parses `500ms`, `2s`, `1.5s`, `1m` or a plain number of seconds.
 ///
 /// # Errors
-/// A one-line message for anything else, zero, or more than a day.
+/// A one-line message for anything else, less than a millisecond, or more than a day.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
@@ -217,9 +218,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("bad duration {s:?}: use e.g. 500ms, 2s, 1.5s or 1m"))?;
     let secs = v * mult;
-    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+    if !secs.is_finite() || secs < 0.001 || secs > 86_400.0 {
         return Err(format!(
-            "bad duration {s:?}: must be above 0 and at most a day"
+            "bad duration {s:?}: must be at least 1ms and at most a day"
         ));
     }
     Ok(Duration::from_secs_f64(secs))
@@ -334,7 +335,9 @@ mod tests {
         assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
         assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
         assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
-        for bad in ["", "0", "-1s", "abc", "5h", "nan", "100000"] {
+        for bad in [
+            "", "0", "-1s", "abc", "5h", "nan", "100000", "1e-9", "0.5ms",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

@@ -410,19 +410,21 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
     if interrupted() {
         return fail(EXIT_INTERRUPTED, "interrupted: the report above is partial");
     }
+    // Both problems are reported when both happened; bad input decides the exit code.
+    let root_message = format!(
+        "no root server from {source} answered: the trace could not run (check the network or the hints)"
+    );
     if !bad.is_empty() {
+        if tally.root_unreachable {
+            eprintln!("ptrtrace: {root_message}");
+        }
         return fail(
             EXIT_BAD_INPUT,
             &format!("{} target entries were not valid (see above)", bad.len()),
         );
     }
     if tally.root_unreachable {
-        return fail(
-            EXIT_CANNOT_RUN,
-            &format!(
-                "no root server from {source} answered: the trace could not run (check the network or the hints)"
-            ),
-        );
+        return fail(EXIT_CANNOT_RUN, &root_message);
     }
     if tally.all_ok { EXIT_OK } else { EXIT_FINDINGS }
 }
@@ -742,5 +744,14 @@ async fn run_watch(
             verdicts.join(", ")
         }
     ));
+    // As a trace: 3 when the last round could not run at all (no root server answered).
+    if !last.is_empty() && last.iter().all(|r| !r.diagnosis.root_reachable) {
+        return fail(
+            EXIT_CANNOT_RUN,
+            &format!(
+                "no root server from {source} answered: the trace could not run (check the network or the hints)"
+            ),
+        );
+    }
     u8::from(changes > 0)
 }

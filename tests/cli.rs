@@ -94,6 +94,11 @@ fn bad_durations_and_probe_counts_are_exit_2() {
     assert_one_line_error(&o, 2, "yaml");
     let o = ptrtrace(&["--no-such-flag"]);
     assert_one_line_error(&o, 2, "--no-such-flag");
+    // A timeout too short to mean anything, and port 0, are bad input too.
+    let o = ptrtrace(&["--timeout", "1e-9", "203.0.113.25"]);
+    assert_one_line_error(&o, 2, "at least 1ms");
+    let o = ptrtrace(&["--port", "0", "203.0.113.25"]);
+    assert_one_line_error(&o, 2, "--port");
 }
 
 /// No root server answers (nothing listens on the port): the trace cannot run, exit 3.
@@ -242,9 +247,14 @@ fn private_root_without_trust_anchor_is_not_judged_and_no_dnssec_skips_it() {
 #[test]
 fn bad_trust_anchor_file_is_exit_2() {
     let bad = temp_file("bad.anchor", ". IN A 192.0.2.1\n");
+    let typo = temp_file(
+        "typo.anchor",
+        "; root\n. IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\nhello WORLD x\n",
+    );
     let hints = temp_file("ta.hints", ". NS a.lab.\na.lab. A 127.0.0.1\n");
     for (file, want) in [
-        (bad.to_str().unwrap(), "only DS and DNSKEY"),
+        (bad.to_str().unwrap(), "line 1: \". IN A 192.0.2.1\": only DS and DNSKEY"),
+        (typo.to_str().unwrap(), "line 3: \"hello WORLD x\": unknown record type WORLD"),
         ("/nonexistent/anchor", "/nonexistent/anchor"),
     ] {
         let o = ptrtrace(&[
@@ -756,4 +766,47 @@ fn huge_prefixes_stream_in_bounded_memory() {
         2,
         "has 2^64 addresses, more than ptrtrace traces in one run",
     );
+}
+
+/// `watch` uses a trace's exit codes when it cannot run: 3 when no root server answered; and
+/// a batch with bad entries and an unreachable root reports both (exit 2 for the bad input).
+#[test]
+fn watch_without_root_is_exit_3_and_bad_stdin_keeps_the_root_message() {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sock.local_addr().unwrap().port().to_string();
+    drop(sock);
+    let hints = temp_file("watch.hints", ". NS a.lab.\na.lab. A 127.0.0.1\n");
+    let base = [
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "--port",
+        &port,
+        "--timeout",
+        "200ms",
+        "-4",
+    ];
+    let o = ptrtrace(&[&["watch", "--count", "1"][..], &base[..], &["203.0.113.25"]].concat());
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no root server"), "{}", stderr(&o));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args([&base[..], &["-"]].concat())
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"203.0.113.25\nnot-an-address\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("stdin line 2"), "{e}");
+    assert!(e.contains("no root server"), "{e}");
+    assert!(e.contains("1 target entries were not valid"), "{e}");
 }

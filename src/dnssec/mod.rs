@@ -84,11 +84,37 @@ impl TrustAnchors {
             message,
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        let mut t = Self::from_text(&text).map_err(err)?;
+        let mut t = Self::from_text(&text).map_err(|e| err(locate(&text, e)))?;
         t.source = path.display().to_string();
         Ok(t)
     }
+}
 
+/// Names the line a parse error comes from, in ptrtrace's words: the file parser reports
+/// neither. Each line is tried on its own (anchor files hold one record per line).
+fn locate(text: &str, whole: String) -> String {
+    for (i, line) in text.lines().enumerate() {
+        let entry = line.split(';').next().unwrap_or("").trim();
+        if entry.is_empty() || entry.starts_with('$') {
+            continue;
+        }
+        if let Err(e) = TrustAnchors::from_text(entry) {
+            let shown: String = entry.chars().take(60).collect();
+            let why = match e.split_once("record type string unknown: ") {
+                Some((_, t)) => format!("unknown record type {}", t.trim()),
+                None if e.contains("only DS and DNSKEY") => {
+                    "only DS and DNSKEY records can be trust anchors".into()
+                }
+                None => "not a DS or DNSKEY record in master-file form (`. IN DS 20326 8 2 E06D…`)"
+                    .into(),
+            };
+            return format!("line {}: {shown:?}: {why}", i + 1);
+        }
+    }
+    whole
+}
+
+impl TrustAnchors {
     /// Parses DS or DNSKEY records in master-file text.
     ///
     /// # Errors
