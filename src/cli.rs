@@ -218,7 +218,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("bad duration {s:?}: use e.g. 500ms, 2s, 1.5s or 1m"))?;
     let secs = v * mult;
-    if !secs.is_finite() || secs < 0.001 || secs > 86_400.0 {
+    if !secs.is_finite() || !(0.001..=86_400.0).contains(&secs) {
         return Err(format!(
             "bad duration {s:?}: must be at least 1ms and at most a day"
         ));
