@@ -539,27 +539,55 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
     } else {
         chosen
     };
+    // A bad -o fails now, not after the scenarios ran.
+    let mut out = match Out::open(opts) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
     let mut reports = Vec::new();
-    let mut mismatched = Vec::new();
+    let mut mismatched: Vec<String> = Vec::new();
     // Scenarios are independent labs: run several at once, report them in order.
     let (stop_rx, watcher) = stop_on_ctrl_c();
+    let bar = scenario_bar(chosen.len());
     let results: Vec<Result<TargetReport, String>> = futures::stream::iter(chosen.iter())
         .map(|s| run_scenario(s, opts, stop_rx.clone()))
         .buffered(8)
+        .inspect(|_| {
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+        })
         .collect()
         .await;
     watcher.abort();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     for (s, result) in chosen.iter().zip(results) {
         match result {
             Ok(r) => {
                 if !lab::matches_expectation(s, &r) {
-                    mismatched.push(s.name);
+                    mismatched.push(mismatch_text(s, &r));
                 }
                 reports.push((s, r));
             }
             Err(e) => return fail(EXIT_CANNOT_RUN, &format!("lab scenario {}: {e}", s.name)),
         }
     }
+    let tally = if mismatched.is_empty() {
+        format!(
+            "{} of {} scenarios as expected",
+            reports.len(),
+            reports.len()
+        )
+    } else {
+        format!(
+            "{} of {} scenarios as expected; differed: {}",
+            reports.len() - mismatched.len(),
+            reports.len(),
+            mismatched.join("; ")
+        )
+    };
     let body = match opts.format {
         Format::Text => {
             let style = text_style(opts);
@@ -578,12 +606,12 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
         }
         Format::Dot => reports
             .iter()
-            .map(|(_, r)| dot::render(r))
+            .map(|(s, r)| format!("// lab scenario {}\n{}", s.name, dot::render(r)))
             .collect::<String>(),
         Format::Jsonl => {
             let mut lines = String::new();
-            for (_, r) in &reports {
-                match json::render_line(r, "lab") {
+            for (s, r) in &reports {
+                match json::render_view_line(json::TargetJson::new(r).in_scenario(s.name), "lab") {
                     Ok(l) => {
                         lines.push_str(&l);
                         lines.push('\n');
@@ -594,14 +622,24 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
             lines
         }
         Format::Json => {
-            let only: Vec<TargetReport> = reports.iter().map(|(_, r)| r.clone()).collect();
-            match json::render(&only, "lab") {
+            let views = reports
+                .iter()
+                .map(|(s, r)| json::TargetJson::new(r).in_scenario(s.name))
+                .collect();
+            match json::render_views(views, "lab") {
                 Ok(s) => s + "\n",
                 Err(e) => return fail(EXIT_CANNOT_RUN, &format!("cannot render JSON: {e}")),
             }
         }
     };
-    if let Err(code) = emit(opts, &body) {
+    // The tally ends the text report; machine formats keep stdout clean and say it on stderr.
+    let body = if opts.format == Format::Text {
+        format!("{body}\n{tally}\n")
+    } else {
+        eprintln!("ptrtrace: {tally}");
+        body
+    };
+    if let Err(code) = out.write(&body) {
         return code;
     }
     if interrupted() {
@@ -610,14 +648,55 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
     if mismatched.is_empty() {
         EXIT_OK
     } else {
+        let names: Vec<&str> = mismatched
+            .iter()
+            .filter_map(|m| m.split(' ').next())
+            .collect();
         fail(
             EXIT_FINDINGS,
             &format!(
                 "lab scenarios with unexpected findings or verdict: {}",
-                mismatched.join(", ")
+                names.join(", ")
             ),
         )
     }
+}
+
+/// A progress bar over the scenarios of `lab run`, only on a terminal.
+fn scenario_bar(total: usize) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(u64::try_from(total).unwrap_or(u64::MAX));
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:30} {pos}/{len} lab scenarios · {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// How a scenario's trace differed from what it expects, in one phrase.
+fn mismatch_text(s: &Scenario, r: &TargetReport) -> String {
+    let (want, got) = (lab::expected(s), lab::observed(s, r));
+    let show = |k: &lab::FindingKey| match &k.1 {
+        Some(reason) => format!("{} ({reason})", k.0),
+        None => k.0.clone(),
+    };
+    let missing: Vec<String> = want.iter().filter(|k| !got.contains(k)).map(show).collect();
+    let extra: Vec<String> = got.iter().filter(|k| !want.contains(k)).map(show).collect();
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("missing {}", missing.join(", ")));
+    }
+    if !extra.is_empty() {
+        parts.push(format!("unexpected {}", extra.join(", ")));
+    }
+    let verdict = r.diagnosis.verdict.as_str();
+    if verdict != s.verdict {
+        parts.push(format!("verdict {verdict}, expected {}", s.verdict));
+    }
+    format!("{} ({})", s.name, parts.join("; "))
 }
 
 fn load_report(path: &std::path::Path) -> Result<serde_json::Value, String> {

@@ -253,8 +253,14 @@ fn bad_trust_anchor_file_is_exit_2() {
     );
     let hints = temp_file("ta.hints", ". NS a.lab.\na.lab. A 127.0.0.1\n");
     for (file, want) in [
-        (bad.to_str().unwrap(), "line 1: \". IN A 192.0.2.1\": only DS and DNSKEY"),
-        (typo.to_str().unwrap(), "line 3: \"hello WORLD x\": unknown record type WORLD"),
+        (
+            bad.to_str().unwrap(),
+            "line 1: \". IN A 192.0.2.1\": only DS and DNSKEY",
+        ),
+        (
+            typo.to_str().unwrap(),
+            "line 3: \"hello WORLD x\": unknown record type WORLD",
+        ),
         ("/nonexistent/anchor", "/nonexistent/anchor"),
     ] {
         let o = ptrtrace(&[
@@ -293,6 +299,12 @@ fn lab_run_text_leads_with_the_summary() {
         "{out}"
     );
     assert!(out.contains("what to do:"), "{out}");
+    // It ends with the tally.
+    assert_eq!(
+        out.lines().last(),
+        Some("1 of 1 scenarios as expected"),
+        "{out}"
+    );
     // The tree shows the refusing address with its RCODE.
     assert!(
         out.lines()
@@ -309,7 +321,13 @@ fn lab_run_json_is_versioned_and_complete() {
     assert_eq!(v["schema_version"], 1);
     let t = &v["targets"][0];
     assert_eq!(t["target"], "203.0.113.25");
+    assert_eq!(t["scenario"], "flaky");
     assert_eq!(t["verdict"], "degraded");
+    assert!(
+        stderr(&o).contains("1 of 1 scenarios as expected"),
+        "{}",
+        stderr(&o)
+    );
     let f = &t["findings"][0];
     assert_eq!(f["kind"], "flaky");
     assert_eq!(f["address"], "198.51.100.55");
@@ -347,7 +365,9 @@ fn output_file_and_unwritable_output() {
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(v["targets"][0]["verdict"], "ok");
-    let o = ptrtrace(&["lab", "run", "healthy", "-o", "/nonexistent/dir/out.txt"]);
+    // A bad output path fails before any scenario runs: one line, no tally (which a JSON
+    // run prints to stderr after the scenarios).
+    let o = ptrtrace(&["lab", "run", "-f", "json", "-o", "/nonexistent/dir/out.txt"]);
     assert_one_line_error(&o, 2, "cannot write output file /nonexistent/dir/out.txt");
 }
 
@@ -371,8 +391,9 @@ fn lab_run_dot_is_a_digraph() {
     let o = ptrtrace(&["lab", "run", "healthy", "-f", "dot"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
+    // Each graph is named by a DOT comment (Graphviz ignores it).
     assert!(
-        out.starts_with("digraph \"ptrtrace 203.0.113.25\" {"),
+        out.starts_with("// lab scenario healthy\ndigraph \"ptrtrace 203.0.113.25\" {"),
         "{out}"
     );
     assert!(out.trim_end().ends_with('}'));

@@ -1453,3 +1453,27 @@ async fn all_silent_is_a_temporary_failure() {
         r.headline()
     );
 }
+
+/// docs/lab.md's scenario table lists every scenario (and names no scenario that is gone).
+#[test]
+fn every_scenario_is_in_the_lab_docs() {
+    let doc = include_str!("../docs/lab.md");
+    let names: Vec<&str> = lab::scenarios().iter().map(|s| s.name).collect();
+    let missing: Vec<&&str> = names
+        .iter()
+        .filter(|n| !doc.contains(&format!("\n| {n} |")))
+        .collect();
+    assert!(missing.is_empty(), "not in docs/lab.md: {missing:?}");
+    let table = doc
+        .split("## Scenarios")
+        .nth(1)
+        .and_then(|t| t.split("\n\n").nth(1))
+        .unwrap();
+    for row in table.lines().skip(2) {
+        let name = row.split('|').nth(1).unwrap().trim();
+        assert!(
+            names.contains(&name),
+            "docs/lab.md lists {name:?}, which is no scenario"
+        );
+    }
+}

@@ -40,6 +40,9 @@ pub struct TargetJson<'a> {
     pub target: String,
     /// Its in-addr.arpa / ip6.arpa name.
     pub reverse_name: String,
+    /// The lab scenario it comes from (`lab run` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
     /// ok, degraded, broken.
     pub verdict: Verdict,
     /// What a receiving mail server that checks reverse DNS answers: accept, temporary,
@@ -117,6 +120,7 @@ impl<'a> TargetJson<'a> {
         Self {
             target: r.walk.target.to_string(),
             reverse_name: r.walk.reverse_name.to_string(),
+            scenario: None,
             verdict: r.diagnosis.verdict,
             receiver: r.diagnosis.receiver,
             summary: r.headline(),
@@ -148,17 +152,34 @@ impl<'a> TargetJson<'a> {
     }
 }
 
+impl TargetJson<'_> {
+    /// The same view, naming the lab scenario it comes from.
+    #[must_use]
+    pub fn in_scenario(mut self, name: &str) -> Self {
+        self.scenario = Some(name.to_string());
+        self
+    }
+}
+
 /// Renders the document, pretty-printed.
 ///
 /// # Errors
 /// Never in practice (serialising plain data); kept for honesty.
 pub fn render(reports: &[TargetReport], root_hints: &str) -> serde_json::Result<String> {
+    render_views(reports.iter().map(TargetJson::new).collect(), root_hints)
+}
+
+/// Renders the document from target views (e.g. named by lab scenario), pretty-printed.
+///
+/// # Errors
+/// Never in practice.
+pub fn render_views(targets: Vec<TargetJson<'_>>, root_hints: &str) -> serde_json::Result<String> {
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         tool: "ptrtrace",
         version: env!("CARGO_PKG_VERSION"),
         root_hints: root_hints.to_string(),
-        targets: reports.iter().map(TargetJson::new).collect(),
+        targets,
     };
     serde_json::to_string_pretty(&doc)
 }
@@ -169,6 +190,14 @@ pub fn render(reports: &[TargetReport], root_hints: &str) -> serde_json::Result<
 /// # Errors
 /// Never in practice.
 pub fn render_line(r: &TargetReport, root_hints: &str) -> serde_json::Result<String> {
+    render_view_line(TargetJson::new(r), root_hints)
+}
+
+/// Like [`render_line`], from a target view.
+///
+/// # Errors
+/// Never in practice.
+pub fn render_view_line(target: TargetJson<'_>, root_hints: &str) -> serde_json::Result<String> {
     // The target object with three fields put in front, written straight to text (no
     // intermediate JSON tree: batches write tens of thousands of these).
     #[derive(Serialize)]
@@ -183,6 +212,6 @@ pub fn render_line(r: &TargetReport, root_hints: &str) -> serde_json::Result<Str
         schema_version: SCHEMA_VERSION,
         tool: "ptrtrace",
         root_hints,
-        target: TargetJson::new(r),
+        target,
     })
 }
