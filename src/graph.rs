@@ -147,14 +147,18 @@ pub struct TraceGraph {
     zones: BTreeMap<Name, NodeIndex>,
 }
 
+/// The status of one address as a server of one zone: the worst of the findings that name
+/// it — by address, by server name when the finding names no address (a server with two
+/// addresses that is the odd one out), or as one side of a split without a majority.
 fn status_from_findings(diag: &Diagnosis, zone: &Name, server: &Name, ip: IpAddr) -> Status {
     let mut st = Status::Ok;
     for f in &diag.findings {
-        if f.severity < Severity::Warning
-            || f.zone != *zone
-            || f.address != Some(ip)
-            || f.server.as_ref() != Some(server)
-        {
+        let names_it = match (&f.server, f.address) {
+            (Some(s), Some(a)) => s == server && a == ip,
+            (Some(s), None) => s == server,
+            (None, _) => f.involved.iter().any(|(s, a)| s == server && *a == ip),
+        };
+        if f.severity < Severity::Warning || f.zone != *zone || !names_it {
             continue;
         }
         let s = match f.kind {

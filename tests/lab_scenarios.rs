@@ -1477,3 +1477,41 @@ fn every_scenario_is_in_the_lab_docs() {
         );
     }
 }
+
+/// Servers that disagree without a majority are all marked: the finding lists every side
+/// (`involved`), and every address, server and the zone are `inconsistent` in the graph.
+#[tokio::test]
+async fn three_way_split_marks_every_side() {
+    let r = check("three-way-split").await;
+    let f = finding(&r, "inconsistent_answer");
+    assert!(f.server.is_none());
+    let sides: Vec<String> = f.involved.iter().map(|(_, a)| a.to_string()).collect();
+    assert_eq!(
+        sides,
+        [
+            "198.51.100.53",
+            "198.51.100.54",
+            "2001:db8:5300::54",
+            "198.51.100.55"
+        ]
+    );
+    let (nodes, _) = r.graph.export();
+    let rev: Vec<&ptrtrace::graph::Node> = nodes
+        .into_iter()
+        .filter(|n| n.id().contains("113.0.203.in-addr.arpa.") && !n.id().contains("128-26"))
+        .filter(|n| !n.id().contains("192-26"))
+        .collect();
+    assert!(rev.len() >= 8, "{}", rev.len());
+    for n in rev {
+        assert_eq!(
+            n.status(),
+            ptrtrace::graph::Status::Inconsistent,
+            "{}",
+            n.id()
+        );
+    }
+    assert_eq!(
+        r.diagnosis.receiver,
+        ptrtrace::diagnose::receiver::Receiver::Accept
+    );
+}

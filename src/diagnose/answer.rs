@@ -62,6 +62,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
                 .cloned()
                 .unwrap_or_else(Name::root);
             findings.push(Finding {
+                involved: Vec::new(),
                 kind: "classless_delegation",
                 severity: Severity::Info,
                 reason: None,
@@ -79,6 +80,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
     }
     if let Some((zone, names)) = multi {
         findings.push(Finding {
+            involved: Vec::new(),
             kind: "multiple_ptr",
             severity: Severity::Warning,
             reason: None,
@@ -108,6 +110,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
             |&q| walk.questions[q].name.clone(),
         );
         findings.push(Finding {
+            involved: Vec::new(),
             kind: "ptr_missing",
             severity: Severity::Error,
             reason: Some(reason),
@@ -147,6 +150,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
     for name in &ptr {
         if let Some(why) = generic_reason(name, walk.target) {
             findings.push(Finding {
+                involved: Vec::new(),
                 kind: "generic_ptr",
                 severity: Severity::Warning,
                 reason: None,
@@ -237,6 +241,7 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
                 )
             };
             findings.push(Finding {
+                involved: Vec::new(),
                 kind: "fcrdns_failed",
                 severity: Severity::Error,
                 reason: Some(reason),
@@ -276,6 +281,7 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
 fn limits(walk: &Walk, findings: &mut Vec<Finding>) {
     for l in &walk.limits {
         findings.push(Finding {
+            involved: Vec::new(),
             kind: "limit_exceeded",
             // A chain or a depth beyond the bound fails resolvers too; the other bounds are
             // ptrtrace's own and only leave part of the picture unchecked.
@@ -298,6 +304,7 @@ fn limits(walk: &Walk, findings: &mut Vec<Finding>) {
     for l in &walk.cname_loops {
         let names: Vec<String> = l.chain.iter().map(ToString::to_string).collect();
         findings.push(Finding {
+            involved: Vec::new(),
             kind: "cname_loop",
             severity: Severity::Error,
             reason: None,
@@ -416,6 +423,7 @@ fn helo(walk: &Walk, ptr: &BTreeSet<Name>, zone: &Name, findings: &mut Vec<Findi
         ptrs.join(", ")
     };
     findings.push(Finding {
+        involved: Vec::new(),
         kind: "helo_mismatch",
         severity: Severity::Warning,
         reason: None,

@@ -57,6 +57,19 @@ fn minority(groups: &[(&String, &Vec<(Name, IpAddr)>)]) -> (Option<Name>, Option
     }
 }
 
+/// Without an odd one out, every side of the split: each server address that answered.
+fn involved(
+    groups: &[(&String, &Vec<(Name, IpAddr)>)],
+    odd_one: Option<&Name>,
+) -> Vec<(Name, IpAddr)> {
+    if odd_one.is_some() {
+        return Vec::new();
+    }
+    let mut v: Vec<(Name, IpAddr)> = groups.iter().flat_map(|(_, w)| w.iter().cloned()).collect();
+    v.sort();
+    v
+}
+
 fn evidence(groups: &[(&String, &Vec<(Name, IpAddr)>)]) -> Vec<String> {
     groups
         .iter()
@@ -123,6 +136,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
         let groups = sorted(&sig_of);
         let (server, address) = minority(&groups);
         findings.push(Finding {
+            involved: involved(&groups, server.as_ref()),
             kind: "inconsistent_answer",
             severity: Severity::Error,
             reason: None,
@@ -198,6 +212,7 @@ fn serials(zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) {
     let relabelled: Vec<(&String, &Vec<(Name, IpAddr)>)> =
         labels.iter().map(|(s, v)| (s, v)).collect();
     findings.push(Finding {
+        involved: involved(&groups, server.as_ref()),
         kind: "inconsistent_serial",
         severity: Severity::Warning,
         reason: None,

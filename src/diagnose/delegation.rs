@@ -108,6 +108,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                     parts.push(format!("only the child lists {}", list(&only_child)));
                 }
                 findings.push(Finding {
+                    involved: Vec::new(),
                     kind: "ns_mismatch",
                     severity: Severity::Warning,
                     reason: None,
@@ -142,6 +143,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                     .collect();
                 if given.is_empty() {
                     findings.push(Finding {
+                        involved: Vec::new(),
                         kind: "missing_glue",
                         severity: Severity::Error,
                         reason: None,
@@ -213,6 +215,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             };
             let wrong = glue_cmp.difference(&child_cmp).next().copied();
             findings.push(Finding {
+                involved: Vec::new(),
                 kind: "glue_mismatch",
                 severity: Severity::Error,
                 reason: None,
@@ -251,6 +254,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
         for (zname, zone) in &walk.zones {
             if zone.ns.get(ns).is_some_and(BTreeSet::is_empty) {
                 findings.push(Finding {
+                    involved: Vec::new(),
                     kind: "ns_unresolvable",
                     severity: Severity::Warning,
                     reason: None,

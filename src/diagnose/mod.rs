@@ -89,6 +89,11 @@ pub struct Finding {
     pub advice: String,
     /// The observations it rests on, one line each.
     pub evidence: Vec<String>,
+    /// Every server address the finding concerns when no single one is to blame: each side
+    /// of a split without a majority (servers of one zone that answer differently, none the
+    /// odd one out). Empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub involved: Vec<(Name, IpAddr)>,
 }
 
 /// The forward confirmation of one PTR name.
@@ -360,6 +365,12 @@ fn merge(findings: &mut Vec<Finding>) {
                     prev.evidence.push(e);
                 }
             }
+            for i in f.involved {
+                if !prev.involved.contains(&i) {
+                    prev.involved.push(i);
+                }
+            }
+            prev.involved.sort();
         } else {
             out.push(f);
         }

@@ -41,6 +41,7 @@ fn untested(walk: &Walk, findings: &mut Vec<Finding>) {
             .collect();
         if !no_route.is_empty() {
             findings.push(Finding {
+                involved: Vec::new(),
                 kind: "untested",
                 severity: Severity::Info,
                 reason: Some("no_route"),
@@ -61,6 +62,7 @@ fn untested(walk: &Walk, findings: &mut Vec<Finding>) {
         let skipped: Vec<&IpAddr> = walk.skipped.iter().filter(|a| a.is_ipv6() == v6).collect();
         if !skipped.is_empty() {
             findings.push(Finding {
+                involved: Vec::new(),
                 kind: "untested",
                 severity: Severity::Info,
                 reason: Some("family_disabled"),
@@ -154,6 +156,7 @@ fn edns_broken(walk: &Walk, findings: &mut Vec<Finding>) -> BTreeSet<AddrKey> {
             "answers queries that carry EDNS with an error"
         };
         findings.push(Finding {
+            involved: Vec::new(),
             kind: "edns_failed",
             severity: Severity::Error,
             reason: None,
@@ -202,6 +205,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             .collect();
         let ev = evidence_line(walk, *q, sent);
         let base = |kind, reason, message: String, advice: String| Finding {
+            involved: Vec::new(),
             kind,
             severity: Severity::Error,
             reason,
@@ -346,6 +350,7 @@ fn no_reachable_server(walk: &Walk, findings: &mut Vec<Finding>) {
                 continue;
             }
             findings.push(Finding {
+                involved: Vec::new(),
                 kind: "no_reachable_server",
                 severity: Severity::Error,
                 reason: None,
@@ -407,6 +412,7 @@ fn tcp(walk: &Walk, findings: &mut Vec<Finding>) {
             .next()
             .unwrap_or_default();
         findings.push(Finding {
+            involved: Vec::new(),
             kind: "tcp_failed",
             severity: if truncated { Severity::Error } else { Severity::Warning },
             reason: None,
@@ -450,6 +456,7 @@ fn slow(walk: &Walk, findings: &mut Vec<Finding>) {
             continue;
         }
         findings.push(Finding {
+            involved: Vec::new(),
             kind: "slow",
             severity: Severity::Warning,
             reason: None,

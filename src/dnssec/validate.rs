@@ -744,6 +744,7 @@ fn private_root(walk: &Walk, anchors: &TrustAnchors) -> Option<(DnssecSummary, V
         format!("the root's DNSKEY key tags are {tags:?}")
     };
     let finding = Finding {
+        involved: Vec::new(),
         kind: "untested",
         severity: Severity::Info,
         reason: Some("trust_anchor"),
@@ -1147,6 +1148,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
         if !servers.is_empty() && servers.iter().all(|s| s.reasons == ["ds_mismatch"]) {
             problems.retain(|(z, _, _, r), _| !(z == zone && *r == "ds_mismatch"));
             findings.push(Finding {
+                involved: Vec::new(),
                 kind: "dnssec_bogus",
                 severity: Severity::Error,
                 reason: Some("ds_mismatch"),
@@ -1204,6 +1206,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
             "validating resolvers (Gmail's among them) that pick this server get SERVFAIL, the others succeed: an intermittent failure"
         };
         findings.push(Finding {
+            involved: Vec::new(),
             kind: "dnssec_bogus",
             severity: Severity::Error,
             reason: Some(reason),
@@ -1285,6 +1288,7 @@ fn insecure_finding(
     evidence: String,
 ) -> Finding {
     Finding {
+        involved: Vec::new(),
         kind: "dnssec_insecure",
         severity: Severity::Info,
         reason,

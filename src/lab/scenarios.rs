@@ -1068,6 +1068,17 @@ pub fn scenarios() -> Vec<Scenario> {
             verdict: "degraded",
         },
         Scenario {
+            name: "three-way-split",
+            summary: "ns1, ns2 and ns3.isp.example each answer another PTR name for 203.0.113.25 (all forward-confirmed): no majority, every side is marked",
+            target: "203.0.113.25",
+            tweaks: vec![
+                serves(NS2, &["rev-ptr-b", "isp", "v6rev"]),
+                serves(NS3, &["rev-ptr-c", "isp", "v6rev"]),
+            ],
+            expect: vec![zone_finding("inconsistent_answer", None, REV, None, None)],
+            verdict: "degraded",
+        },
+        Scenario {
             name: "all-silent",
             summary: "every server of 113.0.203.in-addr.arpa drops every query: lookups fail temporarily (receivers defer, not reject)",
             target: "203.0.113.25",

@@ -65,6 +65,26 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
             "113.0.203.in-addr.arpa.",
             format!("{REV}@ NS ns4.isp.example.\n"),
         ),
+        // Same serial, another PTR name for 203.0.113.25 (each forward-confirmed): with the
+        // base zone and rev-ptr-c, three servers that each answer differently.
+        (
+            "rev-ptr-b",
+            "113.0.203.in-addr.arpa.",
+            edit(
+                REV,
+                "25  PTR mail.isp.example.",
+                "25  PTR mail-b.isp.example.",
+            ),
+        ),
+        (
+            "rev-ptr-c",
+            "113.0.203.in-addr.arpa.",
+            edit(
+                REV,
+                "25  PTR mail.isp.example.",
+                "25  PTR mail-c.isp.example.",
+            ),
+        ),
         // Harmless: other TTLs and another record order, same serial and data.
         ("rev-ttl", "113.0.203.in-addr.arpa.", REV_TTL.into()),
         // An RFC 2317 child served by the /24's own servers: its cut is hidden.
@@ -397,6 +417,8 @@ mx2  A    203.0.113.26
 web  A    203.0.113.80
 203-0-113-29.dynamic A 203.0.113.29
 smtp A    203.0.113.200
+mail-b A  203.0.113.25
+mail-c A  203.0.113.25
 "#;
 
 const CUSTOMER: &str = r#"
