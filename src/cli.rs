@@ -23,7 +23,7 @@ use crate::trace::{Families, TraceConfig};
     name = "ptrtrace",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "EXAMPLES:\n  ptrtrace 203.0.113.25                     trace one address from the real root\n  ptrtrace 203.0.113.25 2001:db8::25 -f json  several targets, JSON for scripts\n  ptrtrace --root-hints lab.hints 192.0.2.1   start from your own root servers\n  ptrtrace --root-hints lab.hints --trust-anchor dsset-. 192.0.2.1\n                                             … and check DNSSEC from its key\n  ptrtrace lab run                           the offline demo: every fault the lab knows\n\nEXIT CODES:\n  0 every target ok · 1 a target degraded or broken · 2 bad input · 3 the trace could not run"
+    after_help = "EXAMPLES:\n  ptrtrace 203.0.113.25                     trace one address from the real root\n  ptrtrace 203.0.113.25 2001:db8::25 -f json  several targets, JSON for scripts\n  ptrtrace --root-hints lab.hints 192.0.2.1   start from your own root servers\n  ptrtrace --root-hints lab.hints --trust-anchor dsset-. 192.0.2.1\n                                             … and check DNSSEC from its key\n  ptrtrace lab run                           the offline demo: every fault the lab knows\n  ptrtrace lab serve                         the lab's servers on 127.0.53.N for ptrtrace and dig\n\nEXIT CODES:\n  0 every target ok · 1 a target degraded or broken · 2 bad input · 3 the trace could not run"
 )]
 pub struct Cli {
     /// What to trace: IPv4/IPv6 addresses, prefixes (203.0.113.0/24, 2001:db8::/120),
@@ -71,8 +71,12 @@ pub enum Command {
         old: PathBuf,
         /// The newer report.
         new: PathBuf,
-        #[command(flatten)]
-        opts: TraceOpts,
+        /// Output format: text or json.
+        #[arg(short = 'f', long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Write to FILE instead of standard output.
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -83,6 +87,25 @@ pub enum Command {
 pub enum LabAction {
     /// List the lab's scenarios and the findings each must produce.
     List,
+    /// Serve a scenario's servers (the healthy tree when none is named) on loopback for other
+    /// processes: each server on its own 127.0.53.N address, UDP and TCP on --port. Writes a
+    /// root hints file and the lab's trust anchor, and prints the ptrtrace and dig command
+    /// lines that use them. Runs until Ctrl-C.
+    ///
+    /// Limits: IPv4 only (an IPv6 loopback address per server does not exist: dual-stack
+    /// servers keep their IPv4 address, IPv6-only ones get an IPv4 one); the keys are new at
+    /// every start, so give the new trust anchor file each time.
+    Serve {
+        /// Scenario name (see `ptrtrace lab list`); `healthy` when omitted.
+        scenario: Option<String>,
+        /// UDP and TCP port every server listens on.
+        #[arg(long, value_name = "PORT", default_value_t = 5380, value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
+        /// Where to write lab.hints and lab-anchor.ds (default: a directory under the system's
+        /// temporary directory, removed on exit).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Run one scenario (or all), printing each trace; exits 1 if a scenario's findings or
     /// verdict differ from what it expects.
     Run {
@@ -110,91 +133,91 @@ pub enum Format {
 #[derive(Debug, Clone, Args)]
 pub struct TraceOpts {
     /// Start from the root servers in FILE (named.root format) instead of IANA's.
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE")]
     pub root_hints: Option<PathBuf>,
 
     /// Output format.
-    #[arg(short = 'f', long, value_enum, default_value_t = Format::Text, global = true)]
+    #[arg(short = 'f', long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
     /// Write the report to FILE instead of standard output.
-    #[arg(short = 'o', long, value_name = "FILE", global = true)]
+    #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
     /// Wait this long for each reply (e.g. 2s, 500ms; a bare number is seconds; 1ms to a day).
-    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration, global = true)]
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     pub timeout: Duration,
 
     /// Probes sent to every server address for every question (1-20); more probes catch
     /// rarer drops.
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=20), global = true)]
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=20))]
     pub probes: u8,
 
     /// Most queries one trace may send.
-    #[arg(long, value_name = "N", default_value_t = 3000, value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    #[arg(long, value_name = "N", default_value_t = 3000, value_parser = clap::value_parser!(u32).range(1..))]
     pub query_budget: u32,
 
     /// Use at most N NS names per zone (names with glue first); more are reported.
-    #[arg(long, value_name = "N", default_value_t = 13, value_parser = clap::value_parser!(u16).range(1..=100), global = true)]
+    #[arg(long, value_name = "N", default_value_t = 13, value_parser = clap::value_parser!(u16).range(1..=100))]
     pub max_ns: u16,
 
     /// Give up on a trace after this long and report what was gathered.
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration, global = true)]
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
     pub deadline: Duration,
 
     /// Repeat the whole trace N times; statistics and findings cover every round, so a
     /// server that drops 1 query in 10 shows up.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000), global = true)]
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub rounds: u32,
 
     /// Pause between rounds (e.g. 10s, 1m).
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_interval, global = true)]
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_interval)]
     pub interval: std::time::Duration,
 
     /// Most queries per second to one server address [default: 20; unlimited for the lab].
     /// Servers with response-rate limiting drop bursts: a faster prober invents flakiness.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000), global = true)]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub rate: Option<u32>,
 
     /// Only query IPv4 server addresses.
-    #[arg(short = '4', conflicts_with = "ipv6_only", global = true)]
+    #[arg(short = '4', conflicts_with = "ipv6_only")]
     pub ipv4_only: bool,
 
     /// Only query IPv6 server addresses.
-    #[arg(short = '6', global = true)]
+    #[arg(short = '6')]
     pub ipv6_only: bool,
 
     /// Do not check that the PTR names resolve back to the address.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_fcrdns: bool,
 
     /// Do not check DNSSEC. By default queries carry DO=1, every zone on the path is asked
     /// for its DNSKEY (every server) and DS (every parent server), and each server's
     /// signatures and NSEC proofs are verified up to the trust anchor.
-    #[arg(long, global = true, conflicts_with = "trust_anchor")]
+    #[arg(long, conflicts_with = "trust_anchor")]
     pub no_dnssec: bool,
 
     /// Start chains of trust at the DS or DNSKEY records in FILE (master-file text, e.g.
     /// `. IN DS 20326 8 2 E06D…`) instead of the built-in IANA root keys: for private roots.
-    #[arg(long, value_name = "FILE", global = true)]
+    #[arg(long, value_name = "FILE")]
     pub trust_anchor: Option<PathBuf>,
 
     /// Also check that the mail server's SMTP HELO/EHLO name agrees with the PTR (a warning
     /// when it does not, as receivers treat it).
-    #[arg(long, value_name = "NAME", value_parser = parse_hostname, global = true)]
+    #[arg(long, value_name = "NAME", value_parser = parse_hostname)]
     pub helo: Option<hickory_proto::rr::Name>,
 
     /// Targets traced together in one chunk of a batch; zone cuts, NS lookups and forward
     /// names are shared across the whole run.
-    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u16).range(1..), global = true)]
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
 
     /// Allow prefixes of more than 65536 addresses.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub force: bool,
 
     /// Query servers on this port instead of 53 (for test setups).
-    #[arg(long, value_name = "PORT", default_value_t = 53, value_parser = clap::value_parser!(u16).range(1..), global = true)]
+    #[arg(long, value_name = "PORT", default_value_t = 53, value_parser = clap::value_parser!(u16).range(1..))]
     pub port: u16,
 }
 

@@ -72,7 +72,20 @@ fn main() -> ExitCode {
             exit_on_change,
             opts,
         }) => rt.block_on(run_watch(&targets, &opts, count, exit_on_change)),
-        Some(Command::Diff { old, new, opts }) => run_diff(&old, &new, &opts),
+        Some(Command::Diff {
+            old,
+            new,
+            format,
+            output,
+        }) => run_diff(&old, &new, format, output.as_deref()),
+        Some(Command::Lab {
+            action:
+                LabAction::Serve {
+                    scenario,
+                    port,
+                    dir,
+                },
+        }) => rt.block_on(lab_serve(scenario.as_deref(), port, dir)),
         None => rt.block_on(run_trace(&cli.targets, &cli.opts)),
     };
     ExitCode::from(code)
@@ -84,8 +97,8 @@ fn fail(code: u8, msg: &str) -> u8 {
 }
 
 /// Writes the report to `-o FILE` or stdout. A closed pipe (`| head`) is a normal end.
-fn emit(opts: &TraceOpts, body: &str) -> Result<(), u8> {
-    Out::open(opts)?.write(body)
+fn emit(output: Option<&std::path::Path>, body: &str) -> Result<(), u8> {
+    Out::open(output)?.write(body)
 }
 
 /// A stop signal that turns true on Ctrl-C (and marks the run interrupted), and the task
@@ -177,8 +190,8 @@ struct Out {
 }
 
 impl Out {
-    fn open(opts: &TraceOpts) -> Result<Self, u8> {
-        let sink: Box<dyn Write> = match &opts.output {
+    fn open(output: Option<&std::path::Path>) -> Result<Self, u8> {
+        let sink: Box<dyn Write> = match output {
             Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
                 fail(
                     EXIT_BAD_INPUT,
@@ -312,7 +325,7 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let mut out = match Out::open(opts) {
+    let mut out = match Out::open(opts.output.as_deref()) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -540,7 +553,7 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
         chosen
     };
     // A bad -o fails now, not after the scenarios ran.
-    let mut out = match Out::open(opts) {
+    let mut out = match Out::open(opts.output.as_deref()) {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -699,13 +712,108 @@ fn mismatch_text(s: &Scenario, r: &TargetReport) -> String {
     format!("{} ({})", s.name, parts.join("; "))
 }
 
+/// `lab serve`: the scenario's servers on 127.0.53.N:port for other processes, until Ctrl-C.
+async fn lab_serve(name: Option<&str>, port: u16, dir: Option<std::path::PathBuf>) -> u8 {
+    let all = lab::scenarios();
+    let name = name.unwrap_or("healthy");
+    let Some(s) = all.iter().find(|s| s.name == name) else {
+        let names: Vec<&str> = all.iter().map(|s| s.name).collect();
+        return fail(
+            EXIT_BAD_INPUT,
+            &format!(
+                "no lab scenario {name:?}; the scenarios are: {}",
+                names.join(", ")
+            ),
+        );
+    };
+    let running = match lab::serve(s, port).await {
+        Ok(r) => r,
+        Err(e) => {
+            return fail(
+                EXIT_CANNOT_RUN,
+                &format!(
+                    "cannot serve the lab on 127.0.53.N port {port}: {e} (is the port in use? try --port)"
+                ),
+            );
+        }
+    };
+    let (dir, remove) = match dir {
+        Some(d) => (d, false),
+        None => (
+            std::env::temp_dir().join(format!("ptrtrace-lab-{port}")),
+            true,
+        ),
+    };
+    let hints_path = dir.join("lab.hints");
+    let anchor_path = dir.join("lab-anchor.ds");
+    let mut hints = String::new();
+    for h in &running.hints.servers {
+        hints.push_str(&format!(".  3600000  NS  {}\n", h.name));
+        for a in &h.addresses {
+            hints.push_str(&format!("{}  3600000  A  {a}\n", h.name));
+        }
+    }
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&hints_path, hints))
+        .and_then(|()| std::fs::write(&anchor_path, running.anchors.to_text()));
+    if let Err(e) = written {
+        return fail(
+            EXIT_BAD_INPUT,
+            &format!("cannot write the lab's files in {}: {e}", dir.display()),
+        );
+    }
+    let root = running
+        .hints
+        .servers
+        .first()
+        .and_then(|h| h.addresses.first().copied())
+        .map_or_else(|| "127.0.53.1".to_string(), |a| a.to_string());
+    let mut text = format!(
+        "ptrtrace lab serve: scenario {} ({}) on 127.0.53.1-127.0.53.{}, port {port}, UDP and TCP. Ctrl-C stops it.\n\n",
+        s.name,
+        s.summary,
+        lab::SERVERS.len()
+    );
+    text.push_str(&format!(
+        "Root hints:   {}\nTrust anchor: {}\n\nTrace it from another terminal:\n  ptrtrace --root-hints {} --trust-anchor {} --port {port} {}\nAsk a server yourself:\n  dig @{root} -p {port} +norecurse +dnssec -x {}\n\nServers (name, address here, address in the zone data of the built-in lab):\n",
+        hints_path.display(),
+        anchor_path.display(),
+        hints_path.display(),
+        anchor_path.display(),
+        s.target,
+        s.target
+    ));
+    for (i, (name, addrs, _)) in lab::SERVERS.iter().enumerate() {
+        text.push_str(&format!(
+            "  {name:<26} {:<13} {}\n",
+            lab::serve_address(i).to_string(),
+            addrs.join(", ")
+        ));
+    }
+    if !say(&text) {
+        return EXIT_OK;
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    drop(running);
+    if remove {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    say("ptrtrace lab serve: stopped");
+    EXIT_OK
+}
+
 fn load_report(path: &std::path::Path) -> Result<serde_json::Value, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read report {}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("report {} is not JSON: {e}", path.display()))
 }
 
-fn run_diff(old: &std::path::Path, new: &std::path::Path, opts: &TraceOpts) -> u8 {
+fn run_diff(
+    old: &std::path::Path,
+    new: &std::path::Path,
+    format: Format,
+    output: Option<&std::path::Path>,
+) -> u8 {
     let (a, b) = match (load_report(old), load_report(new)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return fail(EXIT_BAD_INPUT, &e),
@@ -714,7 +822,7 @@ fn run_diff(old: &std::path::Path, new: &std::path::Path, opts: &TraceOpts) -> u
         Ok(c) => c,
         Err(e) => return fail(EXIT_BAD_INPUT, &e.to_string()),
     };
-    let body = match opts.format {
+    let body = match format {
         Format::Json => match diff::render_json(&changes) {
             Ok(s) => s + "\n",
             Err(e) => return fail(EXIT_CANNOT_RUN, &format!("cannot render JSON: {e}")),
@@ -725,7 +833,7 @@ fn run_diff(old: &std::path::Path, new: &std::path::Path, opts: &TraceOpts) -> u
         Format::Text if changes.is_empty() => "no changes\n".to_string(),
         Format::Text => changes.iter().map(|c| c.line() + "\n").collect(),
     };
-    if let Err(code) = emit(opts, &body) {
+    if let Err(code) = emit(output, &body) {
         return code;
     }
     u8::from(!changes.is_empty())

@@ -381,6 +381,7 @@ fn help_teaches() {
         "--timeout",
         "EXIT CODES",
         "lab run",
+        "lab serve",
     ] {
         assert!(out.contains(needle), "{needle} missing from --help");
     }
@@ -832,4 +833,90 @@ fn watch_without_root_is_exit_3_and_bad_stdin_keeps_the_root_message() {
     assert!(e.contains("stdin line 2"), "{e}");
     assert!(e.contains("no root server"), "{e}");
     assert!(e.contains("1 target entries were not valid"), "{e}");
+}
+
+/// `lab serve` runs real servers another process can trace: the printed command line, run
+/// as printed, traces the healthy tree to ok with DNSSEC validated from the written anchor,
+/// every probe went to a 127.0.53.N address, and Ctrl-C stops it and removes its files.
+#[test]
+fn lab_serve_is_traced_by_another_process_and_stops_on_ctrl_c() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    // A port free on the first serve address (the others are checked by the bind itself).
+    let probe = std::net::UdpSocket::bind("127.0.53.1:0").unwrap();
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    let dir = std::env::temp_dir().join(format!("ptrtrace-serve-test-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args(["lab", "serve", "--port", &port.to_string()])
+        .env("TMPDIR", &dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut command = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.trim_start().starts_with("ptrtrace --root-hints") {
+            command = Some(line.trim().to_string());
+            break;
+        }
+    }
+    let command = command.expect("lab serve prints the command line");
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let o = ptrtrace(&[&args[..], &["-f", "json"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{command}: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let t = &v["targets"][0];
+    assert_eq!(t["verdict"], "ok");
+    assert!(
+        t["dnssec"]["zones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|z| z["status"] == "secure"),
+        "{}",
+        t["dnssec"]
+    );
+    for p in t["probes"].as_array().unwrap() {
+        let a = p["address"].as_str().unwrap();
+        assert!(a.starts_with("127.0.53."), "probe to {a}");
+    }
+    let hints = args[1].to_string();
+    assert!(std::path::Path::new(&hints).exists());
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        !std::path::Path::new(&hints).exists(),
+        "{hints} left behind"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Each subcommand takes and documents only its own options: `lab list` takes none, `diff`
+/// only -f and -o; a trace option given to them is an error, not silently ignored.
+#[test]
+fn subcommands_take_only_their_own_options() {
+    let o = ptrtrace(&["lab", "list", "--root-hints", "x.hints"]);
+    assert_one_line_error(&o, 2, "--root-hints");
+    let o = ptrtrace(&["lab", "list", "-f", "json"]);
+    assert_one_line_error(&o, 2, "-f");
+    let o = ptrtrace(&["diff", "a.json", "b.json", "--probes", "3"]);
+    assert_one_line_error(&o, 2, "--probes");
+    let help = stdout(&ptrtrace(&["diff", "--help"]));
+    assert!(
+        help.contains("--format") && !help.contains("--probes"),
+        "{help}"
+    );
+    let help = stdout(&ptrtrace(&["lab", "--help"]));
+    assert!(
+        help.contains("serve") && !help.contains("--timeout"),
+        "{help}"
+    );
 }

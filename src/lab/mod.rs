@@ -150,11 +150,78 @@ impl RunningLab {
 /// # Errors
 /// [`LabError`] when a zone does not parse or a socket cannot be bound.
 pub async fn start(scenario: &Scenario) -> Result<RunningLab, LabError> {
-    let (parsed, anchors) = signed_zones(scenario)?;
+    start_placed(scenario, None).await
+}
+
+/// The loopback address of the `index`-th server of [`SERVERS`] in `lab serve`: 127.0.53.N.
+#[must_use]
+pub fn serve_address(index: usize) -> std::net::Ipv4Addr {
+    std::net::Ipv4Addr::new(127, 0, 53, u8::try_from(index + 1).unwrap_or(u8::MAX))
+}
+
+/// Starts the lab for other processes (`ptrtrace lab serve`): each server of [`SERVERS`] on
+/// its own loopback address ([`serve_address`]) and `port`, UDP and TCP, with the zone data
+/// rewritten so that glue and NS addresses name those loopback addresses instead of the
+/// documentation ones. IPv6 server addresses cannot be given each a loopback address (there is
+/// one, ::1): a dual-stack server keeps only its IPv4 one, an IPv6-only server gets an IPv4
+/// loopback address instead. The returned lab's map is direct (any tool can reach it).
+///
+/// # Errors
+/// [`LabError`] when a zone does not parse or an address cannot be bound (the port in use).
+pub async fn serve(scenario: &Scenario, port: u16) -> Result<RunningLab, LabError> {
+    start_placed(scenario, Some(port)).await
+}
+
+/// Replaces server addresses in zone text by their `lab serve` loopback addresses: A records
+/// of servers get their loopback address; AAAA records of dual-stack servers go; an
+/// IPv6-only server's AAAA becomes an A record. Other addresses (PTR targets' forward
+/// records) stay.
+fn rewrite_for_serving(text: &str) -> String {
+    let mut v4: HashMap<IpAddr, std::net::Ipv4Addr> = HashMap::new();
+    let mut dual: Vec<IpAddr> = Vec::new();
+    for (i, (_, addrs, _)) in SERVERS.iter().enumerate() {
+        let ips: Vec<IpAddr> = addrs.iter().filter_map(|a| a.parse().ok()).collect();
+        let has_v4 = ips.iter().any(IpAddr::is_ipv4);
+        for ip in ips {
+            v4.insert(ip, serve_address(i));
+            if ip.is_ipv6() && has_v4 {
+                dual.push(ip);
+            }
+        }
+    }
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut tokens: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        let at = tokens
+            .iter()
+            .position(|t| t.eq_ignore_ascii_case("A") || t.eq_ignore_ascii_case("AAAA"));
+        if let Some(i) = at
+            && let Some(ip) = tokens.get(i + 1).and_then(|t| t.parse::<IpAddr>().ok())
+            && let Some(lo) = v4.get(&ip)
+        {
+            if dual.contains(&ip) {
+                continue;
+            }
+            tokens[i] = "A".into();
+            tokens[i + 1] = lo.to_string();
+            out.push_str(&tokens.join(" "));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+async fn start_placed(
+    scenario: &Scenario,
+    serve_port: Option<u16>,
+) -> Result<RunningLab, LabError> {
+    let (parsed, anchors) = signed_zones(scenario, serve_port.is_some())?;
     let mut servers = Vec::new();
     let mut map: HashMap<IpAddr, SocketAddr> = HashMap::new();
     let mut root_servers = Vec::new();
-    for (name, addrs, zone_keys) in SERVERS {
+    for (index, (name, addrs, zone_keys)) in SERVERS.iter().enumerate() {
         let mut keys: Vec<&str> = zone_keys.to_vec();
         let mut fault = Fault::None;
         let mut fault_zone = None;
@@ -183,19 +250,27 @@ pub async fn start(scenario: &Scenario) -> Result<RunningLab, LabError> {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let at = serve_port.map(|p| SocketAddr::new(IpAddr::V4(serve_address(index)), p));
         let sock = if closed {
-            LabServer::closed_port().await?
+            match at {
+                Some(a) => a,
+                None => LabServer::closed_port().await?,
+            }
         } else {
-            let s = LabServer::start(zones_served, fault, fault_zone).await?;
+            let s = LabServer::start_at(zones_served, fault, fault_zone, at).await?;
             let a = s.addr;
             servers.push(s);
             a
         };
         let mut ips = Vec::new();
-        for a in *addrs {
-            let ip = parse_ip(a)?;
-            map.insert(ip, sock);
-            ips.push(ip);
+        if serve_port.is_some() {
+            ips.push(IpAddr::V4(serve_address(index)));
+        } else {
+            for a in *addrs {
+                let ip = parse_ip(a)?;
+                map.insert(ip, sock);
+                ips.push(ip);
+            }
         }
         if zone_keys.contains(&"root") {
             root_servers.push(HintServer {
@@ -203,6 +278,17 @@ pub async fn start(scenario: &Scenario) -> Result<RunningLab, LabError> {
                 addresses: ips,
             });
         }
+    }
+    if let Some(port) = serve_port {
+        return Ok(RunningLab {
+            servers,
+            hints: RootHints {
+                servers: root_servers,
+                source: format!("lab serve:{}", scenario.name),
+            },
+            anchors,
+            map: AddressMap::direct(port),
+        });
     }
     Ok(RunningLab {
         servers,
@@ -242,6 +328,7 @@ const OLD_KEY: &[&str] = &["r100-old-key"];
 /// it), except the origins the scenario leaves unsigned, whose parents then have no DS.
 fn signed_zones(
     scenario: &Scenario,
+    serving: bool,
 ) -> Result<
     (
         HashMap<&'static str, Arc<ZoneData>>,
@@ -278,6 +365,11 @@ fn signed_zones(
     let now = crate::dnssec::validate::now();
     let mut parsed = HashMap::new();
     for (key, origin, text) in all {
+        let text = if serving {
+            rewrite_for_serving(&text)
+        } else {
+            text
+        };
         let mut data = ZoneData::parse(origin, &text)?;
         if let Some(zk) = keys.get(&data.origin)
             && !UNSIGNED_COPIES.contains(&key)

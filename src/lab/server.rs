@@ -282,6 +282,20 @@ impl LabServer {
         fault: Fault,
         fault_zone: Option<Name>,
     ) -> std::io::Result<Self> {
+        Self::start_at(zones, fault, fault_zone, None).await
+    }
+
+    /// Like [`LabServer::start`], on a given address and port (`lab serve`), or on a free
+    /// port of 127.0.0.1 when `at` is None.
+    ///
+    /// # Errors
+    /// When the address cannot be bound (in use, or not a local address).
+    pub async fn start_at(
+        zones: Vec<Arc<ZoneData>>,
+        fault: Fault,
+        fault_zone: Option<Name>,
+        at: Option<SocketAddr>,
+    ) -> std::io::Result<Self> {
         let seed = if let Fault::Mutate(seed) = fault {
             seed
         } else {
@@ -296,6 +310,14 @@ impl LabServer {
                 seed,
             )),
         });
+        if let Some(at) = at {
+            let udp = UdpSocket::bind(at).await?;
+            if matches!(shared.fault, Fault::TcpOff | Fault::TruncateNoTcp) {
+                return Ok(Self::spawn(udp, None, at, shared));
+            }
+            let tcp = TcpListener::bind(at).await?;
+            return Ok(Self::spawn(udp, Some(tcp), at, shared));
+        }
         // Find a port free for both UDP and TCP.
         let mut last_err = None;
         for _ in 0..20 {
