@@ -564,7 +564,14 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
     let bar = scenario_bar(chosen.len());
     let results: Vec<Result<TargetReport, String>> = futures::stream::iter(chosen.iter())
         .map(|s| run_scenario(s, opts, stop_rx.clone()))
-        .buffered(8)
+        // Two scenarios per core: more and the labs' own servers starve the traces of CPU
+        // (timeouts and `slow` findings that are the machine's, not the scenario's).
+        .buffered(
+            std::thread::available_parallelism()
+                .map_or(2, std::num::NonZeroUsize::get)
+                .saturating_mul(2)
+                .clamp(2, 8),
+        )
         .inspect(|_| {
             if let Some(b) = &bar {
                 b.inc(1);
