@@ -499,6 +499,7 @@ async fn run_scenario(
     let mut cfg = opts.config(running.hints.clone(), running.map.clone());
     cfg.dnssec = opts.anchors(running.anchors.clone())?;
     cfg.rate_per_address = opts.rate.unwrap_or(0);
+    cfg.rrl_pacing = false;
     s.fit(&mut cfg);
     let walk = trace::trace_rounds(target, &cfg, None, Some(stop)).await;
     drop(running);

@@ -290,7 +290,36 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             ));
             continue;
         }
-        if !silent.is_empty() {
+        // Response rate limiting's signature: some probes lost, and some UDP replies empty
+        // with TC=1 ("slipped") that TCP answered. Rate limiting, not loss: not `flaky`.
+        let slipped = sent
+            .iter()
+            .filter(|p| {
+                p.attempts.len() > 1
+                    && p.attempts[0].tc
+                    && p.attempts[0].answer.is_empty()
+                    && p.class.is_useful()
+            })
+            .count();
+        if !silent.is_empty() && slipped > 0 {
+            findings.push(Finding {
+                severity: Severity::Info,
+                ..base(
+                    "rate_limited",
+                    None,
+                    format!(
+                        "{server} ({address}) answered {} of {} probes for {zone}, and {slipped} of its UDP replies were empty TC=1 \"slips\" that TCP answered: response rate limiting (RRL), not packet loss",
+                        sent.len() - silent.len(),
+                        sent.len()
+                    ),
+                    "Nothing is broken: rate limiting drops repeated identical questions, and \
+                     resolvers retry over TCP when it slips. ptrtrace spaces identical questions \
+                     to stay under common RRL settings; this server's limit is lower. Fewer \
+                     --probes keep the figures clean."
+                        .to_string(),
+                )
+            });
+        } else if !silent.is_empty() {
             findings.push(base(
                 "flaky",
                 None,

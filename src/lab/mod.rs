@@ -135,11 +135,14 @@ fn parse_name(s: &str) -> Result<Name, LabError> {
 
 impl RunningLab {
     /// A trace configuration for this lab: its root hints and strict address map, and no
-    /// per-address rate limit (lab servers are ours; real servers get the polite default).
+    /// per-address rate limit or RRL pacing (lab servers are ours and do not rate-limit,
+    /// except in the `rrl-` scenarios, whose [`Scenario::fit`] turns pacing back on; real
+    /// servers get the polite defaults).
     #[must_use]
     pub fn config(&self) -> crate::trace::TraceConfig {
         let mut cfg = crate::trace::TraceConfig::new(self.hints.clone(), self.map.clone());
         cfg.rate_per_address = 0;
+        cfg.rrl_pacing = false;
         cfg.dnssec = Some(self.anchors.clone());
         cfg
     }

@@ -74,6 +74,10 @@ impl Scenario {
     /// the rounds it needs, back to back.
     pub fn fit(&self, cfg: &mut crate::trace::TraceConfig) {
         cfg.timeout = cfg.timeout.max(self.min_timeout());
+        // The rate-limiting servers get what real ones get: RRL pacing (trace/pace.rs).
+        if self.name.starts_with("rrl-") {
+            cfg.rrl_pacing = true;
+        }
         if self.rounds() > cfg.rounds {
             cfg.rounds = self.rounds();
             cfg.interval = std::time::Duration::ZERO;
@@ -1066,6 +1070,28 @@ pub fn scenarios() -> Vec<Scenario> {
                 at("inconsistent_answer", None, NS3, NS3_IP),
             ],
             verdict: "degraded",
+        },
+        Scenario {
+            name: "rrl-slip2",
+            summary: "ns3.isp.example rate-limits identical responses as BIND's example does (5 a second, slip 2): paced probes are not dropped, never `flaky`",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::Rrl {
+                per_second: 5,
+                slip: 2,
+            }),
+            expect: vec![],
+            verdict: "ok",
+        },
+        Scenario {
+            name: "rrl-slip0",
+            summary: "ns3.isp.example rate-limits identical responses (5 a second) and drops every excess one (slip 0): paced probes are not dropped",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::Rrl {
+                per_second: 5,
+                slip: 0,
+            }),
+            expect: vec![],
+            verdict: "ok",
         },
         Scenario {
             name: "three-way-split",

@@ -233,6 +233,17 @@ pub enum Fault {
         /// Seed.
         seed: u64,
     },
+    /// Response rate limiting as BIND does it (`rate-limit { responses-per-second N; slip
+    /// S; }`), over UDP only: identical responses (same name and type) earn `per_second`
+    /// credits a second, at most `per_second` banked; one without credit is dropped, except
+    /// every `slip`-th, which is sent truncated and empty (TC=1, "slipped": the client retries
+    /// over TCP). `slip` 0 drops them all.
+    Rrl {
+        /// Identical responses per second.
+        per_second: u32,
+        /// Every slip-th limited response is sent as TC=1 instead of dropped (0: never).
+        slip: u32,
+    },
     /// Fuzzing: damage replies at random (flip, cut, insert bytes), reproducibly from a seed.
     Mutate(u64),
     /// Harmless: add the zone's NS records and their addresses to authoritative answers, as
@@ -269,6 +280,10 @@ struct Shared {
     /// Faults apply only to questions inside this zone (None: to all).
     fault_zone: Option<Name>,
     counters: Mutex<HashMap<(Name, RecordType), u32>>,
+    /// RRL credit per (name, type): balance and when it was last refilled; and the number of
+    /// limited responses (for slips).
+    rrl: Mutex<HashMap<(Name, RecordType), (f64, std::time::Instant)>>,
+    rrl_limited: Mutex<u32>,
     rng: Mutex<rand::rngs::StdRng>,
 }
 
@@ -306,6 +321,8 @@ impl LabServer {
             fault,
             fault_zone,
             counters: Mutex::new(HashMap::new()),
+            rrl: Mutex::new(HashMap::new()),
+            rrl_limited: Mutex::new(0),
             rng: Mutex::new(<rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(
                 seed,
             )),
@@ -469,6 +486,42 @@ impl Shared {
                 );
                 if std::hash::Hasher::finish(&h) % 1000 < u64::from(per_mille) {
                     return None;
+                }
+            }
+            Fault::Rrl { per_second, slip } if udp => {
+                let allowed = {
+                    let mut m = self.rrl.lock().ok()?;
+                    let now = std::time::Instant::now();
+                    let rate = f64::from(per_second);
+                    let e = m
+                        .entry((qname.clone(), q.query_type()))
+                        .or_insert((rate, now));
+                    e.0 = (e.0 + now.duration_since(e.1).as_secs_f64() * rate).min(rate);
+                    e.1 = now;
+                    if e.0 >= 1.0 {
+                        e.0 -= 1.0;
+                        true
+                    } else {
+                        false
+                    }
+                };
+                if !allowed {
+                    let n = {
+                        let mut c = self.rrl_limited.lock().ok()?;
+                        *c += 1;
+                        *c
+                    };
+                    if slip == 0 || n % slip != 0 {
+                        return None;
+                    }
+                    let mut tc = Message::new(
+                        query.metadata.id,
+                        MessageType::Response,
+                        query.metadata.op_code,
+                    );
+                    tc.add_query(q.clone());
+                    tc.metadata.truncation = true;
+                    return Some((tc.to_vec().ok()?, fault));
                 }
             }
             Fault::Delay(d) => tokio::time::sleep(d).await,

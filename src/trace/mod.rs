@@ -12,6 +12,7 @@
 //! with a [`LimitHit`] that diagnosis turns into a `limit_exceeded` finding.
 
 pub mod classify;
+pub mod pace;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
@@ -86,6 +87,11 @@ pub struct TraceConfig {
     /// Check DNSSEC: queries carry DO=1, every zone on a path is asked for its DNSKEY RRset
     /// (every server) and its DS RRset (every parent server). None: `--no-dnssec`.
     pub dnssec: Option<crate::dnssec::TrustAnchors>,
+    /// Space identical UDP questions to one address as response rate limiting needs
+    /// ([`pace`]). Off only for the lab's own servers, which do not rate-limit.
+    pub rrl_pacing: bool,
+    /// The pacer, shared by every round and target of a run (and by clones of this config).
+    pub pacer: Arc<pace::Pacer>,
 }
 
 impl TraceConfig {
@@ -114,6 +120,8 @@ impl TraceConfig {
             max_ptr_names: 8,
             helo: None,
             dnssec: Some(crate::dnssec::TrustAnchors::builtin()),
+            rrl_pacing: true,
+            pacer: Arc::new(pace::Pacer::default()),
         }
     }
 }
@@ -1282,6 +1290,15 @@ impl Walker<'_> {
                 2 * (i - standard) + 1
             };
             let mut delay = self.cfg.probe_spacing * u32::try_from(slot).unwrap_or(0) / 2;
+            // Response rate limiting: identical UDP questions are spaced (pace.rs).
+            if self.cfg.rrl_pacing && kind != ProbeKind::Tcp {
+                let now = tokio::time::Instant::now();
+                let at = self
+                    .cfg
+                    .pacer
+                    .slot(addr, &question.name, question.qtype, now + delay);
+                delay = at - now;
+            }
             // The per-address rate limit: never closer than 1/rate to the previous query.
             if self.cfg.rate_per_address > 0 {
                 let now = self.started.elapsed();

@@ -1,0 +1,89 @@
+//! Politeness toward response rate limiting (RRL: BIND's `rate-limit`, Knot's `rrl` module,
+//! and the equivalents of large DNS providers). RRL counts *identical* responses per client,
+//! so repeated probes of one question are what trips it, not the overall query rate (which
+//! the per-address limit, `--rate`, bounds separately).
+//!
+//! The bound: identical UDP questions (same server address, name and type) go at most
+//! [`RRL_BURST`] at once and then one per [`RRL_GAP`] — never more than 5 in any second.
+//! That is the rate of BIND's documented example configuration (`responses-per-second 5`,
+//! whose credit also starts at 5) and a quarter of Knot's default (`rate-limit 20`). So
+//! `--probes 20` or `--rounds 3` stretch in time instead of being dropped and misread as
+//! packet loss. The pacer is shared by every round and target of a run (clones of a
+//! configuration share it). TCP is not rate limited by RRL and is not paced.
+//!
+//! Algorithm: GCRA (the virtual-scheduling form of a token bucket): each key keeps a
+//! theoretical arrival time; a query may go at `tat − (burst − 1) × gap` at the earliest.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use hickory_proto::rr::{Name, RecordType};
+use tokio::time::Instant;
+
+/// Identical questions that may go to one address at once.
+pub const RRL_BURST: u32 = 4;
+/// Gap between identical questions to one address after the burst.
+pub const RRL_GAP: Duration = Duration::from_secs(1);
+/// Keys kept before the ones whose time has passed are forgotten (batches ask many names).
+const PRUNE_AT: usize = 50_000;
+
+type Key = (IpAddr, Name, RecordType);
+
+/// When identical UDP questions to one address may be sent.
+#[derive(Debug, Default)]
+pub struct Pacer {
+    tat: Mutex<HashMap<Key, Instant>>,
+}
+
+impl Pacer {
+    /// The earliest time, not before `want`, at which a UDP query for `name`/`qtype` may go
+    /// to `addr`; reserves that slot.
+    pub fn slot(&self, addr: IpAddr, name: &Name, qtype: RecordType, want: Instant) -> Instant {
+        let Ok(mut tat) = self.tat.lock() else {
+            return want;
+        };
+        if tat.len() > PRUNE_AT {
+            let now = Instant::now();
+            tat.retain(|_, t| *t > now);
+        }
+        let key = (addr, name.clone(), qtype);
+        let prev = tat.get(&key).copied().unwrap_or(want);
+        let tolerance = RRL_GAP * (RRL_BURST - 1);
+        let earliest = prev.checked_sub(tolerance).unwrap_or(want);
+        let at = want.max(earliest);
+        tat.insert(key, prev.max(at) + RRL_GAP);
+        at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Four identical questions go at once, then one a second: never more than five in any
+    /// second; other questions and other addresses are not held up.
+    #[tokio::test]
+    async fn identical_questions_burst_then_one_a_second() {
+        let p = Pacer::default();
+        let t0 = Instant::now();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let n = Name::from_ascii("25.113.0.203.in-addr.arpa.").unwrap();
+        let slots: Vec<Duration> = (0..8)
+            .map(|_| p.slot(a, &n, RecordType::PTR, t0) - t0)
+            .collect();
+        let secs: Vec<u64> = slots.iter().map(Duration::as_secs).collect();
+        assert_eq!(secs, [0, 0, 0, 0, 1, 2, 3, 4]);
+        for w in 0..5 {
+            let in_window = slots
+                .iter()
+                .filter(|s| s.as_secs_f64() >= f64::from(w) && s.as_secs_f64() < f64::from(w) + 1.0)
+                .count();
+            assert!(in_window <= 5, "{in_window} in second {w}");
+        }
+        assert_eq!(p.slot(a, &n, RecordType::SOA, t0), t0);
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        assert_eq!(p.slot(b, &n, RecordType::PTR, t0), t0);
+    }
+}
