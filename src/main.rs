@@ -519,6 +519,18 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
             "--trust-anchor does not apply to the lab: it signs its root with its own key",
         );
     }
+    if opts.port != 53 {
+        return fail(
+            EXIT_BAD_INPUT,
+            "--port does not apply to `lab run`: its servers are on loopback ports of their own (`lab serve --port` serves them on one)",
+        );
+    }
+    if opts.force {
+        return fail(
+            EXIT_BAD_INPUT,
+            "--force does not apply to `lab run`: each scenario traces one address",
+        );
+    }
     let all = lab::scenarios();
     let chosen: Vec<&Scenario> = match name {
         None => all.iter().collect(),

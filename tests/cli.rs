@@ -920,3 +920,25 @@ fn subcommands_take_only_their_own_options() {
         "{help}"
     );
 }
+
+/// Options that mean nothing to `lab run` are refused in one line, not ignored.
+#[test]
+fn lab_run_refuses_options_that_do_not_apply() {
+    for (args, needle) in [
+        (
+            &["lab", "run", "healthy", "--port", "5353"][..],
+            "--port does not apply",
+        ),
+        (
+            &["lab", "run", "healthy", "--force"][..],
+            "--force does not apply",
+        ),
+        (
+            &["lab", "run", "healthy", "--root-hints", "x"][..],
+            "--root-hints does not apply",
+        ),
+    ] {
+        let o = ptrtrace(args);
+        assert_one_line_error(&o, 2, needle);
+    }
+}

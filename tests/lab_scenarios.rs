@@ -1531,6 +1531,8 @@ async fn rate_limiting_is_not_loss() {
         s.fit(&mut cfg);
         cfg.rrl_pacing = pacing;
         cfg.probes = 20;
+        // As for real servers: the per-address rate limit too (it must not undo the pacing).
+        cfg.rate_per_address = 20;
         let walk = trace::trace(s.target.parse().unwrap(), &cfg, None).await;
         TargetReport::new(walk)
     }

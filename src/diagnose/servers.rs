@@ -184,6 +184,42 @@ fn edns_broken(walk: &Walk, findings: &mut Vec<Finding>) -> BTreeSet<AddrKey> {
 /// Adds `unreachable`, `flaky`, `lame`, `tcp_failed` and `edns_failed` findings.
 pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
     let edns = edns_broken(walk, findings);
+    // Addresses that "slipped" (RRL's TC=1 empty reply, answered over TCP with any RCODE) for
+    // some question of a zone: their lost probes in that zone are rate limiting. RRL counts
+    // per client, and error and NXDOMAIN responses of different questions are "identical" to
+    // it, so the evidence holds across questions.
+    let slipping: std::collections::BTreeSet<AddrKey> = walk
+        .probes
+        .iter()
+        .filter(|p| {
+            p.kind == ProbeKind::Standard
+                && p.attempts.len() > 1
+                && p.attempts[0].tc
+                && p.attempts[0].answer.is_empty()
+                && p.attempts[0].authority.is_empty()
+                // A reply that fit in UDP all along: truncated to slip, not for size.
+                && p.attempts.last().is_some_and(|a| a.status == "reply" && a.bytes <= 1232)
+        })
+        .map(|p| (p.zone.clone(), p.server.clone(), p.address))
+        .collect();
+    // Addresses that refuse or fail questions of a zone (lame). RRL counts every error
+    // response to a client as the same one (BIND's errors-per-second), so their lost probes
+    // are what rate limiting does to a lame server: the `lame` finding says what to fix, and
+    // no `flaky` or `unreachable` is added for the same address.
+    let erroring: std::collections::BTreeSet<AddrKey> = walk
+        .probes
+        .iter()
+        .filter(|p| {
+            p.kind == ProbeKind::Standard
+                && matches!(
+                    p.class,
+                    ReplyClass::Lame {
+                        reason: LameReason::Refused | LameReason::Servfail
+                    }
+                )
+        })
+        .map(|p| (p.zone.clone(), p.server.clone(), p.address))
+        .collect();
     let mut groups: BTreeMap<(AddrKey, QId), Vec<&Probe>> = BTreeMap::new();
     // Cut checks are discovery, not survey: the zones they find get their own checks.
     for p in walk.probes.iter().filter(|p| {
@@ -233,6 +269,33 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                 "{ev} (UDP replies had TC=1; the TCP retries failed)"
             )];
             findings.push(f);
+            continue;
+        }
+        let key = (zone.clone(), server.clone(), *address);
+        if !silent.is_empty() && erroring.contains(&key) && silent.len() < sent.len() {
+            // Partly silent and lame: judged by its answers below (lame), not as flaky.
+        } else if !silent.is_empty() && erroring.contains(&key) {
+            continue;
+        } else if !silent.is_empty() && slipping.contains(&key) {
+            let slipped = slipping_count(walk, &key);
+            findings.push(Finding {
+                severity: Severity::Info,
+                ..base(
+                    "rate_limited",
+                    None,
+                    format!(
+                        "{server} ({address}) answered {} of {} probes for {zone}, and {slipped} of its UDP replies in {zone} were empty TC=1 \"slips\" that TCP answered: response rate limiting (RRL), not packet loss",
+                        sent.len() - silent.len(),
+                        sent.len()
+                    ),
+                    "Nothing is broken: rate limiting drops repeated identical responses (for \
+                     error and NXDOMAIN answers, every question of a zone counts as the same), \
+                     and resolvers retry over TCP when it slips. ptrtrace spaces identical \
+                     questions to stay under common RRL settings; this server's limit is lower \
+                     or counts more broadly. Fewer --probes keep the figures clean."
+                        .to_string(),
+                )
+            });
             continue;
         }
         if silent.len() == sent.len() {
@@ -290,36 +353,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             ));
             continue;
         }
-        // Response rate limiting's signature: some probes lost, and some UDP replies empty
-        // with TC=1 ("slipped") that TCP answered. Rate limiting, not loss: not `flaky`.
-        let slipped = sent
-            .iter()
-            .filter(|p| {
-                p.attempts.len() > 1
-                    && p.attempts[0].tc
-                    && p.attempts[0].answer.is_empty()
-                    && p.class.is_useful()
-            })
-            .count();
-        if !silent.is_empty() && slipped > 0 {
-            findings.push(Finding {
-                severity: Severity::Info,
-                ..base(
-                    "rate_limited",
-                    None,
-                    format!(
-                        "{server} ({address}) answered {} of {} probes for {zone}, and {slipped} of its UDP replies were empty TC=1 \"slips\" that TCP answered: response rate limiting (RRL), not packet loss",
-                        sent.len() - silent.len(),
-                        sent.len()
-                    ),
-                    "Nothing is broken: rate limiting drops repeated identical questions, and \
-                     resolvers retry over TCP when it slips. ptrtrace spaces identical questions \
-                     to stay under common RRL settings; this server's limit is lower. Fewer \
-                     --probes keep the figures clean."
-                        .to_string(),
-                )
-            });
-        } else if !silent.is_empty() {
+        if !silent.is_empty() && !erroring.contains(&key) {
             findings.push(base(
                 "flaky",
                 None,
@@ -362,6 +396,22 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
 
 /// Zones where no server gave a usable reply to a question asked of them: every resolver
 /// fails there (RFC 9520 §2).
+/// How many standard probes of one address in one zone slipped (RRL's empty TC=1).
+fn slipping_count(walk: &Walk, key: &AddrKey) -> usize {
+    walk.probes
+        .iter()
+        .filter(|p| {
+            p.kind == ProbeKind::Standard
+                && p.zone == key.0
+                && p.server == key.1
+                && p.address == key.2
+                && p.attempts.len() > 1
+                && p.attempts[0].tc
+                && p.attempts[0].answer.is_empty()
+        })
+        .count()
+}
+
 fn no_reachable_server(walk: &Walk, findings: &mut Vec<Finding>) {
     for (qi, question) in walk.questions.iter().enumerate() {
         for zone in &question.zones {

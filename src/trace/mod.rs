@@ -1290,15 +1290,6 @@ impl Walker<'_> {
                 2 * (i - standard) + 1
             };
             let mut delay = self.cfg.probe_spacing * u32::try_from(slot).unwrap_or(0) / 2;
-            // Response rate limiting: identical UDP questions are spaced (pace.rs).
-            if self.cfg.rrl_pacing && kind != ProbeKind::Tcp {
-                let now = tokio::time::Instant::now();
-                let at = self
-                    .cfg
-                    .pacer
-                    .slot(addr, &question.name, question.qtype, now + delay);
-                delay = at - now;
-            }
             // The per-address rate limit: never closer than 1/rate to the previous query.
             if self.cfg.rate_per_address > 0 {
                 let now = self.started.elapsed();
@@ -1307,6 +1298,17 @@ impl Walker<'_> {
                 let at = (now + delay).max(free);
                 delay = at - now;
                 self.next_free.insert(addr, at + gap);
+            }
+            // Response rate limiting: identical UDP questions are spaced (pace.rs). Last, so
+            // nothing moves a paced probe earlier; a paced probe does not hold up the other
+            // questions to the address.
+            if self.cfg.rrl_pacing && kind != ProbeKind::Tcp {
+                let now = tokio::time::Instant::now();
+                let at = self
+                    .cfg
+                    .pacer
+                    .slot(addr, &question.name, question.qtype, now + delay);
+                delay = at - now;
             }
             let job = Job {
                 question: q,

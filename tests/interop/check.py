@@ -216,6 +216,16 @@ def main(workdir):
         check(code in SMTP[t["receiver"]],
               f"{target}: Postfix replies {' '.join(reply)[:90]!r}; ptrtrace predicts "
               f"{t['receiver']} ({t['verdict']})")
+    # BIND's RRL (ns1): a burst is limited, ptrtrace's paced probes are not.
+    full, tc = (int(x) for x in (Path(workdir) / "rrl-burst.txt").read_text().split())
+    check(full < 30, f"BIND RRL limits a burst of 30 identical queries ({full} full replies, {tc} slipped)")
+    doc = json.loads((Path(workdir) / "rrl.json").read_text())["targets"][0]
+    flaky = [key(f) for f in doc["findings"] if f["kind"] == "flaky"]
+    check(not flaky, f"--probes 20 --rounds 3 against BIND RRL: no flaky ({flaky})")
+    ns1 = [p for p in doc["probes"] if p["address"] == "198.51.100.53"
+           and doc["questions"][p["question"]]["purpose"]["kind"] == "target"]
+    check(len(ns1) == 60 and all(p["class"]["class"] != "silent" for p in ns1),
+          f"all 60 PTR probes to ns1 (BIND RRL) answered ({len(ns1)} sent)")
     print(f"interop: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -152,7 +152,10 @@ start_bind() { # name v4 v6 zone:file...
     echo "options { directory \"$d\"; pid-file \"$d/named.pid\"; session-keyfile \"$d/session.key\";"
     echo "  managed-keys-directory \"$d\"; listen-on { $v4; };"
     if [ "$v6" != "-" ]; then echo "  listen-on-v6 { $v6; };"; else echo "  listen-on-v6 { none; };"; fi
-    echo "  recursion no; dnssec-validation no; notify no; allow-transfer { none; }; };"
+    echo "  recursion no; dnssec-validation no; notify no; allow-transfer { none; };"
+    # ns1 rate-limits identical responses as ISC's example configuration does (RRL).
+    if [ "$name" = ns1 ]; then echo "  rate-limit { responses-per-second 5; window 5; slip 2; };"; fi
+    echo "};"
     echo "controls { };"
     for z in "$@"; do echo "zone \"${z%%:*}\" { type primary; file \"$zones/${z#*:}\"; };"; done
   } > "$d/named.conf"
@@ -265,6 +268,37 @@ for target in $targets; do
   set -e
   [ "$rc" -le 1 ] || die "ptrtrace exited $rc for $target"
 done
+# ptrtrace at --probes 20 --rounds 3 (back to back) finds no flaky server on ns1, which
+# rate-limits identical responses (BIND, ISC's example settings): its identical questions are
+# paced under that limit.
+PTRTRACE_FORBID_BUILTIN_HINTS=1 in_ns "$bin" --root-hints "$work/interop.hints" \
+  --trust-anchor "$anchor" --timeout 1s --probes 20 --rounds 3 --interval 0s -f json \
+  -o "$work/rrl.json" 203.0.113.25 || true
+
+# Response rate limiting (BIND on ns1, ISC's example settings) is real: a burst of 30
+# identical queries (another name, after the paced trace, so as not to spend its credit)
+# is limited, dropped or slipped.
+in_ns python3 - > "$work/rrl-burst.txt" <<'PY'
+import socket, struct
+q = struct.pack(">HHHHHH", 0x1234, 0, 1, 0, 0, 0)
+for label in b"26.113.0.203.in-addr.arpa".split(b"."):
+    q += bytes([len(label)]) + label
+q += b"\x00" + struct.pack(">HH", 12, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.5)
+for _ in range(30):
+    s.sendto(q, ("198.51.100.53", 53))
+full = tc = 0
+try:
+    while True:
+        data = s.recv(4096)
+        if data[2] & 0x02:
+            tc += 1
+        else:
+            full += 1
+except socket.timeout:
+    pass
+print(full, tc)
+PY
 # The text report, for people reading CI logs.
 PTRTRACE_FORBID_BUILTIN_HINTS=1 NO_COLOR=1 in_ns "$bin" --root-hints "$work/interop.hints" \
   --trust-anchor "$anchor" --timeout 1s 198.51.100.25 | sed -n '1,12p' || true
@@ -374,6 +408,10 @@ for target in $targets; do
 done
 echo "interop: Postfix's replies (target, RCPT reply):"; sed 's/^/  /' "$work/smtp.txt"
 
+# PTRTRACE_INTEROP_KEEP=DIR keeps the reports and the judges' answers for a look afterwards.
+if [ -n "${PTRTRACE_INTEROP_KEEP:-}" ]; then
+  mkdir -p "$PTRTRACE_INTEROP_KEEP" && cp "$work"/*.json "$work"/*.txt "$PTRTRACE_INTEROP_KEEP"/ || true
+fi
 python3 "$here/check.py" "$work"
 
 # Optional: the same single-target trace with dig +trace and drill -T, side by side
