@@ -534,18 +534,9 @@ async fn lab_run(name: Option<&str>, opts: &TraceOpts) -> u8 {
     let all = lab::scenarios();
     let chosen: Vec<&Scenario> = match name {
         None => all.iter().collect(),
-        Some(n) => match all.iter().find(|s| s.name == n) {
-            Some(s) => vec![s],
-            None => {
-                let names: Vec<&str> = all.iter().map(|s| s.name).collect();
-                return fail(
-                    EXIT_BAD_INPUT,
-                    &format!(
-                        "no lab scenario {n:?}; the scenarios are: {}",
-                        names.join(", ")
-                    ),
-                );
-            }
+        Some(n) => match find_scenario(&all, n) {
+            Ok(s) => vec![s],
+            Err(code) => return code,
         },
     };
     // DNSSEC scenarios expect DNSSEC findings: without DNSSEC they cannot match.
@@ -732,19 +723,26 @@ fn mismatch_text(s: &Scenario, r: &TargetReport) -> String {
     format!("{} ({})", s.name, parts.join("; "))
 }
 
-/// `lab serve`: the scenario's servers on 127.0.53.N:port for other processes, until Ctrl-C.
-async fn lab_serve(name: Option<&str>, port: u16, dir: Option<std::path::PathBuf>) -> u8 {
-    let all = lab::scenarios();
-    let name = name.unwrap_or("healthy");
-    let Some(s) = all.iter().find(|s| s.name == name) else {
+/// The scenario named `name`, or exit 2 naming every scenario there is.
+fn find_scenario<'a>(all: &'a [Scenario], name: &str) -> Result<&'a Scenario, u8> {
+    all.iter().find(|s| s.name == name).ok_or_else(|| {
         let names: Vec<&str> = all.iter().map(|s| s.name).collect();
-        return fail(
+        fail(
             EXIT_BAD_INPUT,
             &format!(
                 "no lab scenario {name:?}; the scenarios are: {}",
                 names.join(", ")
             ),
-        );
+        )
+    })
+}
+
+/// `lab serve`: the scenario's servers on 127.0.53.N:port for other processes, until Ctrl-C.
+async fn lab_serve(name: Option<&str>, port: u16, dir: Option<std::path::PathBuf>) -> u8 {
+    let all = lab::scenarios();
+    let s = match find_scenario(&all, name.unwrap_or("healthy")) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let running = match lab::serve(s, port).await {
         Ok(r) => r,

@@ -38,6 +38,15 @@ fn temp_file(name: &str, content: &str) -> std::path::PathBuf {
     p
 }
 
+/// Root hints naming 127.0.0.1 on a port where nothing listens (every query is refused at
+/// once, nothing leaves the machine): the port, and the hints file.
+fn closed_root(file: &str) -> (String, std::path::PathBuf) {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sock.local_addr().unwrap().port().to_string();
+    drop(sock);
+    (port, temp_file(file, ". NS a.lab.\na.lab. A 127.0.0.1\n"))
+}
+
 fn assert_one_line_error(o: &Output, code: i32, needle: &str) {
     assert_eq!(o.status.code(), Some(code), "stderr: {}", stderr(o));
     let e = stderr(o);
@@ -104,10 +113,7 @@ fn bad_durations_and_probe_counts_are_exit_2() {
 /// No root server answers (nothing listens on the port): the trace cannot run, exit 3.
 #[test]
 fn unreachable_root_is_exit_3() {
-    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = sock.local_addr().unwrap().port().to_string();
-    drop(sock);
-    let hints = temp_file("closed.hints", ". NS a.lab.\na.lab. A 127.0.0.1\n");
+    let (port, hints) = closed_root("closed.hints");
     let o = ptrtrace(&[
         "--root-hints",
         hints.to_str().unwrap(),
@@ -746,10 +752,7 @@ fn peak_rss_mb(pid: u32) -> Option<f64> {
 /// every target fails fast and nothing leaves the machine.
 #[test]
 fn huge_prefixes_stream_in_bounded_memory() {
-    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = sock.local_addr().unwrap().port().to_string();
-    drop(sock);
-    let hints = temp_file("stream.hints", ". NS a.lab.\na.lab. A 127.0.0.1\n");
+    let (port, hints) = closed_root("stream.hints");
     for prefix in ["2001:db8::/96", "10.0.0.0/8"] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
             .args([
@@ -796,10 +799,7 @@ fn huge_prefixes_stream_in_bounded_memory() {
 /// a batch with bad entries and an unreachable root reports both (exit 2 for the bad input).
 #[test]
 fn watch_without_root_is_exit_3_and_bad_stdin_keeps_the_root_message() {
-    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = sock.local_addr().unwrap().port().to_string();
-    drop(sock);
-    let hints = temp_file("watch.hints", ". NS a.lab.\na.lab. A 127.0.0.1\n");
+    let (port, hints) = closed_root("watch.hints");
     let base = [
         "--root-hints",
         hints.to_str().unwrap(),
