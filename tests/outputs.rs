@@ -162,3 +162,27 @@ async fn dot_marks_the_lame_server() {
     assert!(g.contains("label=\"delegates\""));
     assert!(g.contains("cluster_legend"));
 }
+
+/// Every finding kind docs/findings.md documents (a `## kind (severity)` heading) is one the
+/// JSON schema allows, and the schema allows no undocumented kind.
+#[test]
+fn schema_kinds_are_the_documented_kinds() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../docs/schema.json")).unwrap();
+    let mut in_schema: Vec<String> = schema["$defs"]["kind"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap().to_string())
+        .collect();
+    in_schema.sort();
+    let mut documented: Vec<String> = include_str!("../docs/findings.md")
+        .lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .filter_map(|h| h.split_once(" (").map(|(k, _)| k.to_string()))
+        .filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .collect();
+    documented.sort();
+    documented.dedup();
+    assert_eq!(in_schema, documented);
+}
