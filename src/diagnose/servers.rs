@@ -188,20 +188,20 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
     // some question of a zone: their lost probes in that zone are rate limiting. RRL counts
     // per client, and error and NXDOMAIN responses of different questions are "identical" to
     // it, so the evidence holds across questions.
-    let slipping: std::collections::BTreeSet<AddrKey> = walk
-        .probes
-        .iter()
-        .filter(|p| {
-            p.kind == ProbeKind::Standard
-                && p.attempts.len() > 1
-                && p.attempts[0].tc
-                && p.attempts[0].answer.is_empty()
-                && p.attempts[0].authority.is_empty()
-                // A reply that fit in UDP all along: truncated to slip, not for size.
-                && p.attempts.last().is_some_and(|a| a.status == "reply" && a.bytes <= 1232)
-        })
-        .map(|p| (p.zone.clone(), p.server.clone(), p.address))
-        .collect();
+    let mut slipping: BTreeMap<AddrKey, usize> = BTreeMap::new();
+    for p in walk.probes.iter().filter(|p| {
+        p.kind == ProbeKind::Standard
+            && p.attempts.len() > 1
+            && p.attempts[0].tc
+            && p.attempts[0].answer.is_empty()
+            && p.attempts[0].authority.is_empty()
+            // A reply that fit in UDP all along: truncated to slip, not for size.
+            && p.attempts.last().is_some_and(|a| a.status == "reply" && a.bytes <= 1232)
+    }) {
+        *slipping
+            .entry((p.zone.clone(), p.server.clone(), p.address))
+            .or_insert(0) += 1;
+    }
     // Addresses that refuse or fail questions of a zone (lame). RRL counts every error
     // response to a client as the same one (BIND's errors-per-second), so their lost probes
     // are what rate limiting does to a lame server: the `lame` finding says what to fix, and
@@ -276,8 +276,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             // Partly silent and lame: judged by its answers below (lame), not as flaky.
         } else if !silent.is_empty() && erroring.contains(&key) {
             continue;
-        } else if !silent.is_empty() && slipping.contains(&key) {
-            let slipped = slipping_count(walk, &key);
+        } else if let Some(&slipped) = slipping.get(&key).filter(|_| !silent.is_empty()) {
             findings.push(Finding {
                 severity: Severity::Info,
                 ..base(
@@ -396,22 +395,6 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
 
 /// Zones where no server gave a usable reply to a question asked of them: every resolver
 /// fails there (RFC 9520 §2).
-/// How many standard probes of one address in one zone slipped (RRL's empty TC=1).
-fn slipping_count(walk: &Walk, key: &AddrKey) -> usize {
-    walk.probes
-        .iter()
-        .filter(|p| {
-            p.kind == ProbeKind::Standard
-                && p.zone == key.0
-                && p.server == key.1
-                && p.address == key.2
-                && p.attempts.len() > 1
-                && p.attempts[0].tc
-                && p.attempts[0].answer.is_empty()
-        })
-        .count()
-}
-
 fn no_reachable_server(walk: &Walk, findings: &mut Vec<Finding>) {
     for (qi, question) in walk.questions.iter().enumerate() {
         for zone in &question.zones {
