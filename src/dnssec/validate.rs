@@ -694,6 +694,22 @@ fn note(
     }
 }
 
+/// The zones asked for their DNSKEY (the zones whose DNSSEC is judged), root first.
+fn checked_zones(walk: &Walk) -> Vec<Name> {
+    let mut zones: Vec<Name> = walk
+        .questions
+        .iter()
+        .filter_map(|q| match &q.purpose {
+            Purpose::ZoneCheck { zone } if q.qtype == RecordType::DNSKEY => Some(zone.clone()),
+            _ => None,
+        })
+        .filter(|z| walk.zones.contains_key(z))
+        .collect();
+    zones.sort_by_key(Name::num_labels);
+    zones.dedup();
+    zones
+}
+
 /// The root's DNSKEY key tags as its servers gave them, and whether any key matches an
 /// anchor; None when no server of the root answered its DNSKEY question.
 fn root_keys(walk: &Walk, anchors: &TrustAnchors) -> Option<(BTreeSet<u16>, bool)> {
@@ -758,14 +774,7 @@ fn private_root(walk: &Walk, anchors: &TrustAnchors) -> Option<(DnssecSummary, V
         advice: "Give this root's DS or DNSKEY records with --trust-anchor FILE (BIND's dsset-. file works as it is) to judge DNSSEC, or --no-dnssec to skip it.".into(),
         evidence: vec![format!("{seen}; the built-in anchor's are {want:?}")],
     };
-    let zones = walk
-        .questions
-        .iter()
-        .filter_map(|q| match &q.purpose {
-            Purpose::ZoneCheck { zone } if q.qtype == RecordType::DNSKEY => Some(zone.clone()),
-            _ => None,
-        })
-        .collect::<BTreeSet<Name>>()
+    let zones = checked_zones(walk)
         .into_iter()
         .map(|zone| ZoneSecurity {
             zone,
@@ -799,18 +808,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
             .iter()
             .position(|q| q.name == *name && q.qtype == t)
     };
-    // Zones asked for their DNSKEY, root first.
-    let mut zones: Vec<Name> = walk
-        .questions
-        .iter()
-        .filter_map(|q| match &q.purpose {
-            Purpose::ZoneCheck { zone } if q.qtype == RecordType::DNSKEY => Some(zone.clone()),
-            _ => None,
-        })
-        .filter(|z| walk.zones.contains_key(z))
-        .collect();
-    zones.sort_by_key(Name::num_labels);
-    zones.dedup();
+    let zones = checked_zones(walk);
     let mut state: BTreeMap<Name, ZoneState> = BTreeMap::new();
     let mut summary = Vec::new();
     let mut problems: Problems = BTreeMap::new();
