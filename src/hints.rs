@@ -87,6 +87,21 @@ impl RootHints {
         Self::parse(&text, &shown)
     }
 
+    /// The hints as named.root text, which [`RootHints::parse`] reads back (`lab serve`
+    /// writes its hints file with it).
+    #[must_use]
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for s in &self.servers {
+            out.push_str(&format!(".  3600000  NS  {}\n", s.name));
+            for a in &s.addresses {
+                let t = if a.is_ipv4() { "A" } else { "AAAA" };
+                out.push_str(&format!("{}  3600000  {t}  {a}\n", s.name));
+            }
+        }
+        out
+    }
+
     /// Parses named.root text: `NAME [TTL] [IN] TYPE RDATA` lines, `;` comments, blank lines.
     /// `. NS name` lines list the root servers; `name A`/`name AAAA` lines give addresses.
     ///
@@ -228,6 +243,13 @@ mod tests {
             h.servers[1].addresses,
             vec!["::1".parse::<IpAddr>().unwrap()]
         );
+    }
+
+    #[test]
+    fn text_reads_back() {
+        let h = RootHints::builtin();
+        let again = RootHints::parse(&h.to_text(), "t").unwrap();
+        assert_eq!(again.servers, h.servers);
     }
 
     #[test]

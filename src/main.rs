@@ -424,9 +424,7 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
         return fail(EXIT_INTERRUPTED, "interrupted: the report above is partial");
     }
     // Both problems are reported when both happened; bad input decides the exit code.
-    let root_message = format!(
-        "no root server from {source} answered: the trace could not run (check the network or the hints)"
-    );
+    let root_message = no_root_message(&source);
     if !bad.is_empty() {
         if tally.root_unreachable {
             eprintln!("ptrtrace: {root_message}");
@@ -440,6 +438,13 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
         return fail(EXIT_CANNOT_RUN, &root_message);
     }
     if tally.all_ok { EXIT_OK } else { EXIT_FINDINGS }
+}
+
+/// What a trace or `watch` says when no root server answered (exit 3).
+fn no_root_message(source: &str) -> String {
+    format!(
+        "no root server from {source} answered: the trace could not run (check the network or the hints)"
+    )
 }
 
 /// A progress bar for batches (targets done / total, rate, ETA), only on a terminal.
@@ -764,13 +769,7 @@ async fn lab_serve(name: Option<&str>, port: u16, dir: Option<std::path::PathBuf
     };
     let hints_path = dir.join("lab.hints");
     let anchor_path = dir.join("lab-anchor.ds");
-    let mut hints = String::new();
-    for h in &running.hints.servers {
-        hints.push_str(&format!(".  3600000  NS  {}\n", h.name));
-        for a in &h.addresses {
-            hints.push_str(&format!("{}  3600000  A  {a}\n", h.name));
-        }
-    }
+    let hints = running.hints.to_text();
     let written = std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(&hints_path, hints))
         .and_then(|()| std::fs::write(&anchor_path, running.anchors.to_text()));
@@ -951,12 +950,7 @@ async fn run_watch(
     ));
     // As a trace: 3 when the last round could not run at all (no root server answered).
     if !last.is_empty() && last.iter().all(|r| !r.diagnosis.root_reachable) {
-        return fail(
-            EXIT_CANNOT_RUN,
-            &format!(
-                "no root server from {source} answered: the trace could not run (check the network or the hints)"
-            ),
-        );
+        return fail(EXIT_CANNOT_RUN, &no_root_message(&source));
     }
     u8::from(changes > 0)
 }
