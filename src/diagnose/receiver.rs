@@ -112,13 +112,14 @@ pub fn compute(
                 };
             }
             // PTR found, not confirmed: permanent unless every forward lookup failed.
-            let unresolvable = findings
+            let reasons: Vec<Option<&str>> = findings
                 .iter()
                 .filter(|f| f.kind == "fcrdns_failed")
-                .all(|f| f.reason == Some("forward_unresolvable"));
+                .map(|f| f.reason)
+                .collect();
             if !fcrdns.is_empty()
-                && unresolvable
-                && findings.iter().any(|f| f.kind == "fcrdns_failed")
+                && !reasons.is_empty()
+                && reasons.iter().all(|r| *r == Some("forward_unresolvable"))
             {
                 Receiver::Temporary
             } else {
