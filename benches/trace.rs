@@ -25,12 +25,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hickory_proto::rr::Name;
-use ptrtrace::hints::{HintServer, RootHints};
-use ptrtrace::lab::sign::{Window, ZoneKey};
-use ptrtrace::lab::{self, Fault, LabServer, Tweak, ZoneData};
-use ptrtrace::net::AddressMap;
-use ptrtrace::report::TargetReport;
-use ptrtrace::trace::{self, TraceConfig};
+use ptrtrace_core::hints::{HintServer, RootHints};
+use ptrtrace_core::net::AddressMap;
+use ptrtrace_core::report::TargetReport;
+use ptrtrace_core::trace::{self, TraceConfig};
+use ptrtrace_lab::sign::{Window, ZoneKey};
+use ptrtrace_lab::{self as lab, Fault, LabServer, Tweak, ZoneData};
 
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -167,11 +167,11 @@ async fn chain_lab() -> (Vec<LabServer>, RootHints, AddressMap, String) {
         .map(|(n, k)| {
             (
                 n.clone(),
-                vec![ptrtrace::dnssec::ds_of(n, &k.dnskey).unwrap()],
+                vec![ptrtrace_core::dnssec::ds_of(n, &k.dnskey).unwrap()],
             )
         })
         .collect();
-    let now = ptrtrace::dnssec::validate::now();
+    let now = ptrtrace_core::dnssec::validate::now();
     let anchor = format!(". IN DS {}", ds[&Name::root()][0]);
     let mut servers = Vec::new();
     let mut map: HashMap<IpAddr, SocketAddr> = HashMap::new();
@@ -235,7 +235,7 @@ fn lab_process() -> (
     std::process::Child,
     RootHints,
     AddressMap,
-    ptrtrace::dnssec::TrustAnchors,
+    ptrtrace_core::dnssec::TrustAnchors,
 ) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
@@ -253,7 +253,7 @@ fn lab_process() -> (
             break;
         }
         if let Some(a) = line.strip_prefix("ANCHOR ") {
-            anchors = Some(ptrtrace::dnssec::TrustAnchors::from_text(a).unwrap());
+            anchors = Some(ptrtrace_core::dnssec::TrustAnchors::from_text(a).unwrap());
             continue;
         }
         let (ip, port) = line.split_once(' ').unwrap();
@@ -287,7 +287,7 @@ async fn throughput(prefix: &str) {
     cfg.probes = 1;
     cfg.rate_per_address = 0;
     cfg.timeout = Duration::from_secs(2);
-    let targets = ptrtrace::targets::expand(prefix, false).unwrap();
+    let targets = ptrtrace_core::targets::expand(prefix, false).unwrap();
     let n = targets.len();
     let rss_before = peak_rss_mb();
     let start = Instant::now();
@@ -299,11 +299,11 @@ async fn throughput(prefix: &str) {
         let r = TargetReport::new(w);
         // jsonl mode: each report is rendered and dropped.
         if std::env::var_os("BENCH_NO_JSON").is_none() {
-            bytes += ptrtrace::report::json::render_line(&r, "bench")
+            bytes += ptrtrace_core::report::json::render_line(&r, "bench")
                 .unwrap()
                 .len();
         }
-        if r.diagnosis.verdict == ptrtrace::diagnose::Verdict::Ok {
+        if r.diagnosis.verdict == ptrtrace_core::diagnose::Verdict::Ok {
             ok += 1;
         }
     })

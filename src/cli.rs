@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::dnssec::TrustAnchors;
-use crate::hints::RootHints;
-use crate::net::AddressMap;
-use crate::trace::{Families, TraceConfig};
+use ptrtrace_core::dnssec::TrustAnchors;
+use ptrtrace_core::hints::RootHints;
+use ptrtrace_core::net::AddressMap;
+use ptrtrace_core::trace::{Families, TraceConfig};
 
 /// Find the DNS server that breaks an IP address's reverse DNS.
 ///

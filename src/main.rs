@@ -7,15 +7,17 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
+use cli::{Cli, Command, Format, LabAction, TraceOpts, parse_target};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use ptrtrace::cli::{Cli, Command, Format, LabAction, TraceOpts, parse_target};
-use ptrtrace::diagnose::Verdict;
-use ptrtrace::dnssec::TrustAnchors;
-use ptrtrace::lab::{self, Scenario};
-use ptrtrace::net::AddressMap;
-use ptrtrace::report::{TargetReport, diff, dot, json, text};
-use ptrtrace::trace::{self, Event, TraceConfig};
+mod cli;
+
+use ptrtrace_core::diagnose::Verdict;
+use ptrtrace_core::dnssec::TrustAnchors;
+use ptrtrace_core::net::AddressMap;
+use ptrtrace_core::report::{TargetReport, diff, dot, json, text};
+use ptrtrace_core::trace::{self, Event, TraceConfig};
+use ptrtrace_lab::{self as lab, Scenario};
 
 /// Exit codes (README "Exit codes").
 const EXIT_OK: u8 = 0;
@@ -256,7 +258,7 @@ impl Tally {
         self.root_unreachable |= !r.diagnosis.root_reachable;
         let mut seen = std::collections::BTreeSet::new();
         for f in &r.diagnosis.findings {
-            if f.severity < ptrtrace::diagnose::Severity::Warning {
+            if f.severity < ptrtrace_core::diagnose::Severity::Warning {
                 continue;
             }
             if let (Some(server), Some(addr)) = (&f.server, f.address) {
@@ -304,7 +306,8 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
             "no address given; try `ptrtrace 203.0.113.25`, or `ptrtrace lab run` for the offline demo (see --help)",
         );
     }
-    let (targets, bad) = ptrtrace::targets::parse(raw_targets, opts.force, std::io::stdin().lock());
+    let (targets, bad) =
+        ptrtrace_core::targets::parse(raw_targets, opts.force, std::io::stdin().lock());
     for b in &bad {
         eprintln!("ptrtrace: {b}");
     }
@@ -359,12 +362,12 @@ async fn run_trace(raw_targets: &[String], opts: &TraceOpts) -> u8 {
         }
     };
     let count = targets.len();
-    if count > ptrtrace::targets::MAX_PREFIX_SIZE && cfg.rounds > 1 {
+    if count > ptrtrace_core::targets::MAX_PREFIX_SIZE && cfg.rounds > 1 {
         return fail(
             EXIT_BAD_INPUT,
             &format!(
                 "--rounds traces every target at once, and {count} targets are more than {}: trace fewer, or drop --rounds",
-                ptrtrace::targets::MAX_PREFIX_SIZE
+                ptrtrace_core::targets::MAX_PREFIX_SIZE
             ),
         );
     }

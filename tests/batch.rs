@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use ptrtrace::lab;
-use ptrtrace::report::TargetReport;
-use ptrtrace::targets;
-use ptrtrace::trace;
+use ptrtrace_core::report::TargetReport;
+use ptrtrace_core::targets;
+use ptrtrace_core::trace;
+use ptrtrace_lab as lab;
 
 fn keys(r: &TargetReport) -> Vec<lab::FindingKey> {
     let mut v: Vec<_> = r.diagnosis.findings.iter().map(lab::finding_key).collect();
@@ -92,9 +92,9 @@ async fn supporting_lookups_ask_a_few_servers_the_path_asks_all() {
     use std::sync::Arc;
 
     use hickory_proto::rr::Name;
-    use ptrtrace::hints::{HintServer, RootHints};
-    use ptrtrace::lab::{Fault, LabServer, ZoneData};
-    use ptrtrace::net::AddressMap;
+    use ptrtrace_core::hints::{HintServer, RootHints};
+    use ptrtrace_core::net::AddressMap;
+    use ptrtrace_lab::{Fault, LabServer, ZoneData};
 
     let mut root = String::from("$TTL 3600\n@ SOA r1.root. h.root. 1 3600 600 86400 300\n");
     for i in 1..=6 {
@@ -129,7 +129,7 @@ async fn supporting_lookups_ask_a_few_servers_the_path_asks_all() {
     }
     map.insert("192.0.2.21".parse().unwrap(), b.addr);
     map.insert("198.51.100.53".parse().unwrap(), c.addr);
-    let mut cfg = ptrtrace::trace::TraceConfig::new(
+    let mut cfg = ptrtrace_core::trace::TraceConfig::new(
         RootHints {
             servers: hints,
             source: "test".into(),

@@ -13,13 +13,13 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use hickory_proto::rr::Name;
-use ptrtrace::dnssec::TrustAnchors;
-use ptrtrace::dnssec::validate::Security;
-use ptrtrace::hints::{HintServer, RootHints};
-use ptrtrace::lab::{Fault, LabServer, ZoneData};
-use ptrtrace::net::AddressMap;
-use ptrtrace::report::TargetReport;
-use ptrtrace::trace;
+use ptrtrace_core::dnssec::TrustAnchors;
+use ptrtrace_core::dnssec::validate::Security;
+use ptrtrace_core::hints::{HintServer, RootHints};
+use ptrtrace_core::net::AddressMap;
+use ptrtrace_core::report::TargetReport;
+use ptrtrace_core::trace;
+use ptrtrace_lab::{Fault, LabServer, ZoneData};
 
 const ROOT: &str = include_str!("fixtures/bind-signed/root.zone.signed");
 const ARPA: &str = include_str!("fixtures/bind-signed/arpa.zone.signed");

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use ptrtrace::lab::{Fault, LabServer, ZoneData};
+use ptrtrace_lab::{Fault, LabServer, ZoneData};
 
 fn ptrtrace(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
@@ -288,7 +288,7 @@ fn lab_list_names_every_scenario() {
     let o = ptrtrace(&["lab", "list"]);
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
-    for s in ptrtrace::lab::scenarios() {
+    for s in ptrtrace_lab::scenarios() {
         assert!(out.contains(s.name), "{} missing", s.name);
     }
 }
@@ -601,14 +601,14 @@ fn signed_mini_root() -> (
     std::path::PathBuf,
     std::path::PathBuf,
 ) {
-    use ptrtrace::lab::sign::{Window, ZoneKey};
+    use ptrtrace_lab::sign::{Window, ZoneKey};
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut zone = ZoneData::parse(".", MINI_ROOT).unwrap();
     let key = ZoneKey::generate().unwrap();
-    let now = ptrtrace::dnssec::validate::now();
+    let now = ptrtrace_core::dnssec::validate::now();
     zone.sign(&key, &Default::default(), Window::current(now))
         .unwrap();
-    let ds = ptrtrace::dnssec::ds_of(&zone.origin, &key.dnskey).unwrap();
+    let ds = ptrtrace_core::dnssec::ds_of(&zone.origin, &key.dnskey).unwrap();
     let anchor = temp_file("mini-root.anchor", &format!(". IN DS {ds}\n"));
     let server = rt
         .block_on(LabServer::start(vec![Arc::new(zone)], Fault::None, None))

@@ -14,11 +14,11 @@ use hickory_proto::op::{Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_proto::rr::rdata::{A, NS, PTR, SOA};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use proptest::prelude::*;
-use ptrtrace::hints::RootHints;
-use ptrtrace::lab::{self, Fault, Scenario, Tweak};
-use ptrtrace::report::{TargetReport, dot, json, text};
-use ptrtrace::trace;
-use ptrtrace::trace::classify::classify;
+use ptrtrace_core::hints::RootHints;
+use ptrtrace_core::report::{TargetReport, dot, json, text};
+use ptrtrace_core::trace;
+use ptrtrace_core::trace::classify::classify;
+use ptrtrace_lab::{self as lab, Fault, Scenario, Tweak};
 
 fn n(s: &str) -> Name {
     Name::from_ascii(s).unwrap()
@@ -130,7 +130,7 @@ proptest! {
                 q.add_query(Query::query(n(Q), RecordType::PTR));
                 q
             };
-            let _ = ptrtrace::net::mismatch(&query, &msg);
+            let _ = ptrtrace_core::net::mismatch(&query, &msg);
             let _ = msg.to_vec();
         }
     }
@@ -148,7 +148,7 @@ proptest! {
     #[test]
     fn hints_parser_never_panics(text in "[ -~\\t\\n;.]{0,400}", cut in any::<usize>(), junk in "[ -~]{0,20}") {
         let _ = RootHints::parse(&text, "fuzz");
-        let real = ptrtrace::hints::BUILTIN_NAMED_ROOT;
+        let real = ptrtrace_core::hints::BUILTIN_NAMED_ROOT;
         let mut at = cut % real.len();
         while !real.is_char_boundary(at) { at -= 1; }
         let damaged = format!("{}{junk}{}", &real[..at], &real[at..]);

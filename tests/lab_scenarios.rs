@@ -8,10 +8,10 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use ptrtrace::diagnose::Severity;
-use ptrtrace::lab::{self, Scenario, expected, observed};
-use ptrtrace::report::TargetReport;
-use ptrtrace::trace::{self, ReplyClass};
+use ptrtrace_core::diagnose::Severity;
+use ptrtrace_core::report::TargetReport;
+use ptrtrace_core::trace::{self, ReplyClass};
+use ptrtrace_lab::{self as lab, Scenario, expected, observed};
 
 fn scenario(name: &str) -> Scenario {
     lab::scenarios()
@@ -269,8 +269,8 @@ async fn truncated_udp_is_retried_over_tcp() {
         assert_eq!(
             kinds,
             [
-                (ptrtrace::net::Transport::Udp, true),
-                (ptrtrace::net::Transport::Tcp, false)
+                (ptrtrace_core::net::Transport::Udp, true),
+                (ptrtrace_core::net::Transport::Tcp, false)
             ]
         );
         assert!(matches!(p.class, ReplyClass::Answer { .. }));
@@ -363,7 +363,7 @@ async fn silent_everywhere_descends_without_waiting_for_timeouts() {
     );
 }
 
-fn finding<'a>(r: &'a TargetReport, kind: &str) -> &'a ptrtrace::diagnose::Finding {
+fn finding<'a>(r: &'a TargetReport, kind: &str) -> &'a ptrtrace_core::diagnose::Finding {
     r.diagnosis
         .findings
         .iter()
@@ -744,7 +744,7 @@ async fn huge_tcp_reply_is_read() {
         .iter()
         .filter(|p| p.question == 0 && p.address.to_string() == "198.51.100.55")
         .flat_map(|p| p.attempts.iter())
-        .find(|a| a.transport == ptrtrace::net::Transport::Tcp)
+        .find(|a| a.transport == ptrtrace_core::net::Transport::Tcp)
         .expect("a TCP attempt");
     assert!(tcp.bytes > 60_000, "{} bytes", tcp.bytes);
 }
@@ -828,8 +828,8 @@ async fn no_ipv6_route_is_untested_not_unreachable() {
         .filter(|n| {
             matches!(
                 n,
-                ptrtrace::graph::Node::Address {
-                    status: ptrtrace::graph::Status::Untested,
+                ptrtrace_core::graph::Node::Address {
+                    status: ptrtrace_core::graph::Status::Untested,
                     ..
                 }
             )
@@ -845,7 +845,7 @@ async fn ipv4_only_transport() {
     let running = lab::start(&s).await.unwrap();
     let mut cfg = running.config();
     cfg.timeout = Duration::from_millis(1000);
-    cfg.families = ptrtrace::trace::Families {
+    cfg.families = ptrtrace_core::trace::Families {
         v4: true,
         v6: false,
     };
@@ -856,7 +856,7 @@ async fn ipv4_only_transport() {
 }
 
 /// The observed loss rate of ns3's probes for the reverse zone, over all rounds.
-fn ns3_stats(r: &TargetReport) -> &ptrtrace::diagnose::stats::AddressStats {
+fn ns3_stats(r: &TargetReport) -> &ptrtrace_core::diagnose::stats::AddressStats {
     r.diagnosis
         .stats
         .iter()
@@ -1049,7 +1049,7 @@ fn every_scenario_has_a_test() {
 fn dnssec_zone<'a>(
     r: &'a TargetReport,
     zone: &str,
-) -> &'a ptrtrace::dnssec::validate::ZoneSecurity {
+) -> &'a ptrtrace_core::dnssec::validate::ZoneSecurity {
     r.diagnosis
         .dnssec
         .as_ref()
@@ -1106,7 +1106,7 @@ async fn dnssec_secure_chain_through_a_classless_cname() {
     for z in &d.zones {
         assert_eq!(
             z.status,
-            ptrtrace::dnssec::validate::Security::Secure,
+            ptrtrace_core::dnssec::validate::Security::Secure,
             "{}",
             z.zone
         );
@@ -1145,7 +1145,7 @@ async fn dnssec_secure_chain_through_a_classless_cname() {
 async fn dnssec_ds_mismatch_breaks_the_chain_for_every_server() {
     let r = check("dnssec-ds-mismatch").await;
     let rev = dnssec_zone(&r, "113.0.203.in-addr.arpa.");
-    assert_eq!(rev.status, ptrtrace::dnssec::validate::Security::Bogus);
+    assert_eq!(rev.status, ptrtrace_core::dnssec::validate::Security::Bogus);
     let d = r.diagnosis.dnssec.as_ref().unwrap();
     assert_eq!(d.broken.len(), 1);
     let f = finding(&r, "dnssec_bogus");
@@ -1160,7 +1160,7 @@ async fn dnssec_ds_mismatch_breaks_the_chain_for_every_server() {
     // The parent itself is fine.
     assert_eq!(
         dnssec_zone(&r, "203.in-addr.arpa.").status,
-        ptrtrace::dnssec::validate::Security::Secure
+        ptrtrace_core::dnssec::validate::Security::Secure
     );
 }
 
@@ -1168,7 +1168,10 @@ async fn dnssec_ds_mismatch_breaks_the_chain_for_every_server() {
 async fn dnssec_expired_on_one_of_three_servers_is_degraded_and_names_it() {
     let r = check("dnssec-expired-one").await;
     let rev = dnssec_zone(&r, "113.0.203.in-addr.arpa.");
-    assert_eq!(rev.status, ptrtrace::dnssec::validate::Security::Secure);
+    assert_eq!(
+        rev.status,
+        ptrtrace_core::dnssec::validate::Security::Secure
+    );
     let bad: Vec<String> = rev
         .servers
         .iter()
@@ -1193,7 +1196,10 @@ async fn dnssec_expired_on_one_of_three_servers_is_degraded_and_names_it() {
         .find(|l| l.zone.to_string() == "113.0.203.in-addr.arpa.")
         .unwrap();
     assert_eq!((level.failing_servers, level.servers), (1, 3));
-    let text = ptrtrace::report::text::render(&r, ptrtrace::report::text::Style { color: false });
+    let text = ptrtrace_core::report::text::render(
+        &r,
+        ptrtrace_core::report::text::Style { color: false },
+    );
     assert!(
         text.contains("198.51.100.55          PTR mail.isp.example. 3/3")
             && text.contains("DNSSEC bogus (expired_signature)"),
@@ -1233,11 +1239,11 @@ async fn dnssec_insecure_delegation_is_info_only() {
     assert_only_info(&r);
     assert_eq!(
         dnssec_zone(&r, "113.0.203.in-addr.arpa.").status,
-        ptrtrace::dnssec::validate::Security::Insecure
+        ptrtrace_core::dnssec::validate::Security::Insecure
     );
     assert_eq!(
         dnssec_zone(&r, "203.in-addr.arpa.").status,
-        ptrtrace::dnssec::validate::Security::Secure
+        ptrtrace_core::dnssec::validate::Security::Secure
     );
     assert!(finding(&r, "dnssec_insecure").evidence[0].contains("signed NSEC"));
 }
@@ -1246,7 +1252,10 @@ async fn dnssec_insecure_delegation_is_info_only() {
 async fn dnssec_nxdomain_with_a_valid_nsec_proof() {
     let r = check("dnssec-nxdomain").await;
     let rev = dnssec_zone(&r, "113.0.203.in-addr.arpa.");
-    assert_eq!(rev.status, ptrtrace::dnssec::validate::Security::Secure);
+    assert_eq!(
+        rev.status,
+        ptrtrace_core::dnssec::validate::Security::Secure
+    );
     assert!(rev.servers.iter().all(|s| s.reasons.is_empty()));
     // The NXDOMAIN answers were judged: they carry the NSEC proof.
     let nx: Vec<_> = r
@@ -1270,7 +1279,7 @@ async fn dnssec_nxdomain_without_nsec_is_bogus_for_that_server() {
 
 // ---- Hidden zone cuts (issue 13) ----
 
-fn zone_of<'a>(r: &'a TargetReport, zone: &str) -> &'a ptrtrace::trace::Zone {
+fn zone_of<'a>(r: &'a TargetReport, zone: &str) -> &'a ptrtrace_core::trace::Zone {
     r.walk
         .zones
         .get(&hickory_proto::rr::Name::from_ascii(zone).unwrap())
@@ -1322,12 +1331,15 @@ async fn isp_hidden_cut_is_a_zone_like_any_other() {
     );
     assert_eq!(
         dnssec_zone(&r, "100.51.198.in-addr.arpa.").status,
-        ptrtrace::dnssec::validate::Security::Secure
+        ptrtrace_core::dnssec::validate::Security::Secure
     );
     // The /16 is not a hidden cut: the RIR's referral names it.
     assert!(zone_of(&r, "51.198.in-addr.arpa.").found_inside.is_empty());
     // Text and DOT say how the cut was found.
-    let text = ptrtrace::report::text::render(&r, ptrtrace::report::text::Style { color: false });
+    let text = ptrtrace_core::report::text::render(
+        &r,
+        ptrtrace_core::report::text::Style { color: false },
+    );
     assert!(
         text.contains("100.51.198.in-addr.arpa.  DNSSEC secure  — hidden cut: served by the servers of 51.198.in-addr.arpa."),
         "{text}"
@@ -1344,7 +1356,7 @@ async fn classless_child_on_the_same_servers_is_found() {
     assert_eq!(found_addresses(&r, child), ISP_ADDRESSES);
     assert_eq!(
         dnssec_zone(&r, child).status,
-        ptrtrace::dnssec::validate::Security::Secure
+        ptrtrace_core::dnssec::validate::Security::Secure
     );
     assert!(dnssec_zone(&r, child).servers.len() == 4);
     assert_eq!(r.diagnosis.ptr[0].to_string(), "smtp.isp.example.");
@@ -1357,11 +1369,11 @@ async fn hidden_cut_insecure_is_info_only() {
     let r = check("hidden-cut-insecure").await;
     assert_eq!(
         dnssec_zone(&r, "100.51.198.in-addr.arpa.").status,
-        ptrtrace::dnssec::validate::Security::Insecure
+        ptrtrace_core::dnssec::validate::Security::Insecure
     );
     assert_eq!(
         dnssec_zone(&r, "51.198.in-addr.arpa.").status,
-        ptrtrace::dnssec::validate::Security::Secure
+        ptrtrace_core::dnssec::validate::Security::Secure
     );
     assert_only_info(&r);
 }
@@ -1372,11 +1384,11 @@ async fn hidden_cut_insecure_is_info_only() {
 async fn hidden_cut_stale_key_names_the_server() {
     let r = check("hidden-cut-stale-key").await;
     let z = dnssec_zone(&r, "100.51.198.in-addr.arpa.");
-    assert_eq!(z.status, ptrtrace::dnssec::validate::Security::Secure);
+    assert_eq!(z.status, ptrtrace_core::dnssec::validate::Security::Secure);
     let bogus: Vec<String> = z
         .servers
         .iter()
-        .filter(|s| s.status == ptrtrace::dnssec::validate::Security::Bogus)
+        .filter(|s| s.status == ptrtrace_core::dnssec::validate::Security::Bogus)
         .map(|s| s.address.to_string())
         .collect();
     assert_eq!(bogus, ["198.51.100.55"]);
@@ -1403,7 +1415,7 @@ async fn root_servers_serving_arpa_validate_for_ipv4_and_ipv6() {
         assert!(d.broken.is_empty(), "{name}: {:?}", d.broken);
         assert_eq!(
             dnssec_zone(&r, "arpa.").status,
-            ptrtrace::dnssec::validate::Security::Secure,
+            ptrtrace_core::dnssec::validate::Security::Secure,
             "{name}"
         );
         assert_eq!(
@@ -1418,7 +1430,7 @@ async fn root_servers_serving_arpa_validate_for_ipv4_and_ipv6() {
 /// the interop suite (docs/findings.md).
 #[tokio::test]
 async fn receiver_answer_follows_the_cause() {
-    use ptrtrace::diagnose::receiver::Receiver;
+    use ptrtrace_core::diagnose::receiver::Receiver;
     for (name, want) in [
         ("healthy", Receiver::Accept),
         ("nxdomain", Receiver::Permanent),
@@ -1488,7 +1500,7 @@ async fn three_way_split_marks_every_side() {
         ]
     );
     let (nodes, _) = r.graph.export();
-    let rev: Vec<&ptrtrace::graph::Node> = nodes
+    let rev: Vec<&ptrtrace_core::graph::Node> = nodes
         .into_iter()
         .filter(|n| n.id().contains("113.0.203.in-addr.arpa.") && !n.id().contains("128-26"))
         .filter(|n| !n.id().contains("192-26"))
@@ -1497,14 +1509,14 @@ async fn three_way_split_marks_every_side() {
     for n in rev {
         assert_eq!(
             n.status(),
-            ptrtrace::graph::Status::Inconsistent,
+            ptrtrace_core::graph::Status::Inconsistent,
             "{}",
             n.id()
         );
     }
     assert_eq!(
         r.diagnosis.receiver,
-        ptrtrace::diagnose::receiver::Receiver::Accept
+        ptrtrace_core::diagnose::receiver::Receiver::Accept
     );
 }
 

@@ -11,9 +11,9 @@ use std::net::IpAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use ptrtrace::lab::{self, Scenario};
-use ptrtrace::report::{TargetReport, dot, json};
-use ptrtrace::trace;
+use ptrtrace_core::report::{TargetReport, dot, json};
+use ptrtrace_core::trace;
+use ptrtrace_lab::{self as lab, Scenario};
 
 async fn run(s: Scenario) -> (Scenario, TargetReport) {
     let running = lab::start(&s).await.expect("lab starts");
@@ -110,7 +110,7 @@ async fn every_scenario_validates_against_the_json_schema_and_renders_with_graph
         assert!(svg.contains("<svg"), "scenario {}", s.name);
         // Every address of the graph is drawn, with its status colour.
         for node in r.graph.graph.node_weights() {
-            if let ptrtrace::graph::Node::Address { address, .. } = node {
+            if let ptrtrace_core::graph::Node::Address { address, .. } = node {
                 assert!(
                     graph.contains(&address.to_string()),
                     "{}: {address} not drawn",

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, MessageType, Query};
 use hickory_proto::rr::{Name, RecordType};
-use ptrtrace::net::{AddressMap, Outcome, QuerySpec, tcp_attempt, udp_attempt};
+use ptrtrace_core::net::{AddressMap, Outcome, QuerySpec, tcp_attempt, udp_attempt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
 

@@ -72,7 +72,7 @@ pub struct Scenario {
 impl Scenario {
     /// Fits a trace configuration to the scenario: a timeout no shorter than it needs, and
     /// the rounds it needs, back to back.
-    pub fn fit(&self, cfg: &mut crate::trace::TraceConfig) {
+    pub fn fit(&self, cfg: &mut ptrtrace_core::trace::TraceConfig) {
         cfg.timeout = cfg.timeout.max(self.min_timeout());
         // The rate-limiting servers get what real ones get: RRL pacing (trace/pace.rs).
         if self.name.starts_with("rrl-") {

@@ -1353,13 +1353,56 @@ mod tests {
         Name::from_ascii(s).unwrap()
     }
 
+    /// A test key signed with hickory's Ed25519 signer directly: the lab's signer is not
+    /// used here, so the lab does not vouch for the validator it tests (the BIND-signed
+    /// fixtures in tests/bind_fixtures.rs are the outside judge).
+    struct TestKey {
+        dnskey: DNSKEY,
+        key: hickory_proto::dnssec::crypto::Ed25519SigningKey,
+    }
+
+    impl TestKey {
+        fn generate() -> Self {
+            use hickory_proto::dnssec::SigningKey as _;
+            use hickory_proto::dnssec::crypto::Ed25519SigningKey;
+            let pkcs8 = Ed25519SigningKey::generate_pkcs8().unwrap();
+            let key = Ed25519SigningKey::from_pkcs8(&pkcs8).unwrap();
+            let dnskey = DNSKEY::new(true, true, false, key.to_public_key().unwrap());
+            Self { dnskey, key }
+        }
+
+        /// An RRSIG over `set` by `signer`, valid from an hour before `t` to a month after.
+        fn sign_set(&self, set: &[Record], signer: &Name, t: u32) -> Record {
+            use hickory_proto::dnssec::rdata::SigInput;
+            use hickory_proto::dnssec::{SigningKey as _, TBS};
+            use hickory_proto::rr::{DNSClass, SerialNumber};
+            let first = &set[0];
+            let input = SigInput {
+                type_covered: first.record_type(),
+                algorithm: self.dnskey.algorithm(),
+                num_labels: first.name.num_labels(),
+                original_ttl: first.ttl,
+                sig_expiration: SerialNumber::new(t.wrapping_add(30 * 86_400)),
+                sig_inception: SerialNumber::new(t.wrapping_sub(3600)),
+                key_tag: self.dnskey.calculate_key_tag().unwrap(),
+                signer_name: signer.clone(),
+            };
+            let tbs = TBS::from_input(&first.name, DNSClass::IN, &input, set.iter()).unwrap();
+            let sig = self.key.sign(&tbs).unwrap();
+            Record::from_rdata(
+                first.name.clone(),
+                first.ttl,
+                RData::DNSSEC(DNSSECRData::RRSIG(RRSIG::from_sig(input, sig))),
+            )
+        }
+    }
+
     /// An NSEC3 chain over `example.`'s names {apex, a, c} (SHA-1, salt ab, 2 iterations),
     /// signed; and the key that signed it.
     fn nsec3_zone() -> (Vec<Record>, DNSKEY) {
-        use crate::lab::sign::{Window, ZoneKey};
         use hickory_proto::dnssec::Nsec3HashAlgorithm;
         use hickory_proto::dnssec::rdata::NSEC3;
-        let key = ZoneKey::generate().unwrap();
+        let key = TestKey::generate();
         let zone = n("example.");
         let alg = Nsec3HashAlgorithm::SHA1;
         let names = [
@@ -1378,7 +1421,7 @@ mod tests {
             .collect();
         hashed.sort();
         let mut out = Vec::new();
-        let window = Window::current(now());
+        let t = now();
         for (i, (h, types)) in hashed.iter().enumerate() {
             let next = hashed[(i + 1) % hashed.len()].0.clone();
             let owner = zone
@@ -1396,10 +1439,7 @@ mod tests {
                     types.iter().copied(),
                 ))),
             );
-            out.push(
-                key.sign_set(std::slice::from_ref(&rec), &zone, window)
-                    .unwrap(),
-            );
+            out.push(key.sign_set(std::slice::from_ref(&rec), &zone, t));
             out.push(rec);
         }
         (out, key.dnskey.clone())
@@ -1463,17 +1503,14 @@ mod tests {
 
     #[test]
     fn signature_floods_are_bounded() {
-        use crate::lab::sign::{Window, ZoneKey};
-        let key = ZoneKey::generate().unwrap();
+        let key = TestKey::generate();
         let zone = n("example.");
         let rec = Record::from_rdata(
             n("a.example."),
             300,
             RData::A(hickory_proto::rr::rdata::A::new(192, 0, 2, 1)),
         );
-        let good = key
-            .sign_set(std::slice::from_ref(&rec), &zone, Window::current(now()))
-            .unwrap();
+        let good = key.sign_set(std::slice::from_ref(&rec), &zone, now());
         let RData::DNSSEC(DNSSECRData::RRSIG(s)) = &good.data else {
             panic!()
         };

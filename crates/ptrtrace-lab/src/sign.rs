@@ -213,11 +213,11 @@ mod tests {
         let key = ZoneKey::generate().unwrap();
         let child = ZoneKey::generate().unwrap();
         let sub = Name::from_ascii("sub.example.").unwrap();
-        let ds = crate::dnssec::ds_of(&sub, &child.dnskey).unwrap();
+        let ds = ptrtrace_core::dnssec::ds_of(&sub, &child.dnskey).unwrap();
         z.sign(
             &key,
             &BTreeMap::from([(sub.clone(), vec![ds.clone()])]),
-            Window::current(crate::dnssec::validate::now()),
+            Window::current(ptrtrace_core::dnssec::validate::now()),
         )
         .unwrap();
         let apex = Name::from_ascii("example.").unwrap();

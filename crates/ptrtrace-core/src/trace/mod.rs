@@ -559,9 +559,9 @@ pub struct Walker<'a> {
 ///
 /// ```
 /// let ip: std::net::IpAddr = "203.0.113.25".parse().unwrap();
-/// assert_eq!(ptrtrace::trace::reverse_name(ip).to_string(), "25.113.0.203.in-addr.arpa.");
+/// assert_eq!(ptrtrace_core::trace::reverse_name(ip).to_string(), "25.113.0.203.in-addr.arpa.");
 /// let ip: std::net::IpAddr = "2001:db8::1".parse().unwrap();
-/// assert!(ptrtrace::trace::reverse_name(ip).to_string().ends_with(".8.b.d.0.1.0.0.2.ip6.arpa."));
+/// assert!(ptrtrace_core::trace::reverse_name(ip).to_string().ends_with(".8.b.d.0.1.0.0.2.ip6.arpa."));
 /// ```
 #[must_use]
 pub fn reverse_name(ip: IpAddr) -> Name {

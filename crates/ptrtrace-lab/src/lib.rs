@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use hickory_proto::rr::Name;
 
-use crate::hints::{HintServer, RootHints};
-use crate::net::AddressMap;
+use ptrtrace_core::hints::{HintServer, RootHints};
+use ptrtrace_core::net::AddressMap;
 pub use scenarios::{Expect, Scenario, Tweak, scenarios};
 pub use server::{Fault, LabServer, ZoneData};
 
@@ -116,7 +116,7 @@ pub struct RunningLab {
     /// Documentation address → loopback socket; strict.
     pub map: AddressMap,
     /// The DS of the lab root's key: the lab's trust anchor.
-    pub anchors: crate::dnssec::TrustAnchors,
+    pub anchors: ptrtrace_core::dnssec::TrustAnchors,
 }
 
 fn parse_ip(s: &str) -> Result<IpAddr, LabError> {
@@ -139,8 +139,8 @@ impl RunningLab {
     /// except in the `rrl-` scenarios, whose [`Scenario::fit`] turns pacing back on; real
     /// servers get the polite defaults).
     #[must_use]
-    pub fn config(&self) -> crate::trace::TraceConfig {
-        let mut cfg = crate::trace::TraceConfig::new(self.hints.clone(), self.map.clone());
+    pub fn config(&self) -> ptrtrace_core::trace::TraceConfig {
+        let mut cfg = ptrtrace_core::trace::TraceConfig::new(self.hints.clone(), self.map.clone());
         cfg.rate_per_address = 0;
         cfg.rrl_pacing = false;
         cfg.dnssec = Some(self.anchors.clone());
@@ -335,7 +335,7 @@ fn signed_zones(
 ) -> Result<
     (
         HashMap<&'static str, Arc<ZoneData>>,
-        crate::dnssec::TrustAnchors,
+        ptrtrace_core::dnssec::TrustAnchors,
     ),
     LabError,
 > {
@@ -362,10 +362,10 @@ fn signed_zones(
     let mut ds: std::collections::BTreeMap<Name, Vec<hickory_proto::dnssec::rdata::DS>> =
         std::collections::BTreeMap::new();
     for (name, key) in &keys {
-        let d = crate::dnssec::ds_of(name, &key.dnskey).map_err(|e| fail(e.to_string()))?;
+        let d = ptrtrace_core::dnssec::ds_of(name, &key.dnskey).map_err(|e| fail(e.to_string()))?;
         ds.insert(name.clone(), vec![d]);
     }
-    let now = crate::dnssec::validate::now();
+    let now = ptrtrace_core::dnssec::validate::now();
     let mut parsed = HashMap::new();
     for (key, origin, text) in all {
         let text = if serving {
@@ -389,8 +389,8 @@ fn signed_zones(
                 if *k == key {
                     let other = sign::ZoneKey::generate().map_err(fail)?;
                     let c = parse_name(child)?;
-                    let d =
-                        crate::dnssec::ds_of(&c, &other.dnskey).map_err(|e| fail(e.to_string()))?;
+                    let d = ptrtrace_core::dnssec::ds_of(&c, &other.dnskey)
+                        .map_err(|e| fail(e.to_string()))?;
                     child_ds.insert(c, vec![d]);
                 }
             }
@@ -404,10 +404,10 @@ fn signed_zones(
         parsed.insert(key, Arc::new(data));
     }
     let root_ds = ds.get(&Name::root()).cloned().unwrap_or_default();
-    let anchors = crate::dnssec::TrustAnchors {
+    let anchors = ptrtrace_core::dnssec::TrustAnchors {
         anchors: root_ds
             .into_iter()
-            .map(|d| (Name::root(), crate::dnssec::Anchor::Ds(d)))
+            .map(|d| (Name::root(), ptrtrace_core::dnssec::Anchor::Ds(d)))
             .collect(),
         source: format!("lab:{}", scenario.name),
         assumed: false,
@@ -426,7 +426,7 @@ pub type FindingKey = (
 
 /// The [`FindingKey`] of a finding.
 #[must_use]
-pub fn finding_key(f: &crate::diagnose::Finding) -> FindingKey {
+pub fn finding_key(f: &ptrtrace_core::diagnose::Finding) -> FindingKey {
     (
         f.kind.to_string(),
         f.reason.map(str::to_string),
@@ -439,14 +439,17 @@ pub fn finding_key(f: &crate::diagnose::Finding) -> FindingKey {
 /// The findings of `report` that a scenario's expectations are compared with: every
 /// warning and error, plus info findings the scenario names, as [`Expect`]-shaped tuples.
 #[must_use]
-pub fn observed(scenario: &Scenario, report: &crate::report::TargetReport) -> Vec<FindingKey> {
+pub fn observed(
+    scenario: &Scenario,
+    report: &ptrtrace_core::report::TargetReport,
+) -> Vec<FindingKey> {
     let named_info: Vec<&str> = scenario.expect.iter().map(|e| e.kind).collect();
     let mut v: Vec<_> = report
         .diagnosis
         .findings
         .iter()
         .filter(|f| {
-            f.severity >= crate::diagnose::Severity::Warning || named_info.contains(&f.kind)
+            f.severity >= ptrtrace_core::diagnose::Severity::Warning || named_info.contains(&f.kind)
         })
         .map(finding_key)
         .collect();
@@ -476,7 +479,10 @@ pub fn expected(scenario: &Scenario) -> Vec<FindingKey> {
 
 /// True when the trace produced exactly the scenario's findings and verdict.
 #[must_use]
-pub fn matches_expectation(scenario: &Scenario, report: &crate::report::TargetReport) -> bool {
+pub fn matches_expectation(
+    scenario: &Scenario,
+    report: &ptrtrace_core::report::TargetReport,
+) -> bool {
     observed(scenario, report) == expected(scenario)
         && report.diagnosis.verdict.as_str() == scenario.verdict
 }
