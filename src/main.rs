@@ -233,7 +233,7 @@ impl Out {
 /// Batch bookkeeping for the closing summary: targets by verdict, and the servers that
 /// affect the most targets.
 /// A server address blamed by a finding: (NS name, address, zone, finding kind).
-type Blamed = (String, String, String, &'static str);
+type Blamed = (String, String, String, ptrtrace_core::model::FindingKind);
 
 #[derive(Default)]
 struct Tally {

@@ -198,7 +198,7 @@ async fn traces_against_mutating_servers_end_and_render() {
     let mut malformed_seen = 0;
     for (seed, r) in &results {
         assert!(
-            r.walk.limits.iter().all(|l| l.limit != "deadline"),
+            r.walk.limits.iter().all(|l| l.limit.as_str() != "deadline"),
             "seed {seed} hit the deadline"
         );
         assert!(r.walk.queries_sent <= 3000, "seed {seed}");
@@ -209,7 +209,7 @@ async fn traces_against_mutating_servers_end_and_render() {
             .diagnosis
             .findings
             .iter()
-            .filter(|f| f.reason == Some("malformed"))
+            .filter(|f| f.reason.map(|r| r.as_str()) == Some("malformed"))
             .count();
     }
     // The mutations really reached the classifier: some replies were judged malformed.

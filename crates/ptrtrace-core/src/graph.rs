@@ -14,7 +14,8 @@ use serde::Serialize;
 
 use crate::diagnose::{Diagnosis, Severity};
 use crate::dnssec::validate::Security;
-use crate::trace::Walk;
+use crate::model::Walk;
+use crate::model::finding::FindingKind;
 
 /// The state of one server address as a server of one zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -162,11 +163,31 @@ fn status_from_findings(diag: &Diagnosis, zone: &Name, server: &Name, ip: IpAddr
             continue;
         }
         let s = match f.kind {
-            "unreachable" => Status::Unreachable,
-            "lame" => Status::Lame,
-            "flaky" | "slow" => Status::Flaky,
-            "inconsistent_answer" => Status::Inconsistent,
-            _ => continue,
+            FindingKind::Unreachable => Status::Unreachable,
+            FindingKind::Lame => Status::Lame,
+            FindingKind::Flaky | FindingKind::Slow => Status::Flaky,
+            FindingKind::InconsistentAnswer => Status::Inconsistent,
+            // Findings that do not mark one server address in the graph.
+            FindingKind::TcpFailed
+            | FindingKind::EdnsFailed
+            | FindingKind::InconsistentSerial
+            | FindingKind::NsMismatch
+            | FindingKind::GlueMismatch
+            | FindingKind::MissingGlue
+            | FindingKind::NsUnresolvable
+            | FindingKind::NoReachableServer
+            | FindingKind::PtrMissing
+            | FindingKind::ClasslessDelegation
+            | FindingKind::CnameLoop
+            | FindingKind::MultiplePtr
+            | FindingKind::GenericPtr
+            | FindingKind::HeloMismatch
+            | FindingKind::FcrdnsFailed
+            | FindingKind::LimitExceeded
+            | FindingKind::Untested
+            | FindingKind::DnssecBogus
+            | FindingKind::DnssecInsecure
+            | FindingKind::RateLimited => continue,
         };
         st = st.max(s);
     }

@@ -11,6 +11,7 @@ pub mod diagnose;
 pub mod dnssec;
 pub mod graph;
 pub mod hints;
+pub mod model;
 pub mod net;
 pub mod report;
 pub mod targets;

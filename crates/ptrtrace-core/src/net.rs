@@ -20,19 +20,12 @@ use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Edns, Message, MessageType, Query};
 use hickory_proto::rr::{Name, RecordType};
-use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
-/// Which transport an attempt used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Transport {
-    /// UDP datagram.
-    Udp,
-    /// TCP stream.
-    Tcp,
-}
+pub use crate::model::reply::Transport;
+use crate::model::reply::{rcode_name, record_text};
+use crate::model::walk::AttemptRecord;
 
 /// What came back from one attempt.
 #[derive(Debug, Clone)]
@@ -357,5 +350,55 @@ pub async fn tcp_attempt(
         Err(_) => done(Outcome::Timeout, 0),
         Ok(Err(outcome)) => done(outcome, 0),
         Ok(Ok((reply, n))) => done(Outcome::Reply(Box::new(reply)), n),
+    }
+}
+
+impl Attempt {
+    /// This attempt as evidence (the records in master-file form).
+    #[must_use]
+    pub fn record(&self) -> AttemptRecord {
+        let a = self;
+        let mut rec = AttemptRecord {
+            transport: a.transport,
+            rtt_ms: (a.rtt.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+            status: "reply",
+            detail: None,
+            rcode: None,
+            aa: false,
+            tc: false,
+            answer: Vec::new(),
+            authority: Vec::new(),
+            additional: Vec::new(),
+            mismatched: a.mismatched,
+            bytes: a.bytes,
+        };
+        match &a.outcome {
+            Outcome::Reply(m) => {
+                rec.rcode = Some(rcode_name(m.metadata.response_code));
+                rec.aa = m.metadata.authoritative;
+                rec.tc = m.metadata.truncation;
+                rec.answer = m.answers.iter().map(record_text).collect();
+                rec.authority = m.authorities.iter().map(record_text).collect();
+                rec.additional = m.additionals.iter().map(record_text).collect();
+            }
+            Outcome::Timeout => rec.status = "timeout",
+            Outcome::Unreachable(d) => {
+                rec.status = "unreachable";
+                rec.detail = Some(d.clone());
+            }
+            Outcome::Malformed(d) => {
+                rec.status = "malformed";
+                rec.detail = Some(d.clone());
+            }
+            Outcome::NotSent(d) => {
+                rec.status = "not_sent";
+                rec.detail = Some(d.clone());
+            }
+            Outcome::NoRoute(d) => {
+                rec.status = "no_route";
+                rec.detail = Some(d.clone());
+            }
+        }
+        rec
     }
 }

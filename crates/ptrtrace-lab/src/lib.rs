@@ -429,7 +429,7 @@ pub type FindingKey = (
 pub fn finding_key(f: &ptrtrace_core::diagnose::Finding) -> FindingKey {
     (
         f.kind.to_string(),
-        f.reason.map(str::to_string),
+        f.reason.map(|r| r.to_string()),
         f.zone.to_string(),
         f.server.as_ref().map(ToString::to_string),
         f.address.map(|a| a.to_string()),
@@ -449,7 +449,8 @@ pub fn observed(
         .findings
         .iter()
         .filter(|f| {
-            f.severity >= ptrtrace_core::diagnose::Severity::Warning || named_info.contains(&f.kind)
+            f.severity >= ptrtrace_core::diagnose::Severity::Warning
+                || named_info.contains(&f.kind.as_str())
         })
         .map(finding_key)
         .collect();

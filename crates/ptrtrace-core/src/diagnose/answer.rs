@@ -8,8 +8,9 @@ use std::net::IpAddr;
 use hickory_proto::rr::Name;
 
 use super::{Fcrdns, Finding, Severity, q_text};
-use crate::trace::classify::{address_in, ptr_in};
-use crate::trace::{ProbeKind, Purpose, ReplyClass, Walk, forward_type};
+use crate::model::finding::{Detail, FindingKind, Limit, Reason};
+use crate::model::reply::{address_in, ptr_in};
+use crate::model::{ProbeKind, Purpose, ReplyClass, Walk, forward_type};
 
 /// The PTR names found and the forward confirmation of each.
 pub(super) struct Chain {
@@ -22,7 +23,7 @@ pub(super) struct Chain {
 pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
     let chain = walk.chain(0);
     let mut ptr: BTreeSet<Name> = BTreeSet::new();
-    let mut negatives: BTreeMap<(&'static str, Name), usize> = BTreeMap::new();
+    let mut negatives: BTreeMap<(Detail, Name), usize> = BTreeMap::new();
     let mut multi: Option<(Name, Vec<String>)> = None;
     for &qi in &chain {
         for p in walk
@@ -47,10 +48,14 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
                     }
                 }
                 ReplyClass::Nxdomain => {
-                    *negatives.entry(("nxdomain", p.zone.clone())).or_insert(0) += 1
+                    *negatives
+                        .entry((Detail::Nxdomain, p.zone.clone()))
+                        .or_insert(0) += 1
                 }
                 ReplyClass::Nodata => {
-                    *negatives.entry(("nodata", p.zone.clone())).or_insert(0) += 1
+                    *negatives
+                        .entry((Detail::Nodata, p.zone.clone()))
+                        .or_insert(0) += 1
                 }
                 _ => {}
             }
@@ -63,7 +68,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
                 .unwrap_or_else(Name::root);
             findings.push(Finding {
                 involved: Vec::new(),
-                kind: "classless_delegation",
+                kind: FindingKind::ClasslessDelegation,
                 severity: Severity::Info,
                 reason: None,
                 zone: from.clone(),
@@ -81,7 +86,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
     if let Some((zone, names)) = multi {
         findings.push(Finding {
             involved: Vec::new(),
-            kind: "multiple_ptr",
+            kind: FindingKind::MultiplePtr,
             severity: Severity::Warning,
             reason: None,
             zone: zone.clone(),
@@ -111,13 +116,13 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
         );
         findings.push(Finding {
             involved: Vec::new(),
-            kind: "ptr_missing",
+            kind: FindingKind::PtrMissing,
             severity: Severity::Error,
-            reason: Some(reason),
+            reason: Some(Reason::Detail(*reason)),
             zone: zone.clone(),
             server: None,
             address: None,
-            message: if *reason == "nxdomain" {
+            message: if *reason == Detail::Nxdomain {
                 format!(
                     "{name} does not exist: there is no PTR record for {}",
                     walk.target
@@ -133,7 +138,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
             ),
             evidence: vec![format!(
                 "{n} authoritative {} replies from servers of {zone}",
-                reason.to_uppercase()
+                reason.as_str().to_uppercase()
             )],
         });
     }
@@ -151,7 +156,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
         if let Some(why) = generic_reason(name, walk.target) {
             findings.push(Finding {
                 involved: Vec::new(),
-                kind: "generic_ptr",
+                kind: FindingKind::GenericPtr,
                 severity: Severity::Warning,
                 reason: None,
                 zone: ptr_zone.clone(),
@@ -225,7 +230,7 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
             let (reason, message) = if !addrs.is_empty() {
                 let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
                 (
-                    "address_mismatch",
+                    Detail::AddressMismatch,
                     format!(
                         "{pname} resolves to {}, not to {}",
                         list.join(", "),
@@ -233,18 +238,18 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
                     ),
                 )
             } else if negative {
-                ("no_address", format!("{pname} has no {qtype} record"))
+                (Detail::NoAddress, format!("{pname} has no {qtype} record"))
             } else {
                 (
-                    "forward_unresolvable",
+                    Detail::ForwardUnresolvable,
                     format!("{pname} could not be resolved: no server of its zone answered"),
                 )
             };
             findings.push(Finding {
                 involved: Vec::new(),
-                kind: "fcrdns_failed",
+                kind: FindingKind::FcrdnsFailed,
                 severity: Severity::Error,
-                reason: Some(reason),
+                reason: Some(Reason::Detail(reason)),
                 zone: zone.clone(),
                 server: None,
                 address: None,
@@ -282,15 +287,15 @@ fn limits(walk: &Walk, findings: &mut Vec<Finding>) {
     for l in &walk.limits {
         findings.push(Finding {
             involved: Vec::new(),
-            kind: "limit_exceeded",
+            kind: FindingKind::LimitExceeded,
             // A chain or a depth beyond the bound fails resolvers too; the other bounds are
             // ptrtrace's own and only leave part of the picture unchecked.
-            severity: if matches!(l.limit, "cname_chain" | "depth") {
+            severity: if matches!(l.limit, Limit::CnameChain | Limit::Depth) {
                 Severity::Error
             } else {
                 Severity::Warning
             },
-            reason: Some(l.limit),
+            reason: Some(Reason::Limit(l.limit)),
             zone: Name::root(),
             server: None,
             address: None,
@@ -305,7 +310,7 @@ fn limits(walk: &Walk, findings: &mut Vec<Finding>) {
         let names: Vec<String> = l.chain.iter().map(ToString::to_string).collect();
         findings.push(Finding {
             involved: Vec::new(),
-            kind: "cname_loop",
+            kind: FindingKind::CnameLoop,
             severity: Severity::Error,
             reason: None,
             zone: l.chain.first().cloned().unwrap_or_else(Name::root),
@@ -424,7 +429,7 @@ fn helo(walk: &Walk, ptr: &BTreeSet<Name>, zone: &Name, findings: &mut Vec<Findi
     };
     findings.push(Finding {
         involved: Vec::new(),
-        kind: "helo_mismatch",
+        kind: FindingKind::HeloMismatch,
         severity: Severity::Warning,
         reason: None,
         zone: zone.clone(),

@@ -8,8 +8,9 @@ use std::net::IpAddr;
 
 use hickory_proto::rr::{Name, RecordType};
 
-use super::{Finding, Severity, describe, q_text};
-use crate::trace::{Probe, ProbeKind, QId, ReplyClass, Walk};
+use super::{Finding, Severity, q_text};
+use crate::model::finding::FindingKind;
+use crate::model::{Probe, ProbeKind, QId, ReplyClass, Walk};
 
 type ByServer<'a> = BTreeMap<(Name, IpAddr), Vec<&'a Probe>>;
 
@@ -113,7 +114,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             continue;
         }
         let mut sig_of = signatures(servers, |p| match &p.class {
-            c if c.is_terminal() => Some(describe(c, p.rcode())),
+            c if c.is_terminal() => Some(c.sentence(p.rcode())),
             ReplyClass::Referral(r) => {
                 let ns: Vec<String> = r.ns.iter().map(ToString::to_string).collect();
                 Some(format!("referred to {} ({})", r.child, ns.join(" ")))
@@ -137,7 +138,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
         let (server, address) = minority(&groups);
         findings.push(Finding {
             involved: involved(&groups, server.as_ref()),
-            kind: "inconsistent_answer",
+            kind: FindingKind::InconsistentAnswer,
             severity: Severity::Error,
             reason: None,
             zone: zone.clone(),
@@ -213,7 +214,7 @@ fn serials(zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) {
         labels.iter().map(|(s, v)| (s, v)).collect();
     findings.push(Finding {
         involved: involved(&groups, server.as_ref()),
-        kind: "inconsistent_serial",
+        kind: FindingKind::InconsistentSerial,
         severity: Severity::Warning,
         reason: None,
         zone: zone.clone(),

@@ -9,8 +9,9 @@ use std::net::IpAddr;
 use hickory_proto::rr::{Name, RecordType};
 
 use super::{Finding, Severity};
-use crate::trace::classify::address_in;
-use crate::trace::{ProbeKind, ReplyClass, Walk};
+use crate::model::finding::FindingKind;
+use crate::model::reply::address_in;
+use crate::model::{ProbeKind, ReplyClass, Walk};
 
 /// The names and addresses the authoritative answers to (`name`, `qtype`) gave, from any zone.
 fn answers(walk: &Walk, name: &Name, qtype: RecordType) -> (BTreeSet<String>, bool) {
@@ -109,7 +110,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                 }
                 findings.push(Finding {
                     involved: Vec::new(),
-                    kind: "ns_mismatch",
+                    kind: FindingKind::NsMismatch,
                     severity: Severity::Warning,
                     reason: None,
                     zone: zname.clone(),
@@ -144,7 +145,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                 if given.is_empty() {
                     findings.push(Finding {
                         involved: Vec::new(),
-                        kind: "missing_glue",
+                        kind: FindingKind::MissingGlue,
                         severity: Severity::Error,
                         reason: None,
                         zone: zname.clone(),
@@ -216,7 +217,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             let wrong = glue_cmp.difference(&child_cmp).next().copied();
             findings.push(Finding {
                 involved: Vec::new(),
-                kind: "glue_mismatch",
+                kind: FindingKind::GlueMismatch,
                 severity: Severity::Error,
                 reason: None,
                 zone: zname.clone(),
@@ -255,7 +256,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             if zone.ns.get(ns).is_some_and(BTreeSet::is_empty) {
                 findings.push(Finding {
                     involved: Vec::new(),
-                    kind: "ns_unresolvable",
+                    kind: FindingKind::NsUnresolvable,
                     severity: Severity::Warning,
                     reason: None,
                     zone: zname.clone(),

@@ -27,74 +27,8 @@ use std::net::IpAddr;
 use hickory_proto::rr::{Name, RecordType};
 use serde::Serialize;
 
-use crate::trace::{Probe, QId, ReplyClass, Silence, Walk};
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Context, not a fault.
-    Info,
-    /// A fault that does not make lookups fail.
-    Warning,
-    /// A fault that makes some lookups fail or return wrong data.
-    Error,
-}
-
-/// The verdict on one target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// Every server on every path agrees; PTR and FCrDNS hold.
-    Ok,
-    /// The PTR and FCrDNS hold on some paths, but servers fail or disagree.
-    Degraded,
-    /// No path gives a correct, forward-confirmed PTR.
-    Broken,
-}
-
-impl Verdict {
-    /// `ok`, `degraded`, `broken`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::Degraded => "degraded",
-            Self::Broken => "broken",
-        }
-    }
-}
-
-/// One diagnosed problem (or, at info severity, a fact worth knowing).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Finding {
-    /// Stable snake_case identifier (docs/findings.md).
-    pub kind: &'static str,
-    /// error, warning or info.
-    pub severity: Severity,
-    /// Reason within the kind, where the kind has reasons.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
-    /// The zone concerned.
-    pub zone: Name,
-    /// The server's NS name, when one server is concerned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server: Option<Name>,
-    /// The server address, when one address is concerned.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub address: Option<IpAddr>,
-    /// What is wrong, in plain words.
-    pub message: String,
-    /// What to do about it.
-    pub advice: String,
-    /// The observations it rests on, one line each.
-    pub evidence: Vec<String>,
-    /// Every server address the finding concerns when no single one is to blame: each side
-    /// of a split without a majority (servers of one zone that answer differently, none the
-    /// odd one out). Empty otherwise.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub involved: Vec<(Name, IpAddr)>,
-}
+pub use crate::model::finding::{Finding, FindingKind, Reason, Severity, Verdict};
+use crate::model::{Probe, QId, Walk};
 
 /// The forward confirmation of one PTR name.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -168,34 +102,9 @@ pub(crate) fn q_text(walk: &Walk, q: QId) -> String {
 fn count_label(probes: &[&Probe]) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
     for p in probes {
-        *m.entry(describe(&p.class, p.rcode())).or_insert(0) += 1;
+        *m.entry(p.class.sentence(p.rcode())).or_insert(0) += 1;
     }
     m
-}
-
-pub(crate) fn describe(class: &ReplyClass, rcode: Option<&str>) -> String {
-    match class {
-        ReplyClass::Answer { data } => {
-            format!("answered {}", crate::trace::classify::data_text(data))
-        }
-        ReplyClass::Nxdomain => "answered NXDOMAIN".into(),
-        ReplyClass::Nodata => "answered NODATA".into(),
-        ReplyClass::Referral(r) => format!("referred to {}", r.child),
-        ReplyClass::Lame { reason } => match reason {
-            crate::trace::LameReason::Refused
-            | crate::trace::LameReason::Servfail
-            | crate::trace::LameReason::OtherRcode => {
-                format!("answered {}", rcode.unwrap_or("?"))
-            }
-            r => format!("gave a lame reply ({})", r.as_str()),
-        },
-        ReplyClass::Silent { reason } => match reason {
-            Silence::Timeout => "did not answer (timeout)".into(),
-            Silence::Unreachable => "was unreachable (port unreachable / refused)".into(),
-            Silence::NotSent => "was not queried".into(),
-            Silence::NoRoute => "could not be reached from this host (no route)".into(),
-        },
-    }
 }
 
 pub(crate) fn evidence_line(walk: &Walk, q: QId, probes: &[&Probe]) -> String {
@@ -230,7 +139,7 @@ pub fn diagnose(walk: &Walk) -> Diagnosis {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
-            .then_with(|| a.kind.cmp(b.kind))
+            .then_with(|| a.kind.cmp(&b.kind))
             .then_with(|| a.zone.cmp(&b.zone))
             .then_with(|| a.server.cmp(&b.server))
             .then_with(|| a.address.cmp(&b.address))

@@ -20,8 +20,8 @@ use hickory_proto::rr::Name;
 use serde::Serialize;
 
 use super::Fcrdns;
-use crate::trace::classify::{address_in, ptr_in};
-use crate::trace::{ProbeKind, Purpose, QId, ReplyClass, Walk};
+use crate::model::reply::{address_in, ptr_in};
+use crate::model::{ProbeKind, Purpose, QId, ReplyClass, Walk};
 
 /// Shares of lookups by outcome; they add up to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]

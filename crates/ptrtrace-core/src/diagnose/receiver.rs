@@ -12,6 +12,7 @@
 use serde::Serialize;
 
 use super::{Fcrdns, Finding, Verdict};
+use crate::model::finding::{Detail, FindingKind, Reason};
 
 /// A receiving mail server's answer to mail from the traced address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -105,21 +106,23 @@ pub fn compute(
             if !ptr_found {
                 // NXDOMAIN or NODATA from the servers is an answer: no PTR. Anything else
                 // (no server answered usefully) is a lookup failure.
-                return if findings.iter().any(|f| f.kind == "ptr_missing") {
+                return if findings.iter().any(|f| f.kind == FindingKind::PtrMissing) {
                     Receiver::Permanent
                 } else {
                     Receiver::Temporary
                 };
             }
             // PTR found, not confirmed: permanent unless every forward lookup failed.
-            let reasons: Vec<Option<&str>> = findings
+            let reasons: Vec<Option<Reason>> = findings
                 .iter()
-                .filter(|f| f.kind == "fcrdns_failed")
+                .filter(|f| f.kind == FindingKind::FcrdnsFailed)
                 .map(|f| f.reason)
                 .collect();
             if !fcrdns.is_empty()
                 && !reasons.is_empty()
-                && reasons.iter().all(|r| *r == Some("forward_unresolvable"))
+                && reasons
+                    .iter()
+                    .all(|r| *r == Some(Reason::Detail(Detail::ForwardUnresolvable)))
             {
                 Receiver::Temporary
             } else {

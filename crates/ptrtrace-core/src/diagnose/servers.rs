@@ -12,7 +12,8 @@ use std::net::IpAddr;
 use hickory_proto::rr::Name;
 
 use super::{Finding, Severity, evidence_line};
-use crate::trace::{LameReason, Probe, ProbeKind, QId, ReplyClass, Silence, Walk};
+use crate::model::finding::{Detail, FindingKind, Reason};
+use crate::model::{LameReason, Probe, ProbeKind, QId, ReplyClass, Silence, Walk};
 
 type AddrKey = (Name, Name, IpAddr);
 
@@ -42,9 +43,9 @@ fn untested(walk: &Walk, findings: &mut Vec<Finding>) {
         if !no_route.is_empty() {
             findings.push(Finding {
                 involved: Vec::new(),
-                kind: "untested",
+                kind: FindingKind::Untested,
                 severity: Severity::Info,
-                reason: Some("no_route"),
+                reason: Some(Reason::Detail(Detail::NoRoute)),
                 zone: Name::root(),
                 server: None,
                 address: None,
@@ -63,9 +64,9 @@ fn untested(walk: &Walk, findings: &mut Vec<Finding>) {
         if !skipped.is_empty() {
             findings.push(Finding {
                 involved: Vec::new(),
-                kind: "untested",
+                kind: FindingKind::Untested,
                 severity: Severity::Info,
-                reason: Some("family_disabled"),
+                reason: Some(Reason::Detail(Detail::FamilyDisabled)),
                 zone: Name::root(),
                 server: None,
                 address: None,
@@ -84,34 +85,36 @@ fn untested(walk: &Walk, findings: &mut Vec<Finding>) {
     }
 }
 
-fn lame_text(reason: &str) -> &'static str {
+fn lame_text(reason: LameReason) -> &'static str {
     match reason {
-        "refused" => "it answered REFUSED",
-        "servfail" => "it answered SERVFAIL",
-        "not_authoritative" => "its replies lack the AA bit (it is not authoritative)",
-        "upward_referral" => "it referred upwards instead of answering",
-        "referral_elsewhere" => "it referred to an unrelated zone",
-        "other_rcode" => "it answered with an unexpected RCODE",
-        _ => "its replies could not be decoded",
+        LameReason::Refused => "it answered REFUSED",
+        LameReason::Servfail => "it answered SERVFAIL",
+        LameReason::NotAuthoritative => "its replies lack the AA bit (it is not authoritative)",
+        LameReason::UpwardReferral => "it referred upwards instead of answering",
+        LameReason::ReferralElsewhere => "it referred to an unrelated zone",
+        LameReason::OtherRcode => "it answered with an unexpected RCODE",
+        LameReason::Malformed => "its replies could not be decoded",
     }
 }
 
-fn lame_advice(reason: &str, server: &Name, zone: &Name) -> String {
+fn lame_advice(reason: LameReason, server: &Name, zone: &Name) -> String {
     let fix = match reason {
-        "refused" => format!(
+        LameReason::Refused => format!(
             "{server} is not configured to serve {zone}: add the zone to it (as a secondary)"
         ),
-        "servfail" => format!(
+        LameReason::Servfail => format!(
             "{server} has {zone} configured but cannot serve it: check its logs for a failed load or an expired secondary"
         ),
-        "not_authoritative" => {
+        LameReason::NotAuthoritative => {
             format!("{server} answers from a cache, not as {zone}'s server: load the zone on it")
         }
-        "upward_referral" => format!("{server} does not have {zone}: load the zone on it"),
-        "referral_elsewhere" => {
+        LameReason::UpwardReferral => format!("{server} does not have {zone}: load the zone on it"),
+        LameReason::ReferralElsewhere => {
             format!("{server} serves other zones but not {zone}: load the zone on it")
         }
-        _ => format!("{server} sends broken replies: upgrade or fix it"),
+        LameReason::OtherRcode | LameReason::Malformed => {
+            format!("{server} sends broken replies: upgrade or fix it")
+        }
     };
     format!(
         "Resolvers that pick this server fail or retry (lame delegation, RFC 1912 §2.8). Either \
@@ -157,7 +160,7 @@ fn edns_broken(walk: &Walk, findings: &mut Vec<Finding>) -> BTreeSet<AddrKey> {
         };
         findings.push(Finding {
             involved: Vec::new(),
-            kind: "edns_failed",
+            kind: FindingKind::EdnsFailed,
             severity: Severity::Error,
             reason: None,
             zone: zone.clone(),
@@ -258,7 +261,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
         if silent.len() == sent.len() && all_truncated {
             // UDP said "truncated, use TCP" and TCP failed: a TCP problem, fatal here.
             let mut f = base(
-                "tcp_failed",
+                FindingKind::TcpFailed,
                 None,
                 format!(
                     "{server} ({address}) truncates replies over UDP but does not answer over TCP, for {zone}: the full answer cannot be had"
@@ -280,7 +283,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             findings.push(Finding {
                 severity: Severity::Info,
                 ..base(
-                    "rate_limited",
+                    FindingKind::RateLimited,
                     None,
                     format!(
                         "{server} ({address}) answered {} of {} probes for {zone}, and {slipped} of its UDP replies in {zone} were empty TC=1 \"slips\" that TCP answered: response rate limiting (RRL), not packet loss",
@@ -311,7 +314,11 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                     }
                 )
             });
-            let reason = if icmp { "port_unreachable" } else { "timeout" };
+            let reason = if icmp {
+                Detail::PortUnreachable
+            } else {
+                Detail::Timeout
+            };
             // Judged per question: say so when the same address answers other questions.
             let answers_others = walk.probes.iter().any(|p| {
                 p.kind == ProbeKind::Standard
@@ -329,8 +336,8 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                 zone.to_string()
             };
             findings.push(base(
-                "unreachable",
-                Some(reason),
+                FindingKind::Unreachable,
+                Some(Reason::Detail(reason)),
                 format!(
                     "{server} ({address}) never answered for {what}: {}",
                     if icmp {
@@ -354,7 +361,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
         }
         if !silent.is_empty() && !erroring.contains(&key) {
             findings.push(base(
-                "flaky",
+                FindingKind::Flaky,
                 None,
                 format!(
                     "{server} ({address}) answered only {} of {} probes for {zone}",
@@ -367,18 +374,20 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                 ),
             ));
         }
-        let mut reasons: BTreeMap<&'static str, usize> = BTreeMap::new();
+        // Keyed by the identifier first: ties go to the same reason as when these were strings.
+        let mut reasons: BTreeMap<(&'static str, LameReason), usize> = BTreeMap::new();
         for p in sent {
             if let ReplyClass::Lame { reason } = p.class {
-                *reasons.entry(reason.as_str()).or_insert(0) += 1;
+                *reasons.entry((reason.as_str(), reason)).or_insert(0) += 1;
             }
         }
-        if let Some((reason, _)) = reasons.iter().max_by_key(|(_, n)| **n) {
+        if let Some(((_, reason), _)) = reasons.iter().max_by_key(|(_, n)| **n) {
+            let reason = *reason;
             let answered = sent.len() - silent.len();
             let lame_n: usize = reasons.values().sum();
             findings.push(base(
-                "lame",
-                Some(reason),
+                FindingKind::Lame,
+                Some(Reason::Lame(reason)),
                 format!(
                     "{server} ({address}) is lame for {zone}: {} ({lame_n} of {answered} answered probes)",
                     lame_text(reason)
@@ -413,7 +422,7 @@ fn no_reachable_server(walk: &Walk, findings: &mut Vec<Finding>) {
             }
             findings.push(Finding {
                 involved: Vec::new(),
-                kind: "no_reachable_server",
+                kind: FindingKind::NoReachableServer,
                 severity: Severity::Error,
                 reason: None,
                 zone: zone.clone(),
@@ -475,7 +484,7 @@ fn tcp(walk: &Walk, findings: &mut Vec<Finding>) {
             .unwrap_or_default();
         findings.push(Finding {
             involved: Vec::new(),
-            kind: "tcp_failed",
+            kind: FindingKind::TcpFailed,
             severity: if truncated { Severity::Error } else { Severity::Warning },
             reason: None,
             zone: zone.clone(),
@@ -519,7 +528,7 @@ fn slow(walk: &Walk, findings: &mut Vec<Finding>) {
         }
         findings.push(Finding {
             involved: Vec::new(),
-            kind: "slow",
+            kind: FindingKind::Slow,
             severity: Severity::Warning,
             reason: None,
             zone: zone.clone(),

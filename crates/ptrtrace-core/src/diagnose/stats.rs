@@ -9,7 +9,8 @@ use hickory_proto::rr::Name;
 use serde::Serialize;
 
 use super::{Finding, Severity};
-use crate::trace::{ProbeKind, ReplyClass, Walk};
+use crate::model::finding::FindingKind;
+use crate::model::{ProbeKind, ReplyClass, Walk};
 
 /// The statistics of one address as a server of one zone, over every standard probe.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,7 +61,7 @@ pub fn compute(walk: &Walk, findings: &[Finding]) -> Vec<AddressStats> {
     // An address the consistency check names as the odd one out answers wrongly.
     let odd_one = |zone: &Name, server: &Name, address: IpAddr| {
         findings.iter().any(|f| {
-            f.kind == "inconsistent_answer"
+            f.kind == FindingKind::InconsistentAnswer
                 && f.severity == Severity::Error
                 && f.zone == *zone
                 && f.server.as_ref() == Some(server)

@@ -21,9 +21,11 @@ use hickory_proto::op::Message;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use serde::Serialize;
 
-use super::TrustAnchors;
-use crate::diagnose::{Finding, Severity};
-use crate::trace::{ProbeKind, Purpose, ReplyClass, Walk};
+use crate::model::ReplyClass;
+use crate::model::anchors::TrustAnchors;
+use crate::model::finding::{BogusReason, Detail, Finding, FindingKind, Reason, Severity};
+use crate::model::reply::Problem;
+use crate::model::walk::{ProbeKind, Purpose, Walk};
 
 /// The DNSSEC state of a zone or of one server address of it (RFC 4033 §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -62,7 +64,7 @@ pub struct ServerSecurity {
     /// secure or bogus (insecure and indeterminate follow the zone).
     pub status: Security,
     /// The `dnssec_bogus` reasons found on its replies.
-    pub reasons: Vec<&'static str>,
+    pub reasons: Vec<BogusReason>,
 }
 
 /// One zone's DNSSEC state.
@@ -94,62 +96,6 @@ pub struct DnssecSummary {
     pub broken: Vec<Name>,
 }
 
-/// A reply kept for validation, with the results of the checks already made on it. A batch's
-/// targets share the zones above them: each shared reply is checked once per run, not once
-/// per target, and the results go when the reply does.
-#[derive(Debug)]
-pub struct Reply {
-    /// The message.
-    pub msg: Message,
-    memo: std::sync::Mutex<std::collections::HashMap<Vec<u8>, Result<(), Problem>>>,
-}
-
-impl Reply {
-    /// Keeps `msg` for validation.
-    #[must_use]
-    pub fn new(msg: Message) -> Self {
-        Self {
-            msg,
-            memo: std::sync::Mutex::new(std::collections::HashMap::new()),
-        }
-    }
-
-    /// The result of check `what` on (`owner`, `rtype`) with `keys` of `signer`, computed by
-    /// `f` the first time.
-    #[allow(clippy::too_many_arguments)]
-    fn memo(
-        &self,
-        what: u8,
-        owner: &Name,
-        rtype: RecordType,
-        keys: &[DNSKEY],
-        signer: &Name,
-        now: u32,
-        f: impl FnOnce() -> Result<(), Problem>,
-    ) -> Result<(), Problem> {
-        let mut key = vec![what];
-        key.extend_from_slice(owner.to_lowercase().to_string().as_bytes());
-        key.extend_from_slice(&u16::from(rtype).to_be_bytes());
-        key.extend_from_slice(signer.to_lowercase().to_string().as_bytes());
-        // Five-minute buckets: a validity window is never that fine.
-        key.extend_from_slice(&(now / 300).to_be_bytes());
-        for k in keys {
-            let public = hickory_proto::dnssec::PublicKey::public_bytes(k.public_key());
-            key.push(u8::from(k.algorithm()));
-            key.extend_from_slice(&u16::try_from(public.len()).unwrap_or(0).to_be_bytes());
-            key.extend_from_slice(public);
-        }
-        if let Some(r) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return r;
-        }
-        let r = f();
-        if let Ok(mut m) = self.memo.lock() {
-            m.insert(key, r.clone());
-        }
-        r
-    }
-}
-
 impl DnssecSummary {
     /// The `dnssec_bogus` reasons of one server address of `zone`, comma-separated (empty
     /// when it has none or was not judged).
@@ -163,31 +109,14 @@ impl DnssecSummary {
                     .iter()
                     .find(|s| s.server == *server && s.address == address)
             })
-            .map(|s| s.reasons.join(", "))
+            .map(|s| {
+                s.reasons
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
             .unwrap_or_default()
-    }
-}
-
-/// One failed check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Problem {
-    reason: &'static str,
-    detail: String,
-}
-
-impl Problem {
-    fn new(reason: &'static str, detail: String) -> Self {
-        Self { reason, detail }
-    }
-    /// Which problem to report when several RRSIGs fail: the one nearest to success.
-    fn rank(&self) -> u8 {
-        match self.reason {
-            "expired_signature" | "not_yet_valid" => 0,
-            "bad_signature" => 1,
-            "missing_dnskey" => 2,
-            "unsupported_algorithm" => 3,
-            _ => 4,
-        }
     }
 }
 
@@ -329,7 +258,7 @@ fn verify_set(
             .map(|s| format!(" (only RRSIGs by {})", s.input().signer_name))
             .unwrap_or_default();
         return Err(Problem::new(
-            "missing_rrsig",
+            BogusReason::MissingRrsig,
             format!("{what} came without an RRSIG by {signer}{other}"),
         ));
     }
@@ -346,7 +275,7 @@ fn verify_set(
         let input = sig.input();
         if budget == 0 {
             best = Some(Problem::new(
-                "bad_signature",
+                BogusReason::BadSignature,
                 format!(
                     "{what}: no RRSIG verified within {MAX_CRYPTO_PER_RRSET} signature checks (the bound against KeyTrap-style floods)"
                 ),
@@ -355,7 +284,7 @@ fn verify_set(
         }
         if !input.algorithm.is_supported() {
             consider(Problem::new(
-                "unsupported_algorithm",
+                BogusReason::UnsupportedAlgorithm,
                 format!(
                     "{what}: RRSIG algorithm {} is not one ptrtrace can verify",
                     u8::from(input.algorithm)
@@ -374,7 +303,7 @@ fn verify_set(
             .collect();
         if candidates.is_empty() {
             consider(Problem::new(
-                "missing_dnskey",
+                BogusReason::MissingDnskey,
                 format!(
                     "{what}: RRSIG by key {} of {signer}, which is not among the zone's validated DNSKEYs",
                     input.key_tag
@@ -391,7 +320,7 @@ fn verify_set(
         });
         if !good {
             consider(Problem::new(
-                "bad_signature",
+                BogusReason::BadSignature,
                 format!("{what}: the RRSIG by key {} does not verify", input.key_tag),
             ));
             continue;
@@ -399,7 +328,7 @@ fn verify_set(
         let (inc, exp) = (input.sig_inception.get(), input.sig_expiration.get());
         if serial_lt(exp, now) {
             consider(Problem::new(
-                "expired_signature",
+                BogusReason::ExpiredSignature,
                 format!(
                     "{what}: the RRSIG by key {} expired {}",
                     input.key_tag,
@@ -410,7 +339,7 @@ fn verify_set(
         }
         if serial_lt(now, inc) {
             consider(Problem::new(
-                "not_yet_valid",
+                BogusReason::NotYetValid,
                 format!(
                     "{what}: the RRSIG by key {} is valid only from {}",
                     input.key_tag,
@@ -421,7 +350,12 @@ fn verify_set(
         }
         return Ok(input.key_tag);
     }
-    Err(best.unwrap_or_else(|| Problem::new("bad_signature", format!("{what}: no RRSIG verifies"))))
+    Err(best.unwrap_or_else(|| {
+        Problem::new(
+            BogusReason::BadSignature,
+            format!("{what}: no RRSIG verifies"),
+        )
+    }))
 }
 
 /// Does the NSEC at `owner` (pointing to `next`) cover `name`: owner < name < next in
@@ -444,7 +378,7 @@ fn type_absent(
     let types: BTreeSet<RecordType> = types.collect();
     if types.contains(&qtype) || types.contains(&RecordType::CNAME) {
         return Err(Problem::new(
-            "bad_denial",
+            BogusReason::BadDenial,
             format!("{what}: the {record} lists {qtype} (or CNAME) as present"),
         ));
     }
@@ -480,7 +414,7 @@ fn denial(
             return nsec3_denial(auth, qname, qtype, nxdomain, keys, zone, now, &what);
         }
         return Err(Problem::new(
-            "bad_denial",
+            BogusReason::BadDenial,
             format!("{what} came without NSEC or NSEC3 records: nothing proves it"),
         ));
     }
@@ -498,7 +432,7 @@ fn denial(
     let fail = |detail: String| {
         sig_problem
             .clone()
-            .unwrap_or_else(|| Problem::new("bad_denial", format!("{what}: {detail}")))
+            .unwrap_or_else(|| Problem::new(BogusReason::BadDenial, format!("{what}: {detail}")))
     };
     if nxdomain {
         let Some((owner, n)) = valid
@@ -596,7 +530,7 @@ fn nsec3_denial(
     let fail = |detail: String| {
         sig_problem
             .clone()
-            .unwrap_or_else(|| Problem::new("bad_denial", format!("{what}: {detail}")))
+            .unwrap_or_else(|| Problem::new(BogusReason::BadDenial, format!("{what}: {detail}")))
     };
     let Some((_, _, params)) = valid.first() else {
         return Err(fail("no signed NSEC3 record".into()));
@@ -677,13 +611,13 @@ struct ZoneState {
 }
 
 /// Collected problems: (zone, server, address, reason) → details.
-type Problems = BTreeMap<(Name, Name, IpAddr, &'static str), BTreeSet<String>>;
+type Problems = BTreeMap<(Name, Name, IpAddr, BogusReason), BTreeSet<String>>;
 
 /// Records a failed check of `probe`'s reply against the server as a server of `zone`.
 fn note(
     problems: &mut Problems,
     zone: &Name,
-    probe: &crate::trace::Probe,
+    probe: &crate::model::Probe,
     result: Result<(), Problem>,
 ) {
     if let Err(e) = result {
@@ -761,9 +695,9 @@ fn private_root(walk: &Walk, anchors: &TrustAnchors) -> Option<(DnssecSummary, V
     };
     let finding = Finding {
         involved: Vec::new(),
-        kind: "untested",
+        kind: FindingKind::Untested,
         severity: Severity::Info,
-        reason: Some("trust_anchor"),
+        reason: Some(Reason::Detail(Detail::TrustAnchor)),
         zone: Name::root(),
         server: None,
         address: None,
@@ -812,7 +746,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
     let mut state: BTreeMap<Name, ZoneState> = BTreeMap::new();
     let mut summary = Vec::new();
     let mut problems: Problems = BTreeMap::new();
-    let standard = |zone: &Name, q: usize| -> Vec<&crate::trace::Probe> {
+    let standard = |zone: &Name, q: usize| -> Vec<&crate::model::Probe> {
         walk.probes
             .iter()
             .filter(|p| p.question == q && p.zone == *zone && p.kind == ProbeKind::Standard)
@@ -822,7 +756,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
 
     // The answers to judge, by the zone whose keys must have signed them (computed once: a
     // batch diagnoses many views of the same shared probes).
-    let mut data_probes: BTreeMap<Name, Vec<(usize, &crate::trace::Probe)>> = BTreeMap::new();
+    let mut data_probes: BTreeMap<Name, Vec<(usize, &crate::model::Probe)>> = BTreeMap::new();
     for p in &walk.probes {
         let question = &walk.questions[p.question];
         if p.kind == ProbeKind::Standard
@@ -877,7 +811,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                     let mut answered = false;
                     // The DS answers of every server asked as a server of an ancestor: the
                     // parent, or a zone above it whose server also serves the parent.
-                    let ds_probes: Vec<&crate::trace::Probe> = qid(zone, RecordType::DS)
+                    let ds_probes: Vec<&crate::model::Probe> = qid(zone, RecordType::DS)
                         .map(|q| {
                             walk.probes
                                 .iter()
@@ -973,7 +907,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                 findings.push(insecure_finding(
                     zone,
                     parent.as_ref().unwrap_or(zone),
-                    Some("unsupported_algorithm"),
+                    Some(Reason::Bogus(BogusReason::UnsupportedAlgorithm)),
                     format!(
                         "{zone} is signed only with algorithms {algs:?}, which ptrtrace cannot verify; validators that cannot either treat it as insecure (RFC 4035 §5.2)"
                     ),
@@ -1035,7 +969,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                         mismatch_detail
                             .insert(format!("DS key tags {want:?}, DNSKEY key tags {tags:?}"));
                         Err(Problem::new(
-                            "ds_mismatch",
+                            BogusReason::DsMismatch,
                             format!(
                                 "{zone} DNSKEY: no key matches the DS (DS key tags {want:?}, DNSKEYs {tags:?})"
                             ),
@@ -1058,10 +992,10 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                     }
                 } else {
                     Err(Problem::new(
-                        "missing_dnskey",
+                        BogusReason::MissingDnskey,
                         format!(
                             "{zone} DNSKEY: {} although the parent has a DS",
-                            crate::diagnose::describe(&probe.class, probe.rcode())
+                            probe.class.sentence(probe.rcode())
                         ),
                     ))
                 };
@@ -1114,7 +1048,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
         let servers: Vec<ServerSecurity> = per_server
             .iter()
             .map(|(server, address)| {
-                let reasons: Vec<&'static str> = problems
+                let reasons: Vec<BogusReason> = problems
                     .keys()
                     .filter(|(z, s, a, _)| z == zone && s == server && a == address)
                     .map(|(_, _, _, r)| *r)
@@ -1143,13 +1077,17 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
         };
         // A DS that matches no key of any server is one fault of the delegation, not one per
         // server: report it once for the zone.
-        if !servers.is_empty() && servers.iter().all(|s| s.reasons == ["ds_mismatch"]) {
-            problems.retain(|(z, _, _, r), _| !(z == zone && *r == "ds_mismatch"));
+        if !servers.is_empty()
+            && servers
+                .iter()
+                .all(|s| s.reasons == [BogusReason::DsMismatch])
+        {
+            problems.retain(|(z, _, _, r), _| !(z == zone && *r == BogusReason::DsMismatch));
             findings.push(Finding {
                 involved: Vec::new(),
-                kind: "dnssec_bogus",
+                kind: FindingKind::DnssecBogus,
                 severity: Severity::Error,
-                reason: Some("ds_mismatch"),
+                reason: Some(Reason::Bogus(BogusReason::DsMismatch)),
                 zone: zone.clone(),
                 server: None,
                 address: None,
@@ -1157,7 +1095,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
                     "The DS for {zone} in {} matches none of the zone's DNSKEYs on any server: the chain of trust is broken, and validating resolvers, Gmail's among them, get SERVFAIL for everything in and below it",
                     parent.as_ref().map_or_else(|| "the trust anchor".into(), ToString::to_string)
                 ),
-                advice: advice("ds_mismatch").into(),
+                advice: advice(BogusReason::DsMismatch).into(),
                 evidence: mismatch_detail.into_iter().collect(),
             });
         }
@@ -1205,9 +1143,9 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
         };
         findings.push(Finding {
             involved: Vec::new(),
-            kind: "dnssec_bogus",
+            kind: FindingKind::DnssecBogus,
             severity: Severity::Error,
-            reason: Some(reason),
+            reason: Some(Reason::Bogus(reason)),
             zone: zone.clone(),
             server: Some(server.clone()),
             address: Some(address),
@@ -1250,7 +1188,7 @@ pub fn check(walk: &Walk, anchors: &TrustAnchors, now: u32) -> (DnssecSummary, V
 /// that also serves `arpa.` answers for `arpa.`, signed by `arpa.`). An unsigned reply from an
 /// address found serving a hidden zone that holds the name is that zone's (an unsigned /24
 /// on the servers of a signed /16 is insecure, not a /16 answer without signatures).
-fn judged_zone(walk: &Walk, p: &crate::trace::Probe, qname: &Name, zones: &[Name]) -> Name {
+fn judged_zone(walk: &Walk, p: &crate::model::Probe, qname: &Name, zones: &[Name]) -> Name {
     let signer = p.reply.as_deref().map(|r| &r.msg).and_then(|m| {
         m.answers
             .iter()
@@ -1282,12 +1220,12 @@ fn judged_zone(walk: &Walk, p: &crate::trace::Probe, qname: &Name, zones: &[Name
 fn insecure_finding(
     zone: &Name,
     parent: &Name,
-    reason: Option<&'static str>,
+    reason: Option<Reason>,
     evidence: String,
 ) -> Finding {
     Finding {
         involved: Vec::new(),
-        kind: "dnssec_insecure",
+        kind: FindingKind::DnssecInsecure,
         severity: Severity::Info,
         reason,
         zone: zone.clone(),
@@ -1303,45 +1241,47 @@ fn insecure_finding(
     }
 }
 
-fn headline(reason: &str) -> &'static str {
+fn headline(reason: BogusReason) -> &'static str {
     match reason {
-        "ds_mismatch" => "its DNSKEY RRset has no key matching the DS in the parent",
-        "missing_dnskey" => "it does not serve the DNSKEY that signs the zone",
-        "missing_rrsig" => "it returns records without signatures (RRSIGs)",
-        "bad_signature" => "its signatures do not verify",
-        "expired_signature" => "its signatures have expired",
-        "not_yet_valid" => "its signatures are not valid yet",
-        "bad_denial" => "its negative answers carry no valid NSEC proof",
-        _ => "it uses a signature algorithm ptrtrace cannot verify",
+        BogusReason::DsMismatch => "its DNSKEY RRset has no key matching the DS in the parent",
+        BogusReason::MissingDnskey => "it does not serve the DNSKEY that signs the zone",
+        BogusReason::MissingRrsig => "it returns records without signatures (RRSIGs)",
+        BogusReason::BadSignature => "its signatures do not verify",
+        BogusReason::ExpiredSignature => "its signatures have expired",
+        BogusReason::NotYetValid => "its signatures are not valid yet",
+        BogusReason::BadDenial => "its negative answers carry no valid NSEC proof",
+        BogusReason::UnsupportedAlgorithm => "it uses a signature algorithm ptrtrace cannot verify",
     }
 }
 
 /// What to do about a `dnssec_bogus` reason (docs/findings.md repeats these).
 #[must_use]
-pub fn advice(reason: &str) -> &'static str {
+pub fn advice(reason: BogusReason) -> &'static str {
     match reason {
-        "ds_mismatch" => {
+        BogusReason::DsMismatch => {
             "Publish the DS of the zone's current key-signing key in the parent (for reverse zones: through the RIR's or the upstream ISP's portal), or remove the DS if the zone is no longer signed. Check with the DNSKEY key tags in the evidence."
         }
-        "missing_dnskey" => {
+        BogusReason::MissingDnskey => {
             "This server serves an unsigned copy of the zone, or a copy signed with another key: make it a secondary of the signer and transfer the signed zone."
         }
-        "missing_rrsig" => {
+        BogusReason::MissingRrsig => {
             "This server strips signatures or serves an unsigned copy: transfer the signed zone to it from the signer, and make sure its software answers DO=1 queries with RRSIGs."
         }
-        "bad_signature" => {
+        BogusReason::BadSignature => {
             "The data was changed after signing or signed with another key: re-sign the zone and have every server transfer it from the signer."
         }
-        "expired_signature" => {
+        BogusReason::ExpiredSignature => {
             "Re-sign the zone; if only this server has old signatures, it stopped transferring (compare its SOA serial): fix the transfer from the signer."
         }
-        "not_yet_valid" => {
+        BogusReason::NotYetValid => {
             "The signer's clock is ahead, or this server's copy was signed with a wrong clock: fix the clock and re-sign."
         }
-        "bad_denial" => {
+        BogusReason::BadDenial => {
             "Serve the signed zone, with its NSEC or NSEC3 chain, from a DNSSEC-aware server: without a proof, validating resolvers turn NXDOMAIN and NODATA into SERVFAIL."
         }
-        _ => "Use a signing algorithm validators support (13 or 8, RFC 8624).",
+        BogusReason::UnsupportedAlgorithm => {
+            "Use a signing algorithm validators support (13 or 8, RFC 8624)."
+        }
     }
 }
 
@@ -1457,7 +1397,7 @@ mod tests {
         // NODATA: a matching NSEC3 without the type.
         assert!(check("a.example.", RecordType::AAAA, false, &auth).is_ok());
         let e = check("a.example.", RecordType::A, false, &auth).unwrap_err();
-        assert_eq!(e.reason, "bad_denial");
+        assert_eq!(e.reason, BogusReason::BadDenial);
         // NXDOMAIN: closest encloser example. (matching), next closer and wildcard covered.
         assert!(check("b.example.", RecordType::PTR, true, &auth).is_ok());
         assert!(check("x.y.a.example.", RecordType::PTR, true, &auth).is_ok());
@@ -1477,7 +1417,7 @@ mod tests {
             check("b.example.", RecordType::PTR, true, &partial)
                 .unwrap_err()
                 .reason,
-            "bad_denial"
+            BogusReason::BadDenial
         );
         // Damaged signatures are named as such, not as a missing proof.
         let damaged: Vec<Record> = auth
@@ -1497,7 +1437,7 @@ mod tests {
             check("b.example.", RecordType::PTR, true, &damaged)
                 .unwrap_err()
                 .reason,
-            "bad_signature"
+            BogusReason::BadSignature
         );
     }
 

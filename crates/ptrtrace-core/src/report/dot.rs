@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use crate::diagnose::Verdict;
 use crate::dnssec::validate::Security;
 use crate::graph::{EdgeKind, Node, Status, TraceGraph};
+use crate::model::Purpose;
 use crate::report::TargetReport;
-use crate::trace::Purpose;
 
 /// Fill and border colours of a status.
 /// Fill and border of an address whose DNSSEC data fails: it answers, but validating

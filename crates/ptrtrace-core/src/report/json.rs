@@ -12,8 +12,8 @@ use crate::diagnose::stats::AddressStats;
 use crate::diagnose::{Fcrdns, Finding, LevelShare, Verdict};
 use crate::dnssec::validate::DnssecSummary;
 use crate::graph::{EdgeKind, Node};
+use crate::model::{LimitHit, Probe, Question, Zone};
 use crate::report::TargetReport;
-use crate::trace::{LimitHit, Probe, Question, Zone};
 
 /// Version of the JSON layout.
 pub const SCHEMA_VERSION: u32 = 1;

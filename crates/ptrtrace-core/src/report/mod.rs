@@ -10,9 +10,10 @@ use std::net::IpAddr;
 
 use crate::diagnose::{Diagnosis, diagnose};
 use crate::graph::TraceGraph;
+use crate::model::finding::FindingKind;
 use std::collections::BTreeMap;
 
-use crate::trace::{Probe, ProbeKind, Purpose, ReplyClass, Walk};
+use crate::model::{Probe, ProbeKind, Purpose, ReplyClass, Walk};
 
 /// Everything known about one target: observations, diagnosis, graph.
 #[derive(Debug, Clone)]
@@ -62,8 +63,8 @@ impl TargetReport {
         let d = &self.diagnosis;
         let target = self.walk.target;
         if d.ptr.is_empty() {
-            let missing = d.findings.iter().any(|f| f.kind == "ptr_missing");
-            let untested = d.findings.iter().any(|f| f.kind == "untested");
+            let missing = d.findings.iter().any(|f| f.kind == FindingKind::PtrMissing);
+            let untested = d.findings.iter().any(|f| f.kind == FindingKind::Untested);
             let errors = d
                 .findings
                 .iter()
@@ -151,7 +152,7 @@ impl TargetReport {
         let rel = self.relevant_probes(indexes);
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for p in &rel {
-            *counts.entry(class_text(&p.class, p.rcode())).or_insert(0) += 1;
+            *counts.entry(p.class.short(p.rcode())).or_insert(0) += 1;
         }
         let outcome = if rel.is_empty() {
             "not queried".to_string()
@@ -213,22 +214,6 @@ pub struct AddressSummary {
     pub rtt_ms: Option<f64>,
     /// The question, when it is not the target's PTR.
     pub question: Option<String>,
-}
-
-/// Short text for a reply class, as shown on an address line.
-#[must_use]
-pub fn class_text(c: &ReplyClass, rcode: Option<&str>) -> String {
-    match c {
-        ReplyClass::Answer { data } => crate::trace::classify::data_text(data),
-        ReplyClass::Nxdomain => "NXDOMAIN".into(),
-        ReplyClass::Nodata => "NODATA".into(),
-        ReplyClass::Referral(r) => format!("referral → {}", r.child),
-        ReplyClass::Lame { reason } => match rcode {
-            Some(rc) if rc != "NOERROR" && rc != "NXDOMAIN" => rc.to_string(),
-            _ => format!("lame: {}", reason.as_str()),
-        },
-        ReplyClass::Silent { .. } => c.label(),
-    }
 }
 
 /// Median of a list of milliseconds.

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use crate::diagnose::Severity;
 use crate::dnssec::validate::Security;
 use crate::graph::{EdgeKind, Node, Status};
+use crate::model::finding::FindingKind;
 use crate::report::TargetReport;
 
 /// Colours on or off (on only for a terminal, and never with `NO_COLOR`).
@@ -132,7 +133,11 @@ pub fn render(r: &TargetReport, style: Style) -> String {
     if problems.len() > 5 {
         let _ = writeln!(out, "  • … and {} more (see Findings)", problems.len() - 5);
     }
-    for f in d.findings.iter().filter(|f| f.kind == "untested") {
+    for f in d
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Untested)
+    {
         let _ = writeln!(
             out,
             "  {} not checked: {}",

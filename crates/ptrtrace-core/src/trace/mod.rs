@@ -25,11 +25,16 @@ use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use hickory_proto::op::Message;
 use hickory_proto::rr::{Name, RData, RecordType};
-use serde::Serialize;
 
 use crate::hints::RootHints;
-use crate::net::{self, AddressMap, Attempt, Outcome, QuerySpec, Transport};
-pub use classify::{LameReason, ReplyClass, Silence};
+use crate::model::finding::Limit;
+use crate::model::reply::Reply;
+pub use crate::model::reply::{LameReason, ReplyClass, Silence, rcode_name};
+pub use crate::model::walk::{
+    AttemptRecord, CnameLoop, CutSeen, DelegationSeen, LimitHit, Probe, ProbeKind, Purpose, QId,
+    Question, Walk, Zone, forward_type,
+};
+use crate::net::{self, AddressMap, Attempt, Outcome, QuerySpec};
 
 /// Which address families ptrtrace sends queries over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,314 +139,6 @@ const SUPPORT_ADDRESSES: usize = 4;
 /// in between; customer zones at /48, /56 and /64 are the first 8 nibbles down).
 pub const MAX_CUT_CANDIDATES: usize = 8;
 
-/// Index of a question in [`Walk::questions`].
-pub type QId = usize;
-
-/// Why a question is asked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Purpose {
-    /// The PTR of the traced address.
-    Target,
-    /// The target of a CNAME met by question `of`.
-    Cname {
-        /// The question whose answer was the CNAME.
-        of: QId,
-    },
-    /// An address of an NS name that had no glue.
-    NsAddress {
-        /// The NS name.
-        ns: Name,
-    },
-    /// The forward lookup of a PTR name (FCrDNS).
-    Forward {
-        /// The PTR name.
-        ptr: Name,
-    },
-    /// The SOA or NS RRset at a zone's apex, asked of each of its servers (serials, NS sets,
-    /// TCP and EDNS behaviour).
-    ZoneCheck {
-        /// The zone.
-        zone: Name,
-    },
-    /// The forward lookup of the SMTP HELO name given with `--helo`.
-    Helo,
-    /// The address of an in-bailiwick NS name, asked of the child to compare with the glue.
-    GlueCheck {
-        /// The zone whose NS name it is.
-        zone: Name,
-    },
-    /// The DS RRset of a zone, asked of every server of its parent (RFC 4035 §3.1.4.1).
-    DsCheck {
-        /// The zone whose DS it is.
-        zone: Name,
-    },
-    /// Is this name a zone cut hidden inside the servers of `parent`? Asked (SOA, one probe)
-    /// of each server address of `parent` whose reply jumped past the name: an authoritative
-    /// SOA owned by the name means that server also serves the zone below the cut (RFC 9156
-    /// §2.3, as DNSViz and Zonemaster find cuts); NODATA means an empty non-terminal.
-    CutCheck {
-        /// The zone the servers were asked as servers of.
-        parent: Name,
-    },
-}
-
-impl Purpose {
-    /// True for the per-server checks of a zone (SOA, NS, DNSKEY, DS): asked of every server
-    /// address with `--probes` probes, never cut to a sample.
-    #[must_use]
-    pub fn is_check(&self) -> bool {
-        matches!(self, Self::ZoneCheck { .. } | Self::DsCheck { .. })
-    }
-}
-
-/// How one probe is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProbeKind {
-    /// UDP with EDNS(0), TCP when truncated: what resolvers do.
-    Standard,
-    /// TCP only (RFC 7766 requires every authoritative server to answer over TCP).
-    Tcp,
-    /// UDP without EDNS, to tell an EDNS problem from a dead server (RFC 6891 §7).
-    NoEdns,
-}
-
-/// One question the walk asked, and the zones it went through.
-#[derive(Debug, Clone, Serialize)]
-pub struct Question {
-    /// The name.
-    pub name: Name,
-    /// The type.
-    pub qtype: RecordType,
-    /// Why it was asked.
-    pub purpose: Purpose,
-    /// The first question of its CNAME chain (itself when not a CNAME target).
-    pub origin: QId,
-    /// CNAMEs followed to reach it.
-    pub cname_depth: usize,
-    /// Nesting of NS-name resolution (0 for the target).
-    pub nesting: u8,
-    /// Zones it was asked of, in the order entered.
-    pub zones: Vec<Name>,
-}
-
-impl Question {
-    /// True for a question that looks for a hidden zone cut ([`Purpose::CutCheck`]): it is
-    /// discovery, kept apart from the survey questions of the same name and type.
-    #[must_use]
-    pub fn is_cut(&self) -> bool {
-        matches!(self.purpose, Purpose::CutCheck { .. })
-    }
-}
-
-/// What one parent server said about a delegation.
-#[derive(Debug, Clone, Serialize)]
-pub struct DelegationSeen {
-    /// The parent zone.
-    pub parent: Name,
-    /// The parent server's NS name.
-    pub server: Name,
-    /// The parent server's address.
-    pub address: IpAddr,
-    /// NS names it gave.
-    pub ns: Vec<Name>,
-    /// Glue it gave.
-    pub glue: Vec<(Name, IpAddr)>,
-}
-
-/// A zone on some path, its servers and how it was delegated.
-#[derive(Debug, Clone, Serialize)]
-pub struct Zone {
-    /// Zone apex.
-    pub name: Name,
-    /// Parent zone (None for the root).
-    pub parent: Option<Name>,
-    /// Servers: NS name → glue addresses (may be empty: resolved separately).
-    pub ns: BTreeMap<Name, BTreeSet<IpAddr>>,
-    /// Each distinct referral that delegated it.
-    pub delegations: Vec<DelegationSeen>,
-    /// Servers found serving it at a cut their own referrals or answers skipped (every real
-    /// root server also serves `arpa.`; an ISP's servers hold a /16 and the /24s below it):
-    /// no referral names these servers for it, an authoritative SOA at the cut does.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub found_inside: Vec<CutSeen>,
-}
-
-/// One server address found serving a zone whose cut a referral or answer skipped.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct CutSeen {
-    /// The zone the server was asked as a server of (an ancestor of the found zone).
-    pub parent: Name,
-    /// The server's NS name (as a server of `parent`).
-    pub server: Name,
-    /// The address that answered the SOA at the cut authoritatively.
-    pub address: IpAddr,
-}
-
-/// One attempt as evidence.
-#[derive(Debug, Clone, Serialize)]
-pub struct AttemptRecord {
-    /// udp or tcp.
-    pub transport: Transport,
-    /// Round-trip time in milliseconds.
-    pub rtt_ms: f64,
-    /// reply, timeout, unreachable, malformed, not_sent.
-    pub status: &'static str,
-    /// Error detail for non-replies.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    /// RCODE of the reply.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rcode: Option<String>,
-    /// AA flag.
-    pub aa: bool,
-    /// TC flag.
-    pub tc: bool,
-    /// Answer section, one record per string.
-    pub answer: Vec<String>,
-    /// Authority section.
-    pub authority: Vec<String>,
-    /// Additional section (OPT excluded).
-    pub additional: Vec<String>,
-    /// Replies discarded because ID or question did not match.
-    pub mismatched: u32,
-    /// Size of the reply.
-    pub bytes: usize,
-}
-
-impl AttemptRecord {
-    fn from_attempt(a: &Attempt) -> Self {
-        let mut rec = Self {
-            transport: a.transport,
-            rtt_ms: (a.rtt.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
-            status: "reply",
-            detail: None,
-            rcode: None,
-            aa: false,
-            tc: false,
-            answer: Vec::new(),
-            authority: Vec::new(),
-            additional: Vec::new(),
-            mismatched: a.mismatched,
-            bytes: a.bytes,
-        };
-        match &a.outcome {
-            Outcome::Reply(m) => {
-                rec.rcode = Some(rcode_name(m.metadata.response_code));
-                rec.aa = m.metadata.authoritative;
-                rec.tc = m.metadata.truncation;
-                rec.answer = m.answers.iter().map(record_text).collect();
-                rec.authority = m.authorities.iter().map(record_text).collect();
-                rec.additional = m.additionals.iter().map(record_text).collect();
-            }
-            Outcome::Timeout => rec.status = "timeout",
-            Outcome::Unreachable(d) => {
-                rec.status = "unreachable";
-                rec.detail = Some(d.clone());
-            }
-            Outcome::Malformed(d) => {
-                rec.status = "malformed";
-                rec.detail = Some(d.clone());
-            }
-            Outcome::NotSent(d) => {
-                rec.status = "not_sent";
-                rec.detail = Some(d.clone());
-            }
-            Outcome::NoRoute(d) => {
-                rec.status = "no_route";
-                rec.detail = Some(d.clone());
-            }
-        }
-        rec
-    }
-}
-
-/// A record as evidence, in master-file form; an RRSIG's signature bytes are replaced by
-/// their length (the key tag, signer and validity window are what a reader needs, and the
-/// base64 would double the size of every report).
-fn record_text(r: &hickory_proto::rr::Record) -> String {
-    use hickory_proto::dnssec::rdata::DNSSECRData;
-    if let RData::DNSSEC(DNSSECRData::RRSIG(sig)) = &r.data {
-        let i = sig.input();
-        return format!(
-            "{} {} {} RRSIG {} {} {} {} {} {} {} {} [signature: {} bytes]",
-            r.name,
-            r.ttl,
-            r.dns_class,
-            i.type_covered,
-            i.algorithm,
-            i.num_labels,
-            i.original_ttl,
-            i.sig_expiration.get(),
-            i.sig_inception.get(),
-            i.key_tag,
-            i.signer_name,
-            sig.sig().len()
-        );
-    }
-    r.to_string()
-}
-
-/// One probe: a question sent to one address of one NS name of one zone.
-#[derive(Debug, Clone, Serialize)]
-pub struct Probe {
-    /// The question.
-    pub question: QId,
-    /// The zone the server was asked as a server of.
-    pub zone: Name,
-    /// The server's NS name.
-    pub server: Name,
-    /// The address asked.
-    pub address: IpAddr,
-    /// Probe number for this question and address, from 1.
-    pub seq: u8,
-    /// How it was sent.
-    pub kind: ProbeKind,
-    /// When it was sent, ms after the trace started.
-    pub sent_at_ms: f64,
-    /// UDP, then TCP when the UDP reply was truncated.
-    pub attempts: Vec<AttemptRecord>,
-    /// What the final reply means.
-    pub class: ReplyClass,
-    /// The reply itself, kept for DNSSEC validation (standard probes, DNSSEC on).
-    #[serde(skip)]
-    pub reply: Option<Arc<crate::dnssec::validate::Reply>>,
-}
-
-impl Probe {
-    /// RTT of the last attempt, in ms.
-    #[must_use]
-    pub fn rtt_ms(&self) -> f64 {
-        self.attempts.last().map_or(0.0, |a| a.rtt_ms)
-    }
-    /// RCODE of the last attempt's reply.
-    #[must_use]
-    pub fn rcode(&self) -> Option<&str> {
-        self.attempts.last().and_then(|a| a.rcode.as_deref())
-    }
-}
-
-/// A bound the walk hit.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct LimitHit {
-    /// query_budget, depth, cname_chain, ns_fanout, nesting, deadline.
-    pub limit: &'static str,
-    /// What was cut off.
-    pub detail: String,
-    /// The question being worked on when it was hit (None: the whole walk), so a batch
-    /// reports a limit only for the targets it concerns.
-    #[serde(skip)]
-    pub question: Option<QId>,
-}
-
-/// A CNAME loop: the chain of names that came back on itself.
-#[derive(Debug, Clone, Serialize)]
-pub struct CnameLoop {
-    /// The names of the loop, in order.
-    pub chain: Vec<Name>,
-}
-
 /// Progress of a running trace, for the CLI to render.
 #[derive(Debug, Clone)]
 pub enum Event {
@@ -454,46 +151,6 @@ pub enum Event {
         /// The zone of the probe that finished.
         zone: Name,
     },
-}
-
-/// Everything one trace observed.
-#[derive(Debug, Clone, Serialize)]
-pub struct Walk {
-    /// The traced address.
-    pub target: IpAddr,
-    /// Its reverse name.
-    pub reverse_name: Name,
-    /// Questions, the target's first.
-    pub questions: Vec<Question>,
-    /// Zones by name.
-    pub zones: BTreeMap<Name, Zone>,
-    /// Every probe, in completion order.
-    pub probes: Vec<Probe>,
-    /// Addresses found for glueless NS names.
-    pub resolved_ns: BTreeMap<Name, BTreeSet<IpAddr>>,
-    /// Bounds hit.
-    pub limits: Vec<LimitHit>,
-    /// CNAME loops met.
-    pub cname_loops: Vec<CnameLoop>,
-    /// Queries sent.
-    pub queries_sent: u32,
-    /// Wall time of the trace in ms.
-    pub elapsed_ms: u64,
-    /// Address families queried: (IPv4, IPv6).
-    pub families: (bool, bool),
-    /// Whether the PTR names were walked forward (FCrDNS).
-    pub fcrdns: bool,
-    /// Rounds merged into this walk.
-    pub rounds: u32,
-    /// Server addresses not queried because their family is disabled (`-4` / `-6`).
-    pub skipped: BTreeSet<IpAddr>,
-    /// The HELO name checked, if any.
-    pub helo: Option<Name>,
-    /// The DNS port servers were asked on (53 unless `--port`), for advice that names it.
-    pub port: u16,
-    /// The trust anchors when DNSSEC was checked (DO=1, DNSKEY and DS questions).
-    #[serde(skip)]
-    pub dnssec: Option<crate::dnssec::TrustAnchors>,
 }
 
 type Pending = Pin<Box<dyn Future<Output = Done> + Send>>;
@@ -935,7 +592,7 @@ impl Walker<'_> {
         );
     }
 
-    fn limit(&mut self, limit: &'static str, detail: String) {
+    fn limit(&mut self, limit: Limit, detail: String) {
         self.limits.insert(LimitHit {
             limit,
             detail,
@@ -960,7 +617,7 @@ impl Walker<'_> {
                     self.current = None;
                     let left = self.pending.len();
                     self.limit(
-                        "interrupted",
+                Limit::Interrupted,
                         format!("interrupted with {left} probes unfinished"),
                     );
                     break;
@@ -973,7 +630,7 @@ impl Walker<'_> {
                     self.current = None;
                     let left = self.pending.len();
                     self.limit(
-                        "deadline",
+                Limit::Deadline,
                         format!(
                             "the trace deadline of {:?} passed with {left} probes unfinished",
                             self.cfg.deadline
@@ -1045,7 +702,7 @@ impl Walker<'_> {
         if self.questions[q].zones.len() >= self.cfg.max_depth {
             let name = self.questions[q].name.clone();
             self.limit(
-                "depth",
+                Limit::Depth,
                 format!(
                     "{name}: more than {} zone cuts; {zone} not queried",
                     self.cfg.max_depth
@@ -1177,7 +834,7 @@ impl Walker<'_> {
     fn resolve_ns(&mut self, server: &Name, nesting: u8) {
         if nesting >= self.cfg.max_nesting {
             self.limit(
-                "nesting",
+                Limit::Nesting,
                 format!(
                     "{server}: more than {} levels of glueless NS resolution",
                     self.cfg.max_nesting
@@ -1261,7 +918,7 @@ impl Walker<'_> {
         let n = u32::try_from(plan.len()).unwrap_or(u32::MAX);
         if self.sent - self.budget_base + n > self.budget {
             self.limit(
-                "query_budget",
+                Limit::QueryBudget,
                 format!(
                     "the budget of {} queries ran out; some servers were not queried",
                     self.budget
@@ -1367,9 +1024,7 @@ impl Walker<'_> {
         // Kept for DNSSEC validation: moved into the probe, not copied again.
         let keep = self.cfg.dnssec.is_some() && job.kind == ProbeKind::Standard;
         let kept = if keep {
-            reply
-                .take()
-                .map(|m| Arc::new(crate::dnssec::validate::Reply::new(m)))
+            reply.take().map(|m| Arc::new(Reply::new(m)))
         } else {
             None
         };
@@ -1381,7 +1036,7 @@ impl Walker<'_> {
             seq: job.seq,
             kind: job.kind,
             sent_at_ms: (job.sent_at.as_secs_f64() * 1000.0).round(),
-            attempts: attempts.iter().map(AttemptRecord::from_attempt).collect(),
+            attempts: attempts.iter().map(Attempt::record).collect(),
             class: class.clone(),
             reply: kept.clone(),
         });
@@ -1682,7 +1337,7 @@ impl Walker<'_> {
         }
         if dropped > 0 {
             self.limit(
-                "ns_fanout",
+                Limit::NsFanout,
                 format!(
                     "{child}: {} NS names given, only the first {max_ns} used",
                     r.ns.len()
@@ -1756,7 +1411,7 @@ impl Walker<'_> {
                     let names = self.forward_names.entry(origin).or_default();
                     if names.len() >= self.cfg.max_ptr_names && !names.contains(&ptr) {
                         self.limit(
-                            "ptr_names",
+                            Limit::PtrNames,
                             format!(
                                 "more than {} PTR names; the rest were not checked forward",
                                 self.cfg.max_ptr_names
@@ -1828,7 +1483,7 @@ impl Walker<'_> {
         if depth > self.cfg.max_cname {
             let name = self.questions[origin].name.clone();
             self.limit(
-                "cname_chain",
+                Limit::CnameChain,
                 format!(
                     "{name}: more than {} CNAMEs; {target} not followed",
                     self.cfg.max_cname
@@ -1873,14 +1528,6 @@ pub async fn trace_rounds(
 }
 
 impl Walk {
-    /// The questions of one chain: `origin` and the CNAME targets it led to.
-    #[must_use]
-    pub fn chain(&self, origin: QId) -> Vec<QId> {
-        (0..self.questions.len())
-            .filter(|&i| self.questions[i].origin == origin)
-            .collect()
-    }
-
     /// Adds another round's observations: questions are matched by name and type, zones by
     /// name; probes keep their own timing.
     pub fn merge(&mut self, other: Walk) {
@@ -1958,27 +1605,6 @@ impl Walk {
     }
 }
 
-/// The RFC 1035 / RFC 6895 mnemonic of an RCODE (`NOERROR`, `SERVFAIL`, …).
-#[must_use]
-pub fn rcode_name(rc: hickory_proto::op::ResponseCode) -> String {
-    use hickory_proto::op::ResponseCode as R;
-    match rc {
-        R::NoError => "NOERROR".into(),
-        R::FormErr => "FORMERR".into(),
-        R::ServFail => "SERVFAIL".into(),
-        R::NXDomain => "NXDOMAIN".into(),
-        R::NotImp => "NOTIMP".into(),
-        R::Refused => "REFUSED".into(),
-        R::YXDomain => "YXDOMAIN".into(),
-        R::YXRRSet => "YXRRSET".into(),
-        R::NXRRSet => "NXRRSET".into(),
-        R::NotAuth => "NOTAUTH".into(),
-        R::NotZone => "NOTZONE".into(),
-        R::BADVERS => "BADVERS".into(),
-        other => format!("RCODE{}", u16::from(other)),
-    }
-}
-
 /// Completion order is noise: probes are listed by question, zone, server, address, number.
 fn sort_probes(probes: &mut [Probe]) {
     probes.sort_by(|a, b| {
@@ -1993,16 +1619,6 @@ fn sort_delegations(zones: &mut BTreeMap<Name, Zone>) {
         z.delegations.sort_by(|a, b| {
             (&a.parent, &a.server, a.address).cmp(&(&b.parent, &b.server, b.address))
         });
-    }
-}
-
-/// The forward record type that confirms a PTR of `ip` (RFC 8499 FCrDNS): A or AAAA.
-#[must_use]
-pub fn forward_type(ip: IpAddr) -> RecordType {
-    if ip.is_ipv4() {
-        RecordType::A
-    } else {
-        RecordType::AAAA
     }
 }
 

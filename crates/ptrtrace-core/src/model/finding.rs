@@ -1,0 +1,293 @@
+//! Findings: what diagnosis concluded, as typed data. Kinds and reasons are enums whose
+//! serialised names are the stable snake_case identifiers of docs/findings.md; a `match` on
+//! them is exhaustive, so a new kind cannot be silently ignored by a renderer.
+
+use std::net::IpAddr;
+
+use hickory_proto::rr::Name;
+use serde::Serialize;
+
+use super::reply::LameReason;
+
+/// An enum of stable identifiers: `as_str`, `ALL`, serialised and ordered as its string, so
+/// sorting and JSON stay what they were when these were strings.
+macro_rules! identifiers {
+    ($(#[$m:meta])* pub enum $T:ident { $($(#[$vm:meta])* $V:ident = $s:literal,)* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $T { $($(#[$vm])* $V,)* }
+        impl $T {
+            /// Every value, in declaration order.
+            pub const ALL: &[$T] = &[$($T::$V,)*];
+            /// The stable snake_case identifier.
+            #[must_use]
+            pub fn as_str(self) -> &'static str {
+                match self { $($T::$V => $s,)* }
+            }
+        }
+        impl Serialize for $T {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl std::fmt::Display for $T {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl PartialOrd for $T {
+            fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(o))
+            }
+        }
+        impl Ord for $T {
+            fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+                self.as_str().cmp(o.as_str())
+            }
+        }
+    };
+}
+
+identifiers! {
+    /// What a finding is about (docs/findings.md, one section each).
+    pub enum FindingKind {
+        /// An address gave no reply to any probe of a question.
+        Unreachable = "unreachable",
+        /// An address replied to some probes and not others.
+        Flaky = "flaky",
+        /// A delegated server does not answer authoritatively for its zone.
+        Lame = "lame",
+        /// UDP works, TCP does not.
+        TcpFailed = "tcp_failed",
+        /// The server fails on EDNS queries but answers plain ones.
+        EdnsFailed = "edns_failed",
+        /// Servers of one zone give different answers to the same question.
+        InconsistentAnswer = "inconsistent_answer",
+        /// SOA serials differ between a zone's servers.
+        InconsistentSerial = "inconsistent_serial",
+        /// The parent's NS set differs from the child's.
+        NsMismatch = "ns_mismatch",
+        /// Parent glue differs from the child's addresses of that NS name.
+        GlueMismatch = "glue_mismatch",
+        /// An in-bailiwick NS name delegated without glue.
+        MissingGlue = "missing_glue",
+        /// An NS name has no address at all.
+        NsUnresolvable = "ns_unresolvable",
+        /// No server of a zone gave a usable answer.
+        NoReachableServer = "no_reachable_server",
+        /// NXDOMAIN or NODATA for the PTR.
+        PtrMissing = "ptr_missing",
+        /// The reverse name is a CNAME into another zone (RFC 2317).
+        ClasslessDelegation = "classless_delegation",
+        /// A CNAME chain comes back on itself.
+        CnameLoop = "cname_loop",
+        /// More than one PTR record.
+        MultiplePtr = "multiple_ptr",
+        /// A PTR name that looks generated from the address.
+        GenericPtr = "generic_ptr",
+        /// The HELO name does not match.
+        HeloMismatch = "helo_mismatch",
+        /// No PTR name resolves back to the address.
+        FcrdnsFailed = "fcrdns_failed",
+        /// The walk hit a bound.
+        LimitExceeded = "limit_exceeded",
+        /// Something was not tested, and why.
+        Untested = "untested",
+        /// A server answers slowly.
+        Slow = "slow",
+        /// DNSSEC validation fails.
+        DnssecBogus = "dnssec_bogus",
+        /// The chain of trust ends above the zone.
+        DnssecInsecure = "dnssec_insecure",
+        /// A server rate-limits identical answers (RRL).
+        RateLimited = "rate_limited",
+    }
+}
+
+identifiers! {
+    /// Why DNSSEC validation fails at one server (`dnssec_bogus` reasons).
+    pub enum BogusReason {
+        /// No key of the zone matches the parent's DS.
+        DsMismatch = "ds_mismatch",
+        /// The zone's DNSKEY RRset is missing.
+        MissingDnskey = "missing_dnskey",
+        /// An RRset came without a signature.
+        MissingRrsig = "missing_rrsig",
+        /// A signature does not verify.
+        BadSignature = "bad_signature",
+        /// A signature has expired.
+        ExpiredSignature = "expired_signature",
+        /// A signature is not valid yet.
+        NotYetValid = "not_yet_valid",
+        /// A negative answer without a valid NSEC or NSEC3 proof.
+        BadDenial = "bad_denial",
+        /// Signed only with algorithms that cannot be verified.
+        UnsupportedAlgorithm = "unsupported_algorithm",
+    }
+}
+
+identifiers! {
+    /// A bound of the walk (`limit_exceeded` reasons).
+    pub enum Limit {
+        /// `--query-budget`.
+        QueryBudget = "query_budget",
+        /// Zone cuts on one path.
+        Depth = "depth",
+        /// CNAMEs in one chain.
+        CnameChain = "cname_chain",
+        /// NS names of one zone.
+        NsFanout = "ns_fanout",
+        /// Levels of glueless NS resolution.
+        Nesting = "nesting",
+        /// `--deadline`.
+        Deadline = "deadline",
+        /// PTR names of one address walked forward.
+        PtrNames = "ptr_names",
+        /// Ctrl-C.
+        Interrupted = "interrupted",
+    }
+}
+
+identifiers! {
+    /// A reason that belongs to one kind only.
+    pub enum Detail {
+        /// `unreachable`: nothing came back.
+        Timeout = "timeout",
+        /// `unreachable`: ICMP port unreachable or a refused TCP connection.
+        PortUnreachable = "port_unreachable",
+        /// `ptr_missing`: the name does not exist.
+        Nxdomain = "nxdomain",
+        /// `ptr_missing`: the name exists without a PTR.
+        Nodata = "nodata",
+        /// `fcrdns_failed`: the name has no A/AAAA record.
+        NoAddress = "no_address",
+        /// `fcrdns_failed`: its addresses do not include the traced one.
+        AddressMismatch = "address_mismatch",
+        /// `fcrdns_failed`: no server of its zone answered.
+        ForwardUnresolvable = "forward_unresolvable",
+        /// `untested`: no route from this host for that family.
+        NoRoute = "no_route",
+        /// `untested`: excluded with `-4` or `-6`.
+        FamilyDisabled = "family_disabled",
+        /// `untested`: a private root without `--trust-anchor`: DNSSEC not judged.
+        TrustAnchor = "trust_anchor",
+    }
+}
+
+/// The reason of a finding, within its kind (docs/findings.md), serialised as its identifier
+/// and ordered by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// `lame`.
+    Lame(LameReason),
+    /// `dnssec_bogus` and `dnssec_insecure`.
+    Bogus(BogusReason),
+    /// `limit_exceeded`.
+    Limit(Limit),
+    /// The other kinds' reasons.
+    Detail(Detail),
+}
+
+impl Reason {
+    /// The stable snake_case identifier.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lame(r) => r.as_str(),
+            Self::Bogus(r) => r.as_str(),
+            Self::Limit(r) => r.as_str(),
+            Self::Detail(r) => r.as_str(),
+        }
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl PartialOrd for Reason {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for Reason {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(o.as_str())
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Context, not a fault.
+    Info,
+    /// A fault that does not make lookups fail.
+    Warning,
+    /// A fault that makes some lookups fail or return wrong data.
+    Error,
+}
+
+/// The verdict on one target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every server on every path agrees; PTR and FCrDNS hold.
+    Ok,
+    /// The PTR and FCrDNS hold on some paths, but servers fail or disagree.
+    Degraded,
+    /// No path gives a correct, forward-confirmed PTR.
+    Broken,
+}
+
+impl Verdict {
+    /// `ok`, `degraded`, `broken`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Degraded => "degraded",
+            Self::Broken => "broken",
+        }
+    }
+}
+
+/// One diagnosed problem (or, at info severity, a fact worth knowing).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Stable snake_case identifier (docs/findings.md).
+    pub kind: FindingKind,
+    /// error, warning or info.
+    pub severity: Severity,
+    /// Reason within the kind, where the kind has reasons.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// The zone concerned.
+    pub zone: Name,
+    /// The server's NS name, when one server is concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<Name>,
+    /// The server address, when one address is concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<IpAddr>,
+    /// What is wrong, in plain words.
+    pub message: String,
+    /// What to do about it.
+    pub advice: String,
+    /// The observations it rests on, one line each.
+    pub evidence: Vec<String>,
+    /// Every server address the finding concerns when no single one is to blame: each side
+    /// of a split without a majority (servers of one zone that answer differently, none the
+    /// odd one out). Empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub involved: Vec<(Name, IpAddr)>,
+}

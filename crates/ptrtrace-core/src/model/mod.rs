@@ -1,0 +1,15 @@
+//! The data model: what a trace observed ([`walk`]), what one reply means ([`reply`]), trust
+//! anchors ([`anchors`]) and what diagnosis concludes ([`finding`]). A leaf: it imports
+//! nothing else of the crate, and every other module may import it (docs/architecture.md).
+
+pub mod anchors;
+pub mod finding;
+pub mod reply;
+pub mod walk;
+
+pub use finding::{BogusReason, Detail, Finding, FindingKind, Limit, Reason, Severity, Verdict};
+pub use reply::{LameReason, Referral, ReplyClass, Silence, Transport};
+pub use walk::{
+    AttemptRecord, CnameLoop, CutSeen, DelegationSeen, LimitHit, Probe, ProbeKind, Purpose, QId,
+    Question, Walk, Zone, forward_type,
+};

@@ -1,0 +1,364 @@
+//! One reply and what it means: the transport it came over, its class for the zone it was
+//! asked of (answer, NXDOMAIN, NODATA, referral, lame, silent), each class's renderings, and
+//! the message itself kept for DNSSEC validation.
+
+use std::net::IpAddr;
+
+use hickory_proto::dnssec::Verifier;
+use hickory_proto::dnssec::rdata::DNSKEY;
+use hickory_proto::op::Message;
+use hickory_proto::rr::{Name, RData, RecordType};
+use serde::Serialize;
+
+use super::finding::BogusReason;
+
+/// Which transport an attempt used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// UDP datagram.
+    Udp,
+    /// TCP stream.
+    Tcp,
+}
+
+/// Why a reply does not count as an authoritative answer for the zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LameReason {
+    /// RCODE REFUSED: the server is not configured for the zone.
+    Refused,
+    /// RCODE SERVFAIL: the server has the zone configured but cannot serve it.
+    Servfail,
+    /// A reply without the AA bit that is neither a referral nor an answer it may give.
+    NotAuthoritative,
+    /// A referral to the zone itself or one of its ancestors (often to the root).
+    UpwardReferral,
+    /// A referral to a zone that does not lead towards the queried name.
+    ReferralElsewhere,
+    /// Another RCODE (FORMERR, NOTIMP, …).
+    OtherRcode,
+    /// The reply could not be decoded, or was cut short.
+    Malformed,
+}
+
+impl LameReason {
+    /// The stable snake_case identifier.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Refused => "refused",
+            Self::Servfail => "servfail",
+            Self::NotAuthoritative => "not_authoritative",
+            Self::UpwardReferral => "upward_referral",
+            Self::ReferralElsewhere => "referral_elsewhere",
+            Self::OtherRcode => "other_rcode",
+            Self::Malformed => "malformed",
+        }
+    }
+}
+
+/// Why no reply was had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Silence {
+    /// Nothing arrived before the timeout.
+    Timeout,
+    /// ICMP unreachable or a refused TCP connection.
+    Unreachable,
+    /// ptrtrace did not send (outside the lab, local error).
+    NotSent,
+    /// This host has no route to the address's family: untested, not blamed.
+    NoRoute,
+}
+
+/// A referral's content: the child zone, its NS names and the glue that came with them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Referral {
+    /// The delegated child zone.
+    pub child: Name,
+    /// NS names of the child, sorted, lower case.
+    pub ns: Vec<Name>,
+    /// Glue: addresses the additional section gives for those NS names.
+    pub glue: Vec<(Name, IpAddr)>,
+}
+
+/// The meaning of one probe's final reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "class", rename_all = "snake_case")]
+pub enum ReplyClass {
+    /// AA=1 with records for the name: the records (type and data, sorted, lower case).
+    Answer {
+        /// `TYPE data` strings, sorted.
+        data: Vec<String>,
+    },
+    /// AA=1 NXDOMAIN: the name does not exist.
+    Nxdomain,
+    /// AA=1 NOERROR without records of the type: the name exists, the type does not.
+    Nodata,
+    /// A downward referral.
+    Referral(Referral),
+    /// A reply that makes the server lame for the zone.
+    Lame {
+        /// Why.
+        reason: LameReason,
+    },
+    /// No reply.
+    Silent {
+        /// Why.
+        reason: Silence,
+    },
+}
+
+impl ReplyClass {
+    /// True for the replies a resolver can use: answers, negative answers and referrals.
+    #[must_use]
+    pub fn is_useful(&self) -> bool {
+        matches!(
+            self,
+            Self::Answer { .. } | Self::Nxdomain | Self::Nodata | Self::Referral(_)
+        )
+    }
+
+    /// True for the authoritative end of a lookup: answer, NXDOMAIN or NODATA.
+    #[must_use]
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Self::Answer { .. } | Self::Nxdomain | Self::Nodata)
+    }
+
+    /// True for probes that say nothing about the server: never sent, or no route from this
+    /// host. They are neither blamed nor counted.
+    #[must_use]
+    pub fn is_untested(&self) -> bool {
+        matches!(
+            self,
+            Self::Silent {
+                reason: Silence::NotSent | Silence::NoRoute
+            }
+        )
+    }
+
+    /// A short label for reports: `answer`, `nxdomain`, `referral`, `lame:refused`, …
+    #[must_use]
+    pub fn label(&self) -> String {
+        match self {
+            Self::Answer { .. } => "answer".into(),
+            Self::Nxdomain => "nxdomain".into(),
+            Self::Nodata => "nodata".into(),
+            Self::Referral(_) => "referral".into(),
+            Self::Lame { reason } => format!("lame:{}", reason.as_str()),
+            Self::Silent { reason } => match reason {
+                Silence::Timeout => "timeout".into(),
+                Silence::Unreachable => "unreachable".into(),
+                Silence::NotSent => "not_sent".into(),
+                Silence::NoRoute => "no_route".into(),
+            },
+        }
+    }
+
+    /// Short text for an address line: `PTR mail.example.`, `NXDOMAIN`, `referral → zone`,
+    /// `REFUSED`, `lame: upward_referral`, `timeout`.
+    #[must_use]
+    pub fn short(&self, rcode: Option<&str>) -> String {
+        match self {
+            Self::Answer { data } => data_text(data),
+            Self::Nxdomain => "NXDOMAIN".into(),
+            Self::Nodata => "NODATA".into(),
+            Self::Referral(r) => format!("referral → {}", r.child),
+            Self::Lame { reason } => match rcode {
+                Some(rc) if rc != "NOERROR" && rc != "NXDOMAIN" => rc.to_string(),
+                _ => format!("lame: {}", reason.as_str()),
+            },
+            Self::Silent { .. } => self.label(),
+        }
+    }
+
+    /// What the server did, as the end of a sentence that starts with its name: `answered
+    /// PTR mail.example.`, `referred to zone`, `did not answer (timeout)`, …
+    #[must_use]
+    pub fn sentence(&self, rcode: Option<&str>) -> String {
+        match self {
+            Self::Answer { data } => format!("answered {}", data_text(data)),
+            Self::Nxdomain => "answered NXDOMAIN".into(),
+            Self::Nodata => "answered NODATA".into(),
+            Self::Referral(r) => format!("referred to {}", r.child),
+            Self::Lame { reason } => match reason {
+                LameReason::Refused | LameReason::Servfail | LameReason::OtherRcode => {
+                    format!("answered {}", rcode.unwrap_or("?"))
+                }
+                r => format!("gave a lame reply ({})", r.as_str()),
+            },
+            Self::Silent { reason } => match reason {
+                Silence::Timeout => "did not answer (timeout)".into(),
+                Silence::Unreachable => "was unreachable (port unreachable / refused)".into(),
+                Silence::NotSent => "was not queried".into(),
+                Silence::NoRoute => "could not be reached from this host (no route)".into(),
+            },
+        }
+    }
+}
+
+/// Answer data for people: `PTR mail.example.` (types upper case, as in zone files).
+#[must_use]
+pub fn data_text(data: &[String]) -> String {
+    data.iter()
+        .map(|d| {
+            let mut it = d.splitn(2, ' ');
+            let t = it.next().unwrap_or("").to_uppercase();
+            format!("{t} {}", it.next().unwrap_or(""))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The address in an answer's `a …` or `aaaa …` data string, if it is one.
+#[must_use]
+pub fn address_in(data: &str) -> Option<IpAddr> {
+    data.strip_prefix("a ")
+        .or_else(|| data.strip_prefix("aaaa "))?
+        .parse()
+        .ok()
+}
+
+/// The name in an answer's `ptr …` data string, if it is one.
+#[must_use]
+pub fn ptr_in(data: &str) -> Option<&str> {
+    data.strip_prefix("ptr ")
+}
+
+/// The `TYPE data` text of a record's data, lower case, as compared between servers.
+#[must_use]
+pub fn rdata_text(rtype: RecordType, data: &RData) -> String {
+    format!("{rtype} {data}").to_lowercase()
+}
+
+/// A record as evidence, in master-file form; an RRSIG's signature bytes are replaced by
+/// their length (the key tag, signer and validity window are what a reader needs, and the
+/// base64 would double the size of every report).
+pub fn record_text(r: &hickory_proto::rr::Record) -> String {
+    use hickory_proto::dnssec::rdata::DNSSECRData;
+    if let RData::DNSSEC(DNSSECRData::RRSIG(sig)) = &r.data {
+        let i = sig.input();
+        return format!(
+            "{} {} {} RRSIG {} {} {} {} {} {} {} {} [signature: {} bytes]",
+            r.name,
+            r.ttl,
+            r.dns_class,
+            i.type_covered,
+            i.algorithm,
+            i.num_labels,
+            i.original_ttl,
+            i.sig_expiration.get(),
+            i.sig_inception.get(),
+            i.key_tag,
+            i.signer_name,
+            sig.sig().len()
+        );
+    }
+    r.to_string()
+}
+
+/// The RFC 1035 / RFC 6895 mnemonic of an RCODE (`NOERROR`, `SERVFAIL`, …).
+#[must_use]
+pub fn rcode_name(rc: hickory_proto::op::ResponseCode) -> String {
+    use hickory_proto::op::ResponseCode as R;
+    match rc {
+        R::NoError => "NOERROR".into(),
+        R::FormErr => "FORMERR".into(),
+        R::ServFail => "SERVFAIL".into(),
+        R::NXDomain => "NXDOMAIN".into(),
+        R::NotImp => "NOTIMP".into(),
+        R::Refused => "REFUSED".into(),
+        R::YXDomain => "YXDOMAIN".into(),
+        R::YXRRSet => "YXRRSET".into(),
+        R::NXRRSet => "NXRRSET".into(),
+        R::NotAuth => "NOTAUTH".into(),
+        R::NotZone => "NOTZONE".into(),
+        R::BADVERS => "BADVERS".into(),
+        other => format!("RCODE{}", u16::from(other)),
+    }
+}
+
+/// A reply kept for validation, with the results of the checks already made on it. A batch's
+/// targets share the zones above them: each shared reply is checked once per run, not once
+/// per target, and the results go when the reply does.
+#[derive(Debug)]
+pub struct Reply {
+    /// The message.
+    pub msg: Message,
+    memo: std::sync::Mutex<std::collections::HashMap<Vec<u8>, Result<(), Problem>>>,
+}
+
+impl Reply {
+    /// Keeps `msg` for validation.
+    #[must_use]
+    pub fn new(msg: Message) -> Self {
+        Self {
+            msg,
+            memo: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// The result of check `what` on (`owner`, `rtype`) with `keys` of `signer`, computed by
+    /// `f` the first time.
+    #[allow(clippy::too_many_arguments)]
+    pub fn memo(
+        &self,
+        what: u8,
+        owner: &Name,
+        rtype: RecordType,
+        keys: &[DNSKEY],
+        signer: &Name,
+        now: u32,
+        f: impl FnOnce() -> Result<(), Problem>,
+    ) -> Result<(), Problem> {
+        let mut key = vec![what];
+        key.extend_from_slice(owner.to_lowercase().to_string().as_bytes());
+        key.extend_from_slice(&u16::from(rtype).to_be_bytes());
+        key.extend_from_slice(signer.to_lowercase().to_string().as_bytes());
+        // Five-minute buckets: a validity window is never that fine.
+        key.extend_from_slice(&(now / 300).to_be_bytes());
+        for k in keys {
+            let public = hickory_proto::dnssec::PublicKey::public_bytes(k.public_key());
+            key.push(u8::from(k.algorithm()));
+            key.extend_from_slice(&u16::try_from(public.len()).unwrap_or(0).to_be_bytes());
+            key.extend_from_slice(public);
+        }
+        if let Some(r) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return r;
+        }
+        let r = f();
+        if let Ok(mut m) = self.memo.lock() {
+            m.insert(key, r.clone());
+        }
+        r
+    }
+}
+
+/// One failed check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The `dnssec_bogus` reason.
+    pub reason: BogusReason,
+    /// What failed, for evidence.
+    pub detail: String,
+}
+
+impl Problem {
+    /// A failed check.
+    #[must_use]
+    pub fn new(reason: BogusReason, detail: String) -> Self {
+        Self { reason, detail }
+    }
+    /// Which problem to report when several RRSIGs fail: the one nearest to success.
+    #[must_use]
+    pub fn rank(&self) -> u8 {
+        match self.reason {
+            BogusReason::ExpiredSignature | BogusReason::NotYetValid => 0,
+            BogusReason::BadSignature => 1,
+            BogusReason::MissingDnskey => 2,
+            BogusReason::UnsupportedAlgorithm => 3,
+            BogusReason::DsMismatch | BogusReason::MissingRrsig | BogusReason::BadDenial => 4,
+        }
+    }
+}
