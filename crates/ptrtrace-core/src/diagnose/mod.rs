@@ -120,17 +120,17 @@ pub(crate) fn evidence_line(walk: &Walk, q: QId, probes: &[&Probe]) -> String {
     s
 }
 
-/// Diagnoses one walk.
+/// Diagnoses one walk; DNSSEC is judged by `validator` (its time, its remembered
+/// verifications: nothing here reads the clock).
 #[must_use]
-pub fn diagnose(walk: &Walk) -> Diagnosis {
+pub fn diagnose(walk: &Walk, validator: &crate::dnssec::validate::Validator) -> Diagnosis {
     let mut findings: Vec<Finding> = Vec::new();
     servers::check(walk, &mut findings);
     consistency::check(walk, &mut findings);
     delegation::check(walk, &mut findings);
     let chain = answer::check(walk, &mut findings);
     let dnssec = walk.dnssec.as_ref().map(|anchors| {
-        let (summary, found) =
-            crate::dnssec::validate::check(walk, anchors, crate::dnssec::validate::now());
+        let (summary, found) = validator.check(walk, anchors);
         findings.extend(found);
         summary
     });

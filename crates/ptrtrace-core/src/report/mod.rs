@@ -9,6 +9,7 @@ pub mod text;
 use std::net::IpAddr;
 
 use crate::diagnose::{Diagnosis, diagnose};
+use crate::dnssec::validate::Validator;
 use crate::graph::TraceGraph;
 use crate::model::finding::FindingKind;
 use std::collections::BTreeMap;
@@ -27,10 +28,18 @@ pub struct TargetReport {
 }
 
 impl TargetReport {
-    /// Diagnoses `walk` and builds its graph.
+    /// Diagnoses `walk` and builds its graph, judging DNSSEC at this host's clock, read
+    /// here. A batch shares one [`Validator`] across its targets with [`Self::judged`].
     #[must_use]
     pub fn new(walk: Walk) -> Self {
-        let diagnosis = diagnose(&walk);
+        Self::judged(walk, &Validator::now())
+    }
+
+    /// Diagnoses `walk` with `validator` (its time and remembered verifications) and builds
+    /// its graph.
+    #[must_use]
+    pub fn judged(walk: Walk, validator: &Validator) -> Self {
+        let diagnosis = diagnose(&walk, validator);
         let graph = TraceGraph::build(&walk, &diagnosis);
         Self {
             walk,
