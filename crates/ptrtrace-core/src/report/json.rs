@@ -174,14 +174,19 @@ pub fn render(reports: &[TargetReport], root_hints: &str) -> serde_json::Result<
 /// # Errors
 /// Never in practice.
 pub fn render_views(targets: Vec<TargetJson<'_>>, root_hints: &str) -> serde_json::Result<String> {
-    let doc = Document {
+    serde_json::to_string_pretty(&document(targets, root_hints))
+}
+
+/// The JSON document (docs/json.md) of target views, to serialise as it is.
+#[must_use]
+pub fn document<'a>(targets: Vec<TargetJson<'a>>, root_hints: &str) -> Document<'a> {
+    Document {
         schema_version: SCHEMA_VERSION,
         tool: "ptrtrace",
         version: env!("CARGO_PKG_VERSION"),
         root_hints: root_hints.to_string(),
         targets,
-    };
-    serde_json::to_string_pretty(&doc)
+    }
 }
 
 /// One target as a single line of JSON (`--format jsonl`): the target object of the full

@@ -1,0 +1,291 @@
+//! `ptrtrace lab list|run|serve`: the built-in lab (crates/ptrtrace-lab): its scenarios
+//! listed, traced and checked against what each expects, or served on loopback for other
+//! tools.
+
+use futures::StreamExt;
+use ptrtrace_core::report::TargetReport;
+use ptrtrace_core::trace;
+use ptrtrace_lab::{self as lab, Scenario};
+
+use crate::cli::{Format, TraceOpts, parse_target};
+use crate::exit::{Exit, Failure, Outcome, interrupted, stop_on_ctrl_c};
+use crate::output::{self, Out, Renderer, say};
+
+/// `lab list`: every scenario, its target, and what it expects.
+pub fn list() -> Outcome {
+    let mut body = String::from(
+        "Lab scenarios (run one with `ptrtrace lab run NAME`, all with `ptrtrace lab run`):\n\n",
+    );
+    for s in lab::scenarios() {
+        body.push_str(&format!(
+            "  {:<18} {:<14} {}\n",
+            s.name, s.target, s.summary
+        ));
+        let mut exp: Vec<String> = s
+            .expect
+            .iter()
+            .map(|e| match e.reason {
+                Some(r) => format!("{} ({r})", e.kind),
+                None => e.kind.to_string(),
+            })
+            .collect();
+        exp.dedup();
+        let exp = if exp.is_empty() {
+            "no findings".to_string()
+        } else {
+            exp.join(", ")
+        };
+        body.push_str(&format!(
+            "  {:<18} {:<14} expects: {} → {}\n",
+            "", "", exp, s.verdict
+        ));
+    }
+    Out::open(None)?.write(&body)?;
+    Ok(Exit::Ok)
+}
+
+async fn run_scenario(
+    s: &Scenario,
+    opts: &TraceOpts,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<TargetReport, String> {
+    let running = lab::start(s).await.map_err(|e| e.to_string())?;
+    let target = parse_target(s.target)?;
+    let mut cfg = opts.config(running.hints.clone(), running.map.clone());
+    cfg.dnssec = opts.anchors(running.anchors.clone())?;
+    cfg.rate_per_address = opts.rate.unwrap_or(0);
+    cfg.rrl_pacing = false;
+    s.fit(&mut cfg);
+    let walk = trace::trace_rounds(target, &cfg, None, Some(stop)).await;
+    drop(running);
+    Ok(TargetReport::new(walk))
+}
+
+/// Options that have no meaning in the lab, refused by name.
+fn refuse_outside_options(opts: &TraceOpts) -> Result<(), Failure> {
+    if opts.root_hints.is_some() {
+        return Err(Failure::bad_input(
+            "--root-hints does not apply to the lab: it has its own root",
+        ));
+    }
+    if opts.trust_anchor.is_some() {
+        return Err(Failure::bad_input(
+            "--trust-anchor does not apply to the lab: it signs its root with its own key",
+        ));
+    }
+    if opts.port != 53 {
+        return Err(Failure::bad_input(
+            "--port does not apply to `lab run`: its servers are on loopback ports of their own (`lab serve --port` serves them on one)",
+        ));
+    }
+    if opts.force {
+        return Err(Failure::bad_input(
+            "--force does not apply to `lab run`: each scenario traces one address",
+        ));
+    }
+    Ok(())
+}
+
+/// `lab run [NAME]`: traces each scenario in its own lab and checks its expectations.
+pub async fn run(name: Option<&str>, opts: &TraceOpts) -> Outcome {
+    refuse_outside_options(opts)?;
+    let all = lab::scenarios();
+    let chosen: Vec<&Scenario> = match name {
+        None => all.iter().collect(),
+        Some(n) => vec![find_scenario(&all, n)?],
+    };
+    // DNSSEC scenarios expect DNSSEC findings: without DNSSEC they cannot match.
+    let chosen: Vec<&Scenario> = if opts.no_dnssec {
+        if let Some(s) = chosen.iter().find(|s| s.is_dnssec())
+            && name.is_some()
+        {
+            return Err(Failure::bad_input(format!(
+                "lab scenario {} is about DNSSEC: run it without --no-dnssec",
+                s.name
+            )));
+        }
+        chosen.into_iter().filter(|s| !s.is_dnssec()).collect()
+    } else {
+        chosen
+    };
+    // A bad -o fails now, not after the scenarios ran.
+    let mut out = Out::open(opts.output.as_deref())?;
+    // Scenarios are independent labs: run several at once, report them in order.
+    let (stop_rx, watcher) = stop_on_ctrl_c();
+    let bar = output::bar(
+        u64::try_from(chosen.len()).unwrap_or(u64::MAX),
+        "{bar:30} {pos}/{len} lab scenarios · {elapsed}",
+    );
+    let results: Vec<Result<TargetReport, String>> = futures::stream::iter(chosen.iter())
+        .map(|s| run_scenario(s, opts, stop_rx.clone()))
+        // Two scenarios per core: more and the labs' own servers starve the traces of CPU
+        // (timeouts and `slow` findings that are the machine's, not the scenario's).
+        .buffered(
+            std::thread::available_parallelism()
+                .map_or(2, std::num::NonZeroUsize::get)
+                .saturating_mul(2)
+                .clamp(2, 8),
+        )
+        .inspect(|_| {
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+        })
+        .collect()
+        .await;
+    watcher.abort();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let mut reports = Vec::new();
+    let mut mismatched: Vec<String> = Vec::new();
+    for (s, result) in chosen.iter().zip(results) {
+        let r = result.map_err(|e| Failure::cannot_run(format!("lab scenario {}: {e}", s.name)))?;
+        if !lab::matches_expectation(s, &r) {
+            mismatched.push(mismatch_text(s, &r));
+        }
+        reports.push((*s, r));
+    }
+    let n = reports.len();
+    let tally = if mismatched.is_empty() {
+        format!("{n} of {n} scenarios as expected")
+    } else {
+        format!(
+            "{} of {n} scenarios as expected; differed: {}",
+            n - mismatched.len(),
+            mismatched.join("; ")
+        )
+    };
+    let mut render = Renderer::new(opts.format, output::text_style(opts), "lab");
+    let mut body = String::new();
+    for (s, r) in reports {
+        body.push_str(&render.target(r, Some((s.name, s.summary)))?);
+    }
+    body.push_str(&render.finish()?);
+    // The tally ends the text report; machine formats keep stdout clean and say it on stderr.
+    if opts.format == Format::Text {
+        body.push_str(&format!("\n{tally}\n"));
+    } else {
+        eprintln!("ptrtrace: {tally}");
+    }
+    out.write(&body)?;
+    if interrupted() {
+        return Err(Failure::interrupted());
+    }
+    if mismatched.is_empty() {
+        return Ok(Exit::Ok);
+    }
+    let names: Vec<&str> = mismatched
+        .iter()
+        .filter_map(|m| m.split(' ').next())
+        .collect();
+    Err(Failure::with(
+        Exit::Findings,
+        format!(
+            "lab scenarios with unexpected findings or verdict: {}",
+            names.join(", ")
+        ),
+    ))
+}
+
+/// How a scenario's trace differed from what it expects, in one phrase.
+fn mismatch_text(s: &Scenario, r: &TargetReport) -> String {
+    let (want, got) = (lab::expected(s), lab::observed(s, r));
+    let show = |k: &lab::FindingKey| match &k.1 {
+        Some(reason) => format!("{} ({reason})", k.0),
+        None => k.0.clone(),
+    };
+    let missing: Vec<String> = want.iter().filter(|k| !got.contains(k)).map(show).collect();
+    let extra: Vec<String> = got.iter().filter(|k| !want.contains(k)).map(show).collect();
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("missing {}", missing.join(", ")));
+    }
+    if !extra.is_empty() {
+        parts.push(format!("unexpected {}", extra.join(", ")));
+    }
+    let verdict = r.diagnosis.verdict.as_str();
+    if verdict != s.verdict {
+        parts.push(format!("verdict {verdict}, expected {}", s.verdict));
+    }
+    format!("{} ({})", s.name, parts.join("; "))
+}
+
+/// The scenario named `name`, or exit 2 naming every scenario there is.
+fn find_scenario<'a>(all: &'a [Scenario], name: &str) -> Result<&'a Scenario, Failure> {
+    all.iter().find(|s| s.name == name).ok_or_else(|| {
+        let names: Vec<&str> = all.iter().map(|s| s.name).collect();
+        Failure::bad_input(format!(
+            "no lab scenario {name:?}; the scenarios are: {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// `lab serve`: the scenario's servers on 127.0.53.N:port for other processes, until Ctrl-C.
+pub async fn serve(name: Option<&str>, port: u16, dir: Option<std::path::PathBuf>) -> Outcome {
+    let all = lab::scenarios();
+    let s = find_scenario(&all, name.unwrap_or("healthy"))?;
+    let running = lab::serve(s, port).await.map_err(|e| {
+        Failure::cannot_run(format!(
+            "cannot serve the lab on 127.0.53.N port {port}: {e} (is the port in use? try --port)"
+        ))
+    })?;
+    let (dir, remove) = match dir {
+        Some(d) => (d, false),
+        None => (
+            std::env::temp_dir().join(format!("ptrtrace-lab-{port}")),
+            true,
+        ),
+    };
+    let hints_path = dir.join("lab.hints");
+    let anchor_path = dir.join("lab-anchor.ds");
+    let hints = running.hints.to_text();
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&hints_path, hints))
+        .and_then(|()| std::fs::write(&anchor_path, running.anchors.to_text()))
+        .map_err(|e| {
+            Failure::bad_input(format!(
+                "cannot write the lab's files in {}: {e}",
+                dir.display()
+            ))
+        })?;
+    let root = running
+        .hints
+        .servers
+        .first()
+        .and_then(|h| h.addresses.first().copied())
+        .map_or_else(|| "127.0.53.1".to_string(), |a| a.to_string());
+    let mut text = format!(
+        "ptrtrace lab serve: scenario {} ({}) on 127.0.53.1-127.0.53.{}, port {port}, UDP and TCP. Ctrl-C stops it.\n\n",
+        s.name,
+        s.summary,
+        lab::SERVERS.len()
+    );
+    text.push_str(&format!(
+        "Root hints:   {}\nTrust anchor: {}\n\nTrace it from another terminal:\n  ptrtrace --root-hints {} --trust-anchor {} --port {port} {}\nAsk a server yourself:\n  dig @{root} -p {port} +norecurse +dnssec -x {}\n\nServers (name, address here, address in the zone data of the built-in lab):\n",
+        hints_path.display(),
+        anchor_path.display(),
+        hints_path.display(),
+        anchor_path.display(),
+        s.target,
+        s.target
+    ));
+    for (i, (name, addrs, _)) in lab::SERVERS.iter().enumerate() {
+        text.push_str(&format!(
+            "  {name:<26} {:<13} {}\n",
+            lab::serve_address(i).to_string(),
+            addrs.join(", ")
+        ));
+    }
+    if !say(&text) {
+        return Ok(Exit::Ok);
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    drop(running);
+    if remove {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    say("ptrtrace lab serve: stopped");
+    Ok(Exit::Ok)
+}

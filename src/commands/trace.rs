@@ -1,0 +1,239 @@
+//! `ptrtrace ADDR…`: trace addresses, prefixes and files against the real root (or
+//! `--root-hints`), streaming each target's report, with a closing summary for batches.
+
+use std::net::IpAddr;
+
+use ptrtrace_core::diagnose::{Severity, Verdict};
+use ptrtrace_core::dnssec::TrustAnchors;
+use ptrtrace_core::dnssec::validate::Validator;
+use ptrtrace_core::model::FindingKind;
+use ptrtrace_core::net::AddressMap;
+use ptrtrace_core::report::TargetReport;
+use ptrtrace_core::trace::{self, TraceConfig};
+
+use crate::cli::{Format, TraceOpts};
+use crate::exit::{Exit, Failure, Outcome, interrupted, stop_on_ctrl_c};
+use crate::output::{self, Out, Renderer};
+
+/// The configuration of a trace against real servers (or `--root-hints`): the hints, the
+/// options and the trust anchors, and the hints' source for reports.
+pub fn real_config(opts: &TraceOpts) -> Result<(TraceConfig, String), Failure> {
+    let hints = opts.hints().map_err(Failure::bad_input)?;
+    let source = hints.source.clone();
+    let mut cfg = opts.config(hints, AddressMap::direct(opts.port));
+    // The IANA keys were not chosen for a root given with --root-hints: when it has none of
+    // them it is a private root, and DNSSEC is not judged (validate/summary.rs).
+    let mut default = TrustAnchors::builtin();
+    default.assumed = opts.root_hints.is_some();
+    cfg.dnssec = opts.anchors(default).map_err(Failure::bad_input)?;
+    Ok((cfg, source))
+}
+
+/// Traces every target concurrently. Ctrl-C stops them all; what they gathered is kept.
+pub async fn trace_all(targets: &[IpAddr], cfg: &TraceConfig) -> Vec<TargetReport> {
+    let (tx, bar) = output::progress();
+    let (stop_rx, watcher) = stop_on_ctrl_c();
+    let walks = futures::future::join_all(
+        targets
+            .iter()
+            .map(|t| trace::trace_rounds(*t, cfg, tx.clone(), Some(stop_rx.clone()))),
+    )
+    .await;
+    watcher.abort();
+    drop(tx);
+    if let Some(b) = bar {
+        let _ = b.await;
+    }
+    // One validator for the batch: the clock is read once, and the zones the targets share
+    // have their signatures verified once.
+    let validator = Validator::now();
+    walks
+        .into_iter()
+        .map(|w| TargetReport::judged(w, &validator))
+        .collect()
+}
+
+/// What a trace or `watch` says when no root server answered (exit 3).
+pub fn no_root_message(source: &str) -> String {
+    format!(
+        "no root server from {source} answered: the trace could not run (check the network or the hints)"
+    )
+}
+
+/// A server address blamed by a finding: (NS name, address, zone, finding kind).
+type Blamed = (String, String, String, FindingKind);
+
+/// Batch bookkeeping for the closing summary: targets by verdict, and the servers that
+/// affect the most targets.
+#[derive(Default)]
+struct Tally {
+    verdicts: std::collections::BTreeMap<&'static str, usize>,
+    servers: std::collections::BTreeMap<Blamed, usize>,
+    root_unreachable: bool,
+    all_ok: bool,
+    count: usize,
+}
+
+impl Tally {
+    fn add(&mut self, r: &TargetReport) {
+        if self.count == 0 {
+            self.all_ok = true;
+        }
+        self.count += 1;
+        *self
+            .verdicts
+            .entry(r.diagnosis.verdict.as_str())
+            .or_insert(0) += 1;
+        self.all_ok &= r.diagnosis.verdict == Verdict::Ok;
+        self.root_unreachable |= !r.diagnosis.root_reachable;
+        let mut seen = std::collections::BTreeSet::new();
+        for f in &r.diagnosis.findings {
+            if f.severity < Severity::Warning {
+                continue;
+            }
+            if let (Some(server), Some(addr)) = (&f.server, f.address) {
+                let key = (
+                    server.to_string(),
+                    addr.to_string(),
+                    f.zone.to_string(),
+                    f.kind,
+                );
+                if seen.insert(key.clone()) {
+                    *self.servers.entry(key).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+
+    fn summary(&self) -> String {
+        let verdicts: Vec<String> = ["ok", "degraded", "broken"]
+            .iter()
+            .map(|v| format!("{} {v}", self.verdicts.get(v).copied().unwrap_or(0)))
+            .collect();
+        let mut out = format!(
+            "\nSummary: {} targets — {}\n",
+            self.count,
+            verdicts.join(", ")
+        );
+        let mut worst: Vec<(&Blamed, &usize)> = self.servers.iter().collect();
+        worst.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+        if !worst.is_empty() {
+            out.push_str("Servers affecting the most targets:\n");
+            for ((server, addr, zone, kind), n) in worst.into_iter().take(10) {
+                let kind = kind.as_str();
+                out.push_str(&format!(
+                    "  {n:>6} targets  {kind:<20} {server} ({addr}) in {zone}\n"
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// `ptrtrace ADDR…`.
+pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
+    if raw_targets.is_empty() {
+        return Err(Failure::bad_input(
+            "no address given; try `ptrtrace 203.0.113.25`, or `ptrtrace lab run` for the offline demo (see --help)",
+        ));
+    }
+    let (targets, bad) =
+        ptrtrace_core::targets::parse(raw_targets, opts.force, std::io::stdin().lock());
+    for b in &bad {
+        eprintln!("ptrtrace: {b}");
+    }
+    for w in &targets.warnings {
+        eprintln!("ptrtrace: warning: {w}");
+    }
+    if targets.is_empty() {
+        if bad.is_empty() {
+            return Err(Failure::bad_input(
+                "no target to trace: the files or stdin held none",
+            ));
+        }
+        // Every entry was bad, and each was named above.
+        return Err(Failure::quiet(Exit::BadInput));
+    }
+    let (cfg, source) = real_config(opts)?;
+    let mut out = Out::open(opts.output.as_deref())?;
+    let mut render = Renderer::new(opts.format, output::text_style(opts), &source);
+    let mut tally = Tally::default();
+    let mut failed: Option<Failure> = None;
+    let mut emit_one = |r: TargetReport, out: &mut Out| {
+        tally.add(&r);
+        if let Err(f) = render.target(r, None).and_then(|piece| out.write(&piece)) {
+            failed.get_or_insert(f);
+        }
+    };
+    let count = targets.len();
+    if count > ptrtrace_core::targets::MAX_PREFIX_SIZE && cfg.rounds > 1 {
+        return Err(Failure::bad_input(format!(
+            "--rounds traces every target at once, and {count} targets are more than {}: trace fewer, or drop --rounds",
+            ptrtrace_core::targets::MAX_PREFIX_SIZE
+        )));
+    }
+    if count == 1 || cfg.rounds > 1 {
+        let all: Vec<IpAddr> = targets.iter().collect();
+        for r in trace_all(&all, &cfg).await {
+            emit_one(r, &mut out);
+        }
+    } else {
+        let bar = output::bar(
+            u64::try_from(count).unwrap_or(u64::MAX),
+            "{bar:30} {pos}/{len} targets · {per_sec} · eta {eta} · {msg}",
+        );
+        let (stop_rx, watcher) = stop_on_ctrl_c();
+        let mut queries = 0u64;
+        let validator = Validator::now();
+        trace::trace_batch(
+            targets.iter(),
+            &cfg,
+            usize::from(opts.concurrency),
+            None,
+            Some(stop_rx),
+            |walk| {
+                queries += u64::from(walk.queries_sent);
+                let r = TargetReport::judged(walk, &validator);
+                if let Some(b) = &bar {
+                    b.inc(1);
+                    b.set_message(format!("{queries} own queries"));
+                }
+                emit_one(r, &mut out);
+            },
+        )
+        .await;
+        watcher.abort();
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+    }
+    if let Some(f) = failed {
+        return Err(f);
+    }
+    out.write(&render.finish()?)?;
+    if opts.format == Format::Text && tally.count > 1 {
+        out.write(&tally.summary())?;
+    }
+    if interrupted() {
+        return Err(Failure::interrupted());
+    }
+    // Both problems are reported when both happened; bad input decides the exit code.
+    let root_message = no_root_message(&source);
+    if !bad.is_empty() {
+        if tally.root_unreachable {
+            eprintln!("ptrtrace: {root_message}");
+        }
+        return Err(Failure::bad_input(format!(
+            "{} target entries were not valid (see above)",
+            bad.len()
+        )));
+    }
+    if tally.root_unreachable {
+        return Err(Failure::cannot_run(root_message));
+    }
+    Ok(if tally.all_ok {
+        Exit::Ok
+    } else {
+        Exit::Findings
+    })
+}

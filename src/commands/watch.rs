@@ -1,0 +1,100 @@
+//! `ptrtrace watch ADDR…`: trace again every `--interval`, printing a line per change.
+
+use ptrtrace_core::report::{TargetReport, diff, json};
+
+use crate::cli::{TraceOpts, parse_target};
+use crate::commands::trace::{no_root_message, real_config, trace_all};
+use crate::exit::{Exit, Failure, Outcome, interrupted};
+use crate::output::say;
+
+/// The rounds' reports as the JSON tree `diff` compares (straight from the data, not
+/// through text).
+fn document(reports: &[TargetReport], source: &str) -> Result<serde_json::Value, Failure> {
+    let views = reports.iter().map(json::TargetJson::new).collect();
+    serde_json::to_value(json::document(views, source))
+        .map_err(|e| Failure::cannot_run(format!("cannot render the report: {e}")))
+}
+
+/// `watch`: exit 1 when something changed, 3 when the last round could not run.
+pub async fn run(
+    raw: &[String],
+    opts: &TraceOpts,
+    count: Option<u32>,
+    exit_on_change: bool,
+) -> Outcome {
+    let targets = raw
+        .iter()
+        .map(|t| parse_target(t))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::bad_input)?;
+    let (mut cfg, source) = real_config(opts)?;
+    cfg.rounds = 1;
+    let start = std::time::Instant::now();
+    let stamp = |start: std::time::Instant| format!("[+{:.0}s]", start.elapsed().as_secs_f64());
+    let mut prev: Option<serde_json::Value> = None;
+    let mut last: Vec<TargetReport> = Vec::new();
+    let (mut rounds, mut changes) = (0u32, 0usize);
+    loop {
+        rounds += 1;
+        let reports = trace_all(&targets, &cfg).await;
+        if interrupted() {
+            break;
+        }
+        let doc = document(&reports, &source)?;
+        match &prev {
+            None => {
+                for r in &reports {
+                    let line = format!(
+                        "{} {} {}: {}",
+                        stamp(start),
+                        r.target(),
+                        r.diagnosis.verdict.as_str(),
+                        r.headline()
+                    );
+                    if !say(&line) {
+                        return Ok(Exit::Ok);
+                    }
+                }
+            }
+            Some(p) => {
+                let found = diff::diff(p, &doc).unwrap_or_default();
+                changes += found.len();
+                for c in &found {
+                    if !say(&format!("{} {}", stamp(start), c.line())) {
+                        return Ok(Exit::Ok);
+                    }
+                }
+                if exit_on_change && !found.is_empty() {
+                    last = reports;
+                    break;
+                }
+            }
+        }
+        prev = Some(doc);
+        last = reports;
+        if count.is_some_and(|c| rounds >= c) {
+            break;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(cfg.interval) => {}
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    let verdicts: Vec<String> = last
+        .iter()
+        .map(|r| format!("{} {}", r.target(), r.diagnosis.verdict.as_str()))
+        .collect();
+    say(&format!(
+        "watch: {rounds} rounds, {changes} changes; now {}",
+        if verdicts.is_empty() {
+            "-".to_string()
+        } else {
+            verdicts.join(", ")
+        }
+    ));
+    // As a trace: 3 when the last round could not run at all (no root server answered).
+    if !last.is_empty() && last.iter().all(|r| !r.diagnosis.root_reachable) {
+        return Err(Failure::cannot_run(no_root_message(&source)));
+    }
+    Ok(Exit::findings_if(changes > 0))
+}

@@ -1,0 +1,185 @@
+//! Output for every command: where reports go (`-o FILE` or stdout, a closed pipe ending
+//! quietly), one renderer of targets in each format (text, dot, json, jsonl) used by
+//! `trace` and `lab run` alike, and the progress shown on a terminal's stderr.
+
+use std::io::{IsTerminal, Write};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use ptrtrace_core::report::{TargetReport, dot, json, text};
+use ptrtrace_core::trace::Event;
+
+use crate::cli::{Format, TraceOpts};
+use crate::exit::Failure;
+
+/// Where reports go: `-o FILE` or stdout, written as each piece is ready. A closed pipe
+/// (`| head`) silences the rest quietly.
+pub struct Out {
+    sink: Box<dyn Write>,
+    closed: bool,
+}
+
+impl Out {
+    /// Opens `-o FILE` (exit 2 when it cannot be created) or stdout.
+    pub fn open(output: Option<&std::path::Path>) -> Result<Self, Failure> {
+        let sink: Box<dyn Write> = match output {
+            Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
+                Failure::bad_input(format!("cannot write output file {}: {e}", path.display()))
+            })?),
+            None => Box::new(std::io::stdout()),
+        };
+        Ok(Self {
+            sink,
+            closed: false,
+        })
+    }
+
+    /// Writes and flushes `text` (exit 3 when the disk or device refuses it).
+    pub fn write(&mut self, text: &str) -> Result<(), Failure> {
+        if self.closed {
+            return Ok(());
+        }
+        match self
+            .sink
+            .write_all(text.as_bytes())
+            .and_then(|()| self.sink.flush())
+        {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            Err(e) => Err(Failure::cannot_run(format!("cannot write the report: {e}"))),
+            Ok(()) => Ok(()),
+        }
+    }
+}
+
+/// Writes one line to stdout now (watch and `lab serve` output is read as it comes). False
+/// on a closed pipe.
+pub fn say(line: &str) -> bool {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
+}
+
+/// Colour on a terminal without `-o` and without `NO_COLOR`.
+pub fn text_style(opts: &TraceOpts) -> text::Style {
+    text::Style {
+        color: opts.output.is_none()
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+/// A lab scenario a target belongs to: its name and one-line summary.
+pub type ScenarioLabel = (&'static str, &'static str);
+
+/// Renders targets one by one in the chosen format; JSON, being one document, is kept
+/// until [`Renderer::finish`].
+pub struct Renderer {
+    format: Format,
+    style: text::Style,
+    source: String,
+    kept: Vec<(TargetReport, Option<ScenarioLabel>)>,
+    count: usize,
+}
+
+impl Renderer {
+    /// A renderer of `format`; `source` names the root hints in JSON (`lab` in the lab).
+    pub fn new(format: Format, style: text::Style, source: &str) -> Self {
+        Self {
+            format,
+            style,
+            source: source.to_string(),
+            kept: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// The text of one target, ready to write (empty for JSON, which comes at the end).
+    pub fn target(
+        &mut self,
+        r: TargetReport,
+        scenario: Option<ScenarioLabel>,
+    ) -> Result<String, Failure> {
+        let first = self.count == 0;
+        self.count += 1;
+        Ok(match self.format {
+            Format::Text => {
+                let sep = if first { "" } else { "\n" };
+                let head = scenario.map_or_else(String::new, |(name, summary)| {
+                    format!("━━ lab scenario {name}: {summary}\n\n")
+                });
+                format!("{sep}{head}{}", text::render(&r, self.style))
+            }
+            Format::Dot => {
+                let head = scenario
+                    .map_or_else(String::new, |(name, _)| format!("// lab scenario {name}\n"));
+                format!("{head}{}", dot::render(&r))
+            }
+            Format::Jsonl => {
+                let view = view(&r, scenario);
+                json::render_view_line(view, &self.source)
+                    .map(|l| l + "\n")
+                    .map_err(|e| Failure::cannot_run(format!("cannot render JSON: {e}")))?
+            }
+            Format::Json => {
+                self.kept.push((r, scenario));
+                String::new()
+            }
+        })
+    }
+
+    /// What ends the output: the JSON document, or nothing.
+    pub fn finish(&mut self) -> Result<String, Failure> {
+        if self.format != Format::Json {
+            return Ok(String::new());
+        }
+        let views = self.kept.iter().map(|(r, s)| view(r, *s)).collect();
+        json::render_views(views, &self.source)
+            .map(|s| s + "\n")
+            .map_err(|e| Failure::cannot_run(format!("cannot render JSON: {e}")))
+    }
+}
+
+fn view(r: &TargetReport, scenario: Option<ScenarioLabel>) -> json::TargetJson<'_> {
+    let v = json::TargetJson::new(r);
+    match scenario {
+        Some((name, _)) => v.in_scenario(name),
+        None => v,
+    }
+}
+
+/// A spinner with the running trace's counts, only on a terminal: the sender to give the
+/// trace, and the task that draws it (await it after dropping the sender).
+pub fn progress() -> (
+    Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+    Option<tokio::task::JoinHandle<()>>,
+) {
+    if !std::io::stderr().is_terminal() {
+        return (None, None);
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    let bar = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let handle = tokio::spawn(async move {
+        while let Some(Event::Progress { sent, done, zone }) = rx.recv().await {
+            bar.set_message(format!("{sent} queries sent, {done} probes done · {zone}"));
+        }
+        bar.finish_and_clear();
+    });
+    (Some(tx), Some(handle))
+}
+
+/// A progress bar over `total` items (`template` draws it), only on a terminal.
+pub fn bar(total: u64, template: &str) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
