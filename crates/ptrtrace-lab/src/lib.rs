@@ -6,10 +6,12 @@
 //! lab needs neither root nor a network namespace, can simulate IPv6 servers on a host
 //! without IPv6, and cannot leak a packet off the machine whatever a zone says.
 
+mod fault;
 mod presigned;
 pub mod scenarios;
 pub mod server;
 pub mod sign;
+mod zone_data;
 pub mod zones;
 
 use std::collections::HashMap;

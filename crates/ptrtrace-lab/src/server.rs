@@ -6,7 +6,7 @@
 //! CNAMEs are returned, not chased. Queries for names outside its zones get REFUSED, as BIND,
 //! NSD and Knot do. Fault knobs ([`Fault`]) make it misbehave on purpose.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,248 +15,13 @@ use hickory_proto::dnssec::rdata::{DNSSECRData, RRSIG};
 use hickory_proto::op::{Edns, Message, MessageType, ResponseCode};
 use hickory_proto::rr::rdata::NS;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
-use hickory_proto::serialize::txt::Parser;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::task::JoinHandle;
 
-/// One zone's records, indexed by owner name.
-#[derive(Debug, Clone)]
-pub struct ZoneData {
-    /// Apex.
-    pub origin: Name,
-    pub(super) records: BTreeMap<Name, Vec<Record>>,
-    /// RRSIGs by owner and type covered (empty for an unsigned zone).
-    pub(super) sigs: BTreeMap<(Name, RecordType), Vec<Record>>,
-    /// True once signed (lab/sign.rs).
-    pub(super) signed: bool,
-}
-
-/// A lab zone text that does not parse.
-#[derive(Debug, thiserror::Error)]
-#[error("lab zone {origin}: {message}")]
-pub struct ZoneError {
-    origin: String,
-    message: String,
-}
-
-impl ZoneError {
-    pub(super) fn new(origin: &str, message: String) -> Self {
-        Self {
-            origin: origin.to_string(),
-            message,
-        }
-    }
-}
-
-impl ZoneData {
-    /// Parses master-file text (RFC 1035 §5) for the zone `origin`.
-    ///
-    /// # Errors
-    /// When the text does not parse or has no SOA at the apex.
-    pub fn parse(origin: &str, text: &str) -> Result<Self, ZoneError> {
-        let err = |message: String| ZoneError {
-            origin: origin.to_string(),
-            message,
-        };
-        let apex = Name::from_ascii(origin).map_err(|e| err(e.to_string()))?;
-        let (apex, sets) = Parser::new(text, None, Some(apex))
-            .parse()
-            .map_err(|e| err(e.to_string()))?;
-        let mut records: BTreeMap<Name, Vec<Record>> = BTreeMap::new();
-        for set in sets.values() {
-            for r in set.records_without_rrsigs() {
-                records
-                    .entry(r.name.to_lowercase())
-                    .or_default()
-                    .push(r.clone());
-            }
-        }
-        let data = Self {
-            origin: apex.to_lowercase(),
-            records,
-            sigs: BTreeMap::new(),
-            signed: false,
-        };
-        if data.get(&data.origin, RecordType::SOA).is_empty() {
-            return Err(err("no SOA record at the apex".into()));
-        }
-        Ok(data)
-    }
-
-    /// The RRSIGs over one RRset.
-    pub(super) fn sigs_for(&self, name: &Name, rtype: RecordType) -> Vec<Record> {
-        self.sigs
-            .get(&(name.clone(), rtype))
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// The NSEC record whose span covers `name` (owner < name < next, canonical order).
-    fn nsec_covering(&self, name: &Name) -> Option<Record> {
-        let nsec_in = |rs: &Vec<Record>| {
-            rs.iter()
-                .find(|r| r.record_type() == RecordType::NSEC)
-                .cloned()
-        };
-        self.records
-            .range(..name.clone())
-            .rev()
-            .find_map(|(_, rs)| nsec_in(rs))
-            .or_else(|| {
-                // Before the apex nothing sorts; the last NSEC wraps round.
-                self.records.values().rev().find_map(nsec_in)
-            })
-    }
-
-    /// The records of one RRset.
-    pub(super) fn get(&self, name: &Name, rtype: RecordType) -> Vec<Record> {
-        self.records
-            .get(name)
-            .map(|v| {
-                v.iter()
-                    .filter(|r| r.record_type() == rtype)
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    fn soa(&self) -> Vec<Record> {
-        self.get(&self.origin, RecordType::SOA)
-    }
-
-    /// The serial of the zone's SOA.
-    #[must_use]
-    pub fn serial(&self) -> u32 {
-        self.soa()
-            .first()
-            .and_then(|r| match &r.data {
-                RData::SOA(s) => Some(s.serial),
-                _ => None,
-            })
-            .unwrap_or(0)
-    }
-
-    /// The zone cut (delegation point) between the apex and `qname`, closest to the apex.
-    /// A DS question is answered by the parent side of a cut at the name itself.
-    fn cut_for(&self, qname: &Name, qtype: RecordType) -> Option<Name> {
-        let apex_labels = self.origin.num_labels();
-        let q_labels = qname.num_labels();
-        let last = if qtype == RecordType::DS {
-            q_labels.saturating_sub(1)
-        } else {
-            q_labels
-        };
-        (apex_labels + 1..=last)
-            .map(|n| qname.trim_to(usize::from(n)))
-            .find(|cand| !self.get(cand, RecordType::NS).is_empty())
-    }
-
-    fn glue_for(&self, ns: &[Record]) -> Vec<Record> {
-        let mut glue = Vec::new();
-        for r in ns {
-            if let RData::NS(NS(target)) = &r.data {
-                let t = target.to_lowercase();
-                glue.extend(self.get(&t, RecordType::A));
-                glue.extend(self.get(&t, RecordType::AAAA));
-            }
-        }
-        glue
-    }
-
-    fn name_or_descendant_exists(&self, qname: &Name) -> bool {
-        self.records.keys().any(|k| qname.zone_of(k))
-    }
-}
-
-/// How a lab server misbehaves.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fault {
-    /// Answer correctly.
-    None,
-    /// RCODE REFUSED to everything.
-    Refuse,
-    /// RCODE SERVFAIL to everything.
-    Servfail,
-    /// Correct data, but AA=0.
-    NoAa,
-    /// A referral to the root instead of an answer (AA=0).
-    UpwardReferral,
-    /// Never reply (UDP and TCP).
-    Drop,
-    /// Drop every `n`th UDP query of each question (2 = every other one, half of them).
-    /// TCP is spared: it retransmits, so packet loss shows as delay there, not loss.
-    DropEvery(u32),
-    /// Wait this long before each reply.
-    Delay(Duration),
-    /// UDP replies always have TC=1 and no records; TCP answers fully.
-    Truncate,
-    /// No TCP listener: connections are refused.
-    TcpOff,
-    /// Truncate UDP replies and have no TCP listener: the answer cannot be had.
-    TruncateNoTcp,
-    /// Drop every query that carries an EDNS OPT record (a broken middlebox or old server).
-    NoEdns,
-    /// Reply with the query ID plus one: replies that must not be believed.
-    WrongId,
-    /// Reply from another socket (another source port).
-    WrongSource,
-    /// A referral to an unrelated zone (`elsewhere.example.`) instead of an answer.
-    ReferElsewhere,
-    /// RCODE FORMERR to everything.
-    Formerr,
-    /// Reply with the right ID followed by bytes that are not a DNS message.
-    Garbage,
-    /// Never reply to questions of this type (a server that answers SOA but not PTR).
-    DropType(RecordType),
-    /// Cut every reply to two thirds of its length (a message that ends mid-record).
-    CutShort,
-    /// Answer with a record whose owner name is a compression pointer to itself.
-    CompressionLoop,
-    /// Reply with the right ID but another question: must not be believed.
-    WrongQuestion,
-    /// Send a copy with a wrong ID first, then the real reply: the real one must be accepted.
-    SpoofFirst,
-    /// Pad PTR answers with thousands of additional records: a ~62 KB reply, over TCP.
-    HugeAdditional,
-    /// Truncate UDP; over TCP read the query and never answer.
-    TcpStall,
-    /// Truncate UDP; over TCP send a length prefix and then nothing.
-    TcpPrefixStall,
-    /// Drop this share (per mille) of UDP queries, at random but reproducibly: whether the
-    /// k-th query of a question is dropped depends only on (seed, question, k), not on how
-    /// queries from concurrent questions interleave.
-    DropRandom {
-        /// Share dropped, per mille (300 = 30%).
-        per_mille: u32,
-        /// Seed.
-        seed: u64,
-    },
-    /// Response rate limiting as BIND does it (`rate-limit { responses-per-second N; slip
-    /// S; }`), over UDP only: identical responses (same name and type) earn `per_second`
-    /// credits a second, at most `per_second` banked; one without credit is dropped, except
-    /// every `slip`-th, which is sent truncated and empty (TC=1, "slipped": the client retries
-    /// over TCP). `slip` 0 drops them all.
-    Rrl {
-        /// Identical responses per second.
-        per_second: u32,
-        /// Every slip-th limited response is sent as TC=1 instead of dropped (0: never).
-        slip: u32,
-    },
-    /// Fuzzing: damage replies at random (flip, cut, insert bytes), reproducibly from a seed.
-    Mutate(u64),
-    /// Harmless: add the zone's NS records and their addresses to authoritative answers, as
-    /// servers without minimal responses do.
-    NonMinimal,
-    /// Ignore the DO bit: no RRSIGs, no NSEC (a server given an unsigned copy of a signed
-    /// zone, or software that strips DNSSEC records).
-    StripDnssec,
-    /// Signed answers, but negative answers come without their NSEC proof.
-    NoDenial,
-    /// RRSIGs whose signature bytes are damaged: they do not verify.
-    BadSignature,
-}
+pub use crate::fault::Fault;
+use crate::fault::{compression_loop, mutate};
+pub use crate::zone_data::{ZoneData, ZoneError};
 
 /// A running lab server: one UDP socket and one TCP listener on the same loopback port.
 #[derive(Debug)]
@@ -479,12 +244,11 @@ impl Shared {
                     *e += 1;
                     *e
                 };
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                std::hash::Hash::hash(
-                    &(seed, qname.to_string(), u16::from(q.query_type()), count),
-                    &mut h,
-                );
-                if std::hash::Hasher::finish(&h) % 1000 < u64::from(per_mille) {
+                let mut key = seed.to_le_bytes().to_vec();
+                key.extend_from_slice(qname.to_string().as_bytes());
+                key.extend_from_slice(&u16::from(q.query_type()).to_be_bytes());
+                key.extend_from_slice(&u64::from(count).to_le_bytes());
+                if fnv1a(&key) % 1000 < u64::from(per_mille) {
                     return None;
                 }
             }
@@ -750,61 +514,21 @@ struct Sec {
     corrupt: bool,
 }
 
-/// A reply whose one answer record's owner name is a compression pointer to itself
-/// (RFC 1035 §4.1.4 pointers must point backwards; this one loops).
-fn compression_loop(query: &[u8]) -> Option<Vec<u8>> {
-    // The question ends after the QNAME's zero label and QTYPE/QCLASS.
-    let mut pos = 12;
-    loop {
-        let len = usize::from(*query.get(pos)?);
-        if len == 0 {
-            pos += 1;
-            break;
-        }
-        if len & 0xc0 != 0 {
-            return None;
-        }
-        pos += 1 + len;
-    }
-    let question = query.get(12..pos + 4)?;
-    let mut out = Vec::with_capacity(64);
-    out.extend_from_slice(query.get(0..2)?);
-    out.extend_from_slice(&[0x84, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00]);
-    out.extend_from_slice(question);
-    let here = u16::try_from(out.len()).ok()?;
-    out.extend_from_slice(&(0xc000 | here).to_be_bytes());
-    out.extend_from_slice(&[0x00, 0x0c, 0x00, 0x01, 0x00, 0x00, 0x0e, 0x10, 0x00, 0x02]);
-    out.extend_from_slice(&(0xc000 | here).to_be_bytes());
-    Some(out)
+/// FNV-1a, 64 bits: a hash that is the same in every Rust release (std's `DefaultHasher`
+/// is not), so a seeded drop pattern is the same on every machine and toolchain.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
-/// Damages a reply the way broken middleboxes and fuzzers do. The ID is kept most of the
-/// time, so the damaged message reaches the parser instead of being discarded unread.
-fn mutate(wire: &mut Vec<u8>, rng: &mut rand::rngs::StdRng) {
-    use rand::RngExt;
-    let rounds = rng.random_range(1..=4);
-    for _ in 0..rounds {
-        if wire.is_empty() {
-            wire.push(0);
-        }
-        let at = rng.random_range(0..wire.len());
-        match rng.random_range(0..5u8) {
-            0 => wire[at] ^= 1 << rng.random_range(0..8u8),
-            1 => wire[at] = rng.random_range(0..=255u8),
-            2 => wire.truncate(at.max(2)),
-            3 => wire.insert(at, rng.random_range(0..=255u8)),
-            _ => {
-                // A compression pointer to a random offset.
-                let ptr = 0xc000 | u16::try_from(rng.random_range(0..wire.len())).unwrap_or(0);
-                let [hi, lo] = ptr.to_be_bytes();
-                wire[at] = hi;
-                if at + 1 < wire.len() {
-                    wire[at + 1] = lo;
-                }
-            }
-        }
-    }
-    if rng.random_range(0..10u8) == 0 && wire.len() >= 2 {
-        wire[0] ^= 0xff;
+#[cfg(test)]
+mod stable_hash {
+    #[test]
+    fn fnv1a_matches_the_published_vectors() {
+        // Test vectors of the FNV reference (draft-eastlake-fnv): "" and "a", 64-bit FNV-1a.
+        assert_eq!(super::fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(super::fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(super::fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
     }
 }

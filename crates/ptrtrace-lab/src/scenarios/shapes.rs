@@ -1,0 +1,144 @@
+//! The real Internet's shapes: rate limiting, splits without a majority, every server silent,
+//! zone cuts hidden inside one server set.
+
+use super::*;
+
+/// The scenarios of this family, in `lab list` order.
+pub(super) fn scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            name: "rrl-slip2",
+            summary: "ns3.isp.example rate-limits identical responses as BIND's example does (5 a second, slip 2): paced probes are not dropped, never `flaky`",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::Rrl {
+                per_second: 5,
+                slip: 2,
+            }),
+            expect: vec![],
+            verdict: "ok",
+            rrl_pacing: true,
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "rrl-slip0",
+            summary: "ns3.isp.example rate-limits identical responses (5 a second) and drops every excess one (slip 0): paced probes are not dropped",
+            target: "203.0.113.25",
+            tweaks: ns3_fault(Fault::Rrl {
+                per_second: 5,
+                slip: 0,
+            }),
+            expect: vec![],
+            verdict: "ok",
+            rrl_pacing: true,
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "three-way-split",
+            summary: "ns1, ns2 and ns3.isp.example each answer another PTR name for 203.0.113.25 (all forward-confirmed): no majority, every side is marked",
+            target: "203.0.113.25",
+            tweaks: vec![
+                serves(NS2, &["rev-ptr-b", "isp", "v6rev"]),
+                serves(NS3, &["rev-ptr-c", "isp", "v6rev"]),
+            ],
+            expect: vec![zone_finding("inconsistent_answer", None, REV, None, None)],
+            verdict: "degraded",
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "all-silent",
+            summary: "every server of 113.0.203.in-addr.arpa drops every query: lookups fail temporarily (receivers defer, not reject)",
+            target: "203.0.113.25",
+            tweaks: ["ns1.isp.example.", NS2, NS3]
+                .into_iter()
+                .map(|server| Tweak::Fault {
+                    server,
+                    fault: Fault::Drop,
+                    zone: Some(REV),
+                })
+                .collect(),
+            expect: vec![
+                silent(REV, "ns1.isp.example.", "198.51.100.53"),
+                silent(REV, NS2, "198.51.100.54"),
+                silent(REV, NS2, "2001:db8:5300::54"),
+                silent(REV, NS3, NS3_IP),
+                zone_finding("no_reachable_server", None, REV, None, None),
+            ],
+            verdict: "broken",
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "isp-hidden-cut",
+            summary: "the ISP's servers serve its /16 (51.198.in-addr.arpa) and the /24 below it: the /24's cut is hidden inside them, found and checked — no fault",
+            target: "198.51.100.53",
+            tweaks: vec![],
+            expect: vec![],
+            verdict: "ok",
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "classless-same-servers",
+            summary: "203.0.113.192/26 is delegated (RFC 2317) to the servers of the /24 itself: the child's cut is hidden, found and validated — no fault",
+            target: "203.0.113.200",
+            tweaks: vec![],
+            expect: vec![],
+            verdict: "ok",
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "hidden-cut-insecure",
+            summary: "the ISP's hidden /24 (100.51.198.in-addr.arpa) is unsigned below its signed /16: insecure, not an error",
+            target: "198.51.100.53",
+            tweaks: vec![Tweak::Unsigned { zone: HIDDEN }],
+            expect: vec![zone_finding("dnssec_insecure", None, HIDDEN, None, None)],
+            verdict: "ok",
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "hidden-cut-stale-key",
+            summary: "ns3.isp.example serves the hidden /24 still signed with the key from before a rollover",
+            target: "198.51.100.53",
+            tweaks: vec![serves(
+                NS3,
+                &[
+                    "rev",
+                    "isp",
+                    "v6rev",
+                    "r51",
+                    "r100-old-key",
+                    "classless-isp",
+                ],
+            )],
+            expect: vec![
+                hidden_at("dnssec_bogus", Some("ds_mismatch")),
+                hidden_at("dnssec_bogus", Some("missing_dnskey")),
+                // It also disagrees with its siblings on the DNSKEY RRset itself.
+                hidden_at("inconsistent_answer", None),
+            ],
+            verdict: "degraded",
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "hidden-cut-bad-ds",
+            summary: "the ISP's /16 publishes a DS for its hidden /24 that matches none of the /24's keys",
+            target: "198.51.100.53",
+            tweaks: ["ns1.isp.example.", NS2, NS3]
+                .into_iter()
+                .map(|ns| {
+                    serves(
+                        ns,
+                        &["rev", "isp", "v6rev", "r51-bad-ds", "r100", "classless-isp"],
+                    )
+                })
+                .collect(),
+            expect: vec![zone_finding(
+                "dnssec_bogus",
+                Some("ds_mismatch"),
+                HIDDEN,
+                None,
+                None,
+            )],
+            verdict: "broken",
+            ..Scenario::default()
+        },
+    ]
+}

@@ -1,0 +1,158 @@
+//! A zone's records as a lab server holds them, read from master-file text, with the
+//! lookups the authoritative algorithm needs (closest cut, glue, NSEC coverage).
+
+use std::collections::BTreeMap;
+
+use hickory_proto::rr::rdata::NS;
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_proto::serialize::txt::Parser;
+
+/// One zone's records, indexed by owner name.
+#[derive(Debug, Clone)]
+pub struct ZoneData {
+    /// Apex.
+    pub origin: Name,
+    pub(super) records: BTreeMap<Name, Vec<Record>>,
+    /// RRSIGs by owner and type covered (empty for an unsigned zone).
+    pub(super) sigs: BTreeMap<(Name, RecordType), Vec<Record>>,
+    /// True once signed (lab/sign.rs).
+    pub(super) signed: bool,
+}
+
+/// A lab zone text that does not parse.
+#[derive(Debug, thiserror::Error)]
+#[error("lab zone {origin}: {message}")]
+pub struct ZoneError {
+    origin: String,
+    message: String,
+}
+
+impl ZoneError {
+    pub(super) fn new(origin: &str, message: String) -> Self {
+        Self {
+            origin: origin.to_string(),
+            message,
+        }
+    }
+}
+
+impl ZoneData {
+    /// Parses master-file text (RFC 1035 §5) for the zone `origin`.
+    ///
+    /// # Errors
+    /// When the text does not parse or has no SOA at the apex.
+    pub fn parse(origin: &str, text: &str) -> Result<Self, ZoneError> {
+        let err = |message: String| ZoneError {
+            origin: origin.to_string(),
+            message,
+        };
+        let apex = Name::from_ascii(origin).map_err(|e| err(e.to_string()))?;
+        let (apex, sets) = Parser::new(text, None, Some(apex))
+            .parse()
+            .map_err(|e| err(e.to_string()))?;
+        let mut records: BTreeMap<Name, Vec<Record>> = BTreeMap::new();
+        for set in sets.values() {
+            for r in set.records_without_rrsigs() {
+                records
+                    .entry(r.name.to_lowercase())
+                    .or_default()
+                    .push(r.clone());
+            }
+        }
+        let data = Self {
+            origin: apex.to_lowercase(),
+            records,
+            sigs: BTreeMap::new(),
+            signed: false,
+        };
+        if data.get(&data.origin, RecordType::SOA).is_empty() {
+            return Err(err("no SOA record at the apex".into()));
+        }
+        Ok(data)
+    }
+
+    /// The RRSIGs over one RRset.
+    pub(super) fn sigs_for(&self, name: &Name, rtype: RecordType) -> Vec<Record> {
+        self.sigs
+            .get(&(name.clone(), rtype))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The NSEC record whose span covers `name` (owner < name < next, canonical order).
+    pub(crate) fn nsec_covering(&self, name: &Name) -> Option<Record> {
+        let nsec_in = |rs: &Vec<Record>| {
+            rs.iter()
+                .find(|r| r.record_type() == RecordType::NSEC)
+                .cloned()
+        };
+        self.records
+            .range(..name.clone())
+            .rev()
+            .find_map(|(_, rs)| nsec_in(rs))
+            .or_else(|| {
+                // Before the apex nothing sorts; the last NSEC wraps round.
+                self.records.values().rev().find_map(nsec_in)
+            })
+    }
+
+    /// The records of one RRset.
+    pub(super) fn get(&self, name: &Name, rtype: RecordType) -> Vec<Record> {
+        self.records
+            .get(name)
+            .map(|v| {
+                v.iter()
+                    .filter(|r| r.record_type() == rtype)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn soa(&self) -> Vec<Record> {
+        self.get(&self.origin, RecordType::SOA)
+    }
+
+    /// The serial of the zone's SOA.
+    #[must_use]
+    pub fn serial(&self) -> u32 {
+        self.soa()
+            .first()
+            .and_then(|r| match &r.data {
+                RData::SOA(s) => Some(s.serial),
+                _ => None,
+            })
+            .unwrap_or(0)
+    }
+
+    /// The zone cut (delegation point) between the apex and `qname`, closest to the apex.
+    /// A DS question is answered by the parent side of a cut at the name itself.
+    pub(crate) fn cut_for(&self, qname: &Name, qtype: RecordType) -> Option<Name> {
+        let apex_labels = self.origin.num_labels();
+        let q_labels = qname.num_labels();
+        let last = if qtype == RecordType::DS {
+            q_labels.saturating_sub(1)
+        } else {
+            q_labels
+        };
+        (apex_labels + 1..=last)
+            .map(|n| qname.trim_to(usize::from(n)))
+            .find(|cand| !self.get(cand, RecordType::NS).is_empty())
+    }
+
+    pub(crate) fn glue_for(&self, ns: &[Record]) -> Vec<Record> {
+        let mut glue = Vec::new();
+        for r in ns {
+            if let RData::NS(NS(target)) = &r.data {
+                let t = target.to_lowercase();
+                glue.extend(self.get(&t, RecordType::A));
+                glue.extend(self.get(&t, RecordType::AAAA));
+            }
+        }
+        glue
+    }
+
+    pub(crate) fn name_or_descendant_exists(&self, qname: &Name) -> bool {
+        self.records.keys().any(|k| qname.zone_of(k))
+    }
+}
