@@ -185,4 +185,50 @@ fn schema_kinds_are_the_documented_kinds() {
     documented.sort();
     documented.dedup();
     assert_eq!(in_schema, documented);
+    // The typed kinds serialise to exactly these identifiers.
+    let mut typed: Vec<String> = ptrtrace_core::model::FindingKind::ALL
+        .iter()
+        .map(|k| {
+            serde_json::to_value(k)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    typed.sort();
+    assert_eq!(typed, in_schema);
+}
+
+/// The typed `dnssec_bogus` reasons and walk bounds serialise to the schema's identifiers.
+#[test]
+fn schema_reasons_and_limits_are_the_typed_ones() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../docs/schema.json")).unwrap();
+    let listed = |v: &serde_json::Value| -> Vec<String> {
+        let mut l: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect();
+        l.sort();
+        l
+    };
+    let typed = |ids: Vec<&str>| -> Vec<String> {
+        let mut l: Vec<String> = ids.into_iter().map(str::to_string).collect();
+        l.sort();
+        l
+    };
+    use ptrtrace_core::model::{BogusReason, Limit};
+    assert_eq!(
+        typed(BogusReason::ALL.iter().map(|r| r.as_str()).collect()),
+        listed(&schema["$defs"]["bogus_reason"]["enum"])
+    );
+    assert_eq!(
+        typed(Limit::ALL.iter().map(|l| l.as_str()).collect()),
+        listed(
+            &schema["$defs"]["stats"]["properties"]["limits"]["items"]["properties"]["limit"]["enum"]
+        )
+    );
 }

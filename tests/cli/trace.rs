@@ -1,0 +1,322 @@
+//! Tracing against a root given with --root-hints: single targets, batches, streams, Ctrl-C.
+
+#[allow(unused_imports)]
+use super::*;
+
+/// A full run of the binary through `--root-hints` and `--port` against a server on
+/// loopback that is the root and holds the PTR and its A record.
+#[test]
+fn root_hints_file_trace_against_a_loopback_server() {
+    let (_rt, server, hints, anchor) = signed_mini_root();
+    let port = server.addr.port().to_string();
+    let o = ptrtrace(&[
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
+        "--port",
+        &port,
+        "203.0.113.25",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("203.0.113.25  OK  PTR mail.test. → 203.0.113.25 confirmed"),
+        "{out}"
+    );
+    let o = ptrtrace(&[
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "--port",
+        &port,
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
+        "-f",
+        "json",
+        "203.0.113.25",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["targets"][0]["verdict"], "ok");
+    assert_eq!(v["targets"][0]["ptr"][0], "mail.test.");
+    assert_eq!(v["targets"][0]["dnssec"]["zones"][0]["status"], "secure");
+    drop(server);
+}
+
+/// A private root traced with `--root-hints` and no `--trust-anchor`: the built-in IANA keys
+/// were not chosen for it and it has none of them, so DNSSEC is not judged — one info
+/// finding (`untested`, `trust_anchor`) says so and how to give the anchor; no false
+/// `dnssec_bogus`, verdict ok, exit 0. With `--no-dnssec` the JSON has no `dnssec` part.
+#[test]
+fn private_root_without_trust_anchor_is_not_judged_and_no_dnssec_skips_it() {
+    let (_rt, server, hints, _) = signed_mini_root();
+    let port = server.addr.port().to_string();
+    let base = ["--root-hints", hints.to_str().unwrap(), "--port", &port];
+    let o = ptrtrace(&[&base[..], &["-f", "json", "203.0.113.25"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let t = &v["targets"][0];
+    assert_eq!(t["verdict"], "ok");
+    assert_eq!(t["receiver"], "accept");
+    let kinds: Vec<(&str, &str)> = t["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap(),
+                f["reason"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, [("untested", "trust_anchor")], "{}", t["findings"]);
+    assert!(
+        t["findings"][0]["advice"]
+            .as_str()
+            .unwrap()
+            .contains("--trust-anchor")
+    );
+    assert!(t["dnssec"]["broken"].as_array().unwrap().is_empty());
+    assert!(
+        t["dnssec"]["anchor"]
+            .as_str()
+            .unwrap()
+            .starts_with("builtin")
+    );
+    let o = ptrtrace(&[&base[..], &["--no-dnssec", "-f", "json", "203.0.113.25"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["targets"][0]["verdict"], "ok");
+    assert!(v["targets"][0].get("dnssec").is_none());
+    // No DNSKEY or DS question is asked without DNSSEC.
+    let types: Vec<&str> = v["targets"][0]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["qtype"].as_str().unwrap())
+        .collect();
+    assert!(
+        !types.contains(&"DNSKEY") && !types.contains(&"DS"),
+        "{types:?}"
+    );
+}
+
+/// `ptrtrace … | head -1`: the reader goes away, ptrtrace ends quietly.
+#[test]
+fn broken_pipe_is_a_quiet_end() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args(["lab", "run", "healthy"])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("lab scenario healthy"), "{first}");
+    // stdout is closed here; the rest of the report hits a broken pipe.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
+/// Ctrl-C ends a trace promptly, prints what was gathered and exits 130.
+#[test]
+fn ctrl_c_prints_the_partial_report_and_exits_130() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args(["lab", "run", "silent", "--timeout", "20s"])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let start = Instant::now();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("limit_exceeded (interrupted)"), "{text}");
+    assert!(
+        text.contains("113.0.203.in-addr.arpa."),
+        "the partial trace is shown: {text}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+}
+
+/// A prefix, a file with a bad line and stdin: the good targets run, the bad line is named,
+/// the text ends with a summary, and the exit code says there was bad input.
+#[test]
+fn batch_targets_from_prefix_file_and_stdin() {
+    use std::process::Stdio;
+    let (_rt, server, hints) = mini_root();
+    let port = server.addr.port().to_string();
+    let list = temp_file(
+        "targets.txt",
+        "# sending IPs\n203.0.113.25\n203.0.113.300\n\n203.0.113.30 # spare\n",
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args([
+            "--root-hints",
+            hints.to_str().unwrap(),
+            "--port",
+            &port,
+            "-4",
+            "--no-dnssec",
+            "203.0.113.24/30",
+            &format!("@{}", list.display()),
+            "-",
+        ])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"203.0.113.40\nnot-an-ip\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let (out, err) = (stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{} line 3: \"203.0.113.300\" is not an IP address",
+            list.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("stdin line 2: \"not-an-ip\""), "{err}");
+    // 24..27 from the prefix, 25 again (deduplicated), 30 from the file, 40 from stdin.
+    for t in [
+        "203.0.113.24",
+        "203.0.113.25",
+        "203.0.113.26",
+        "203.0.113.27",
+        "203.0.113.30",
+        "203.0.113.40",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with(&format!("{t}  "))),
+            "{t} missing:\n{out}"
+        );
+    }
+    assert!(
+        out.contains("Summary: 6 targets — 1 ok, 0 degraded, 5 broken"),
+        "{out}"
+    );
+}
+
+#[test]
+fn jsonl_streams_one_object_per_target() {
+    let (_rt, server, hints) = mini_root();
+    let port = server.addr.port().to_string();
+    let o = ptrtrace(&[
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "--port",
+        &port,
+        "-4",
+        "--no-dnssec",
+        "-f",
+        "jsonl",
+        "203.0.113.24/30",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    for l in &lines {
+        assert_eq!(l["schema_version"], 1);
+        assert!(l["verdict"].is_string() && l["target"].is_string());
+    }
+    assert_eq!(lines.iter().filter(|l| l["verdict"] == "ok").count(), 1);
+}
+
+#[test]
+fn oversized_prefix_needs_force() {
+    let o = ptrtrace(&["--root-hints", "/nonexistent", "10.0.0.0/8"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("more than 65536; split it or add --force"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Huge prefixes are streamed, never expanded: `--force 2001:db8::/96` (4 billion addresses,
+/// 70 GB as a list) and `--force 10.0.0.0/8` start tracing at once and stay under 150 MB;
+/// a /64 is refused in one line even with --force. The root is a closed loopback port, so
+/// every target fails fast and nothing leaves the machine.
+#[test]
+fn huge_prefixes_stream_in_bounded_memory() {
+    let (port, hints) = closed_root("stream.hints");
+    for prefix in ["2001:db8::/96", "10.0.0.0/8"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+            .args([
+                "--root-hints",
+                hints.to_str().unwrap(),
+                "--port",
+                &port,
+                "--timeout",
+                "100ms",
+                "-4",
+                "--force",
+                "-f",
+                "jsonl",
+                prefix,
+            ])
+            .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        let still_running = child.try_wait().unwrap().is_none();
+        let rss = peak_rss_mb(child.id());
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        assert!(still_running, "{prefix}: exited early: {}", stderr(&out));
+        let rss = rss.unwrap();
+        assert!(rss < 150.0, "{prefix}: peak RSS {rss:.0} MB");
+    }
+    let o = ptrtrace(&[
+        "--force",
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "2001:db8::/64",
+    ]);
+    assert_one_line_error(
+        &o,
+        2,
+        "has 2^64 addresses, more than ptrtrace traces in one run",
+    );
+}
