@@ -18,14 +18,48 @@ pub(super) struct Chain {
     pub fcrdns: Vec<Fcrdns>,
 }
 
+/// What the servers of the target's chain answered: the PTR names, the negative answers
+/// by reason and zone, and the first answer with several PTR records.
+struct Answers {
+    ptr: BTreeSet<Name>,
+    negatives: BTreeMap<(Detail, Name), usize>,
+    multi: Option<(Name, Vec<String>)>,
+}
+
 /// Adds the findings of the target's answer, and returns the PTR names and FCrDNS results.
-#[allow(clippy::too_many_lines)]
 pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
     let chain = walk.chain(0);
+    let Answers {
+        ptr,
+        negatives,
+        multi,
+    } = answers(walk, &chain, findings);
+    if let Some((zone, names)) = multi {
+        multiple_ptr(walk, &zone, &names, findings);
+    }
+    if ptr.is_empty() {
+        ptr_missing(walk, &chain, &negatives, findings);
+    }
+    let fcrdns = if walk.fcrdns {
+        forward(walk, &ptr, findings)
+    } else {
+        Vec::new()
+    };
+    let ptr_zone = generic(walk, &chain, &ptr, findings);
+    helo(walk, &ptr, &ptr_zone, findings);
+    limits(walk, findings);
+    Chain {
+        ptr: ptr.into_iter().collect(),
+        fcrdns,
+    }
+}
+
+/// Reads the chain's answers; a CNAME on the way is an info `classless_delegation`.
+fn answers(walk: &Walk, chain: &[usize], findings: &mut Vec<Finding>) -> Answers {
     let mut ptr: BTreeSet<Name> = BTreeSet::new();
     let mut negatives: BTreeMap<(Detail, Name), usize> = BTreeMap::new();
     let mut multi: Option<(Name, Vec<String>)> = None;
-    for &qi in &chain {
+    for &qi in chain {
         for p in walk
             .probes
             .iter()
@@ -83,76 +117,96 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
             });
         }
     }
-    if let Some((zone, names)) = multi {
-        findings.push(Finding {
-            involved: Vec::new(),
-            kind: FindingKind::MultiplePtr,
-            severity: Severity::Warning,
-            reason: None,
-            zone: zone.clone(),
-            server: None,
-            address: None,
-            message: format!(
-                "{} has {} PTR records: {}",
-                walk.target,
-                names.len(),
-                names.join(", ")
-            ),
-            advice: "Many receivers look at one PTR only, picked at random, and some penalise \
-                     several. Keep one PTR: the name your mail server uses in HELO."
-                .into(),
-            evidence: vec![format!(
-                "answer from a server of {zone}: {}",
-                names.join(", ")
-            )],
-        });
+    Answers {
+        ptr,
+        negatives,
+        multi,
     }
-    if ptr.is_empty()
-        && let Some(((reason, zone), n)) = negatives.iter().max_by_key(|(_, n)| **n)
-    {
-        let name = chain.last().map_or_else(
-            || walk.reverse_name.clone(),
-            |&q| walk.questions[q].name.clone(),
-        );
-        findings.push(Finding {
-            involved: Vec::new(),
-            kind: FindingKind::PtrMissing,
-            severity: Severity::Error,
-            reason: Some(Reason::Detail(*reason)),
-            zone: zone.clone(),
-            server: None,
-            address: None,
-            message: if *reason == Detail::Nxdomain {
-                format!(
-                    "{name} does not exist: there is no PTR record for {}",
-                    walk.target
-                )
-            } else {
-                format!("{name} exists but has no PTR record for {}", walk.target)
-            },
-            advice: format!(
-                "Add `{name} PTR your-mail-host.example.` in {zone} (ask whoever runs {zone}, \
-                 usually the holder of the address block), and an A/AAAA record for that name \
-                 pointing back to {}.",
-                walk.target
-            ),
-            evidence: vec![format!(
-                "{n} authoritative {} replies from servers of {zone}",
-                reason.as_str().to_uppercase()
-            )],
-        });
-    }
-    let fcrdns = if walk.fcrdns {
-        forward(walk, &ptr, findings)
-    } else {
-        Vec::new()
+}
+
+/// `multiple_ptr`: an answer with several PTR records.
+fn multiple_ptr(walk: &Walk, zone: &Name, names: &[String], findings: &mut Vec<Finding>) {
+    findings.push(Finding {
+        involved: Vec::new(),
+        kind: FindingKind::MultiplePtr,
+        severity: Severity::Warning,
+        reason: None,
+        zone: zone.clone(),
+        server: None,
+        address: None,
+        message: format!(
+            "{} has {} PTR records: {}",
+            walk.target,
+            names.len(),
+            names.join(", ")
+        ),
+        advice: "Many receivers look at one PTR only, picked at random, and some penalise \
+                 several. Keep one PTR: the name your mail server uses in HELO."
+            .into(),
+        evidence: vec![format!(
+            "answer from a server of {zone}: {}",
+            names.join(", ")
+        )],
+    });
+}
+
+/// `ptr_missing`: no PTR, and the servers said NXDOMAIN or NODATA (the most common wins).
+fn ptr_missing(
+    walk: &Walk,
+    chain: &[usize],
+    negatives: &BTreeMap<(Detail, Name), usize>,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(((reason, zone), n)) = negatives.iter().max_by_key(|(_, n)| **n) else {
+        return;
     };
+    let name = chain.last().map_or_else(
+        || walk.reverse_name.clone(),
+        |&q| walk.questions[q].name.clone(),
+    );
+    findings.push(Finding {
+        involved: Vec::new(),
+        kind: FindingKind::PtrMissing,
+        severity: Severity::Error,
+        reason: Some(Reason::Detail(*reason)),
+        zone: zone.clone(),
+        server: None,
+        address: None,
+        message: if *reason == Detail::Nxdomain {
+            format!(
+                "{name} does not exist: there is no PTR record for {}",
+                walk.target
+            )
+        } else {
+            format!("{name} exists but has no PTR record for {}", walk.target)
+        },
+        advice: format!(
+            "Add `{name} PTR your-mail-host.example.` in {zone} (ask whoever runs {zone}, \
+             usually the holder of the address block), and an A/AAAA record for that name \
+             pointing back to {}.",
+            walk.target
+        ),
+        evidence: vec![format!(
+            "{n} authoritative {} replies from servers of {zone}",
+            reason.as_str().to_uppercase()
+        )],
+    });
+}
+
+/// `generic_ptr` for each PTR name that looks generated from the address; returns the zone
+/// that answered the PTR.
+fn generic(
+    walk: &Walk,
+    chain: &[usize],
+    ptr: &BTreeSet<Name>,
+    findings: &mut Vec<Finding>,
+) -> Name {
     let ptr_zone = chain
         .iter()
         .flat_map(|&q| walk.probes.iter().filter(move |p| p.question == q))
         .find(|p| matches!(p.class, ReplyClass::Answer { .. }))
         .map_or_else(Name::root, |p| p.zone.clone());
-    for name in &ptr {
+    for name in ptr {
         if let Some(why) = generic_reason(name, walk.target) {
             findings.push(Finding {
                 involved: Vec::new(),
@@ -171,12 +225,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Chain {
             });
         }
     }
-    helo(walk, &ptr, &ptr_zone, findings);
-    limits(walk, findings);
-    Chain {
-        ptr: ptr.into_iter().collect(),
-        fcrdns,
-    }
+    ptr_zone
 }
 
 fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Vec<Fcrdns> {

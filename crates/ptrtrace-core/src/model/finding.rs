@@ -25,6 +25,13 @@ macro_rules! identifiers {
                 match self { $($T::$V => $s,)* }
             }
         }
+        as_identifier!($T);
+    };
+}
+
+/// Serialises, displays and orders a type with an `as_str` as that identifier.
+macro_rules! as_identifier {
+    ($T:ident) => {
         impl Serialize for $T {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
@@ -201,29 +208,7 @@ impl Reason {
     }
 }
 
-impl Serialize for Reason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl PartialOrd for Reason {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-
-impl Ord for Reason {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.as_str().cmp(o.as_str())
-    }
-}
-
-impl std::fmt::Display for Reason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+as_identifier!(Reason);
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

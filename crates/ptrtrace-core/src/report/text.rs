@@ -84,10 +84,22 @@ fn mark(status: Status) -> (&'static str, &'static str) {
     }
 }
 
-/// Renders one target.
+/// Renders one target: summary first, then the evidence (delegation tree, probe statistics,
+/// forward confirmation), then the findings with what to do.
 #[must_use]
 pub fn render(r: &TargetReport, style: Style) -> String {
     let mut out = String::new();
+    summary(&mut out, r, style);
+    delegation(&mut out, r, style);
+    probe_stats(&mut out, r, style);
+    fcrdns(&mut out, r, style);
+    findings(&mut out, r, style);
+    out
+}
+
+/// The verdict line, then the problems in one line each, the untested, the lookup odds,
+/// failing levels and DNSSEC: what a reader needs first.
+fn summary(out: &mut String, r: &TargetReport, style: Style) {
     let d = &r.diagnosis;
     let verdict = d.verdict.as_str().to_uppercase();
     let vcol = match d.verdict {
@@ -184,6 +196,12 @@ pub fn render(r: &TargetReport, style: Style) -> String {
     if let Some(line) = dnssec_line(d) {
         let _ = writeln!(out, "  {} {line}", style.paint("36", "•"));
     }
+}
+
+/// The delegation tree from the root: each zone, its servers and their addresses with
+/// what each answered.
+fn delegation(out: &mut String, r: &TargetReport, style: Style) {
+    let d = &r.diagnosis;
     out.push('\n');
     let _ = writeln!(
         out,
@@ -278,6 +296,11 @@ pub fn render(r: &TargetReport, style: Style) -> String {
             }
         }
     }
+}
+
+/// Per-address probe statistics: sent, correct, wrong, lost, latency.
+fn probe_stats(out: &mut String, r: &TargetReport, style: Style) {
+    let d = &r.diagnosis;
     if !d.stats.is_empty() {
         out.push('\n');
         let _ = writeln!(
@@ -320,6 +343,11 @@ pub fn render(r: &TargetReport, style: Style) -> String {
             let _ = writeln!(out, "{}", if bad { style.paint("33", &line) } else { line });
         }
     }
+}
+
+/// The forward confirmation of each PTR name.
+fn fcrdns(out: &mut String, r: &TargetReport, style: Style) {
+    let d = &r.diagnosis;
     if !d.fcrdns.is_empty() {
         out.push('\n');
         let _ = writeln!(out, "Forward confirmation (FCrDNS)");
@@ -354,6 +382,11 @@ pub fn render(r: &TargetReport, style: Style) -> String {
             );
         }
     }
+}
+
+/// Every finding with its evidence, who runs the zone, and what to do.
+fn findings(out: &mut String, r: &TargetReport, style: Style) {
+    let d = &r.diagnosis;
     out.push('\n');
     if d.findings.is_empty() {
         let _ = writeln!(
@@ -392,7 +425,6 @@ pub fn render(r: &TargetReport, style: Style) -> String {
         let _ = writeln!(out, "{who}");
         let _ = writeln!(out, "    what to do: {}", f.advice);
     }
-    out
 }
 
 /// A share as a percentage: `33%`, `0.5%`.

@@ -12,8 +12,15 @@ impl Walker<'_> {
     /// One target's part of a shared batch walk, as a walk of its own: its question first, the
     /// forward lookups of its PTR names, every zone on those paths and its ancestors, the NS
     /// name lookups those zones needed, and their zone and glue checks.
-    #[allow(clippy::too_many_lines)]
     pub(super) fn view(&self, target: IpAddr, q0: QId) -> Walk {
+        let mut wanted = self.own_questions(target, q0);
+        let zones = self.zones_of(&mut wanted);
+        self.reindexed(target, q0, &wanted, &zones)
+    }
+
+    /// The target's own questions: its chain, the forward lookups of its PTR names, the HELO
+    /// name's lookup.
+    fn own_questions(&self, target: IpAddr, q0: QId) -> BTreeSet<QId> {
         let mut wanted: BTreeSet<QId> = self.chain(q0).into_iter().collect();
         let fqtype = forward_type(target);
         let ptr_names: BTreeSet<Name> = self
@@ -37,6 +44,12 @@ impl Walker<'_> {
         {
             wanted.extend(self.chain(q));
         }
+        wanted
+    }
+
+    /// Every zone on the paths of `wanted` and its ancestors; adds to `wanted` the questions
+    /// those zones needed (apex checks, NS name lookups, the cut checks that found them).
+    fn zones_of(&self, wanted: &mut BTreeSet<QId>) -> BTreeSet<Name> {
         let mut zones: BTreeSet<Name> = BTreeSet::new();
         let mut frontier: Vec<QId> = wanted.iter().copied().collect();
         while let Some(q) = frontier.pop() {
@@ -77,6 +90,17 @@ impl Walker<'_> {
                 }
             }
         }
+        zones
+    }
+
+    /// The walk of questions `wanted` and `zones`, re-indexed with the target's question first.
+    fn reindexed(
+        &self,
+        target: IpAddr,
+        q0: QId,
+        wanted: &BTreeSet<QId>,
+        zones: &BTreeSet<Name>,
+    ) -> Walk {
         // Re-index: the target's question first.
         let mut order: Vec<QId> = vec![q0];
         order.extend(wanted.iter().copied().filter(|&q| q != q0));

@@ -58,7 +58,7 @@ pub struct TraceConfig {
     pub helo: Option<Name>,
     /// Check DNSSEC: queries carry DO=1, every zone on a path is asked for its DNSKEY RRset
     /// (every server) and its DS RRset (every parent server). None: `--no-dnssec`.
-    pub dnssec: Option<crate::dnssec::TrustAnchors>,
+    pub dnssec: Option<crate::model::anchors::TrustAnchors>,
     /// Space identical UDP questions to one address as response rate limiting needs
     /// ([`pace`]). Off only for the lab's own servers, which do not rate-limit.
     pub rrl_pacing: bool,
@@ -91,7 +91,7 @@ impl TraceConfig {
             interval: Duration::from_secs(10),
             max_ptr_names: 8,
             helo: None,
-            dnssec: Some(crate::dnssec::TrustAnchors::builtin()),
+            dnssec: Some(crate::model::anchors::TrustAnchors::builtin()),
             rrl_pacing: true,
             pacer: Arc::new(pace::Pacer::default()),
         }

@@ -1,0 +1,127 @@
+//! The architecture of docs/architecture.md, held against the code: the engine's modules
+//! import one way only (no circle), no source file grows past 600 lines, and no function
+//! hides its size behind an allowance of clippy's too-many-lines lint.
+
+// A test fails by panicking: unwrap and expect are how it says so.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+/// The engine's top-level modules, lowest layer first: a module may import only modules
+/// of a lower layer (and itself). `hints` and `targets` are leaves beside the model.
+const LAYERS: &[(&str, u8)] = &[
+    ("model", 0),
+    ("hints", 0),
+    ("targets", 0),
+    ("net", 1),
+    ("trace", 2),
+    ("dnssec", 3),
+    ("diagnose", 4),
+    ("graph", 5),
+    ("report", 6),
+];
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `crate::MODULE` names a source text uses outside comments.
+fn imports(text: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+        for part in line.split("crate::").skip(1) {
+            let name: String = part
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                v.push(name);
+            }
+        }
+    }
+    v
+}
+
+#[test]
+fn engine_modules_import_downwards_only() {
+    let src = root().join("crates/ptrtrace-core/src");
+    let layer = |m: &str| LAYERS.iter().find(|(n, _)| *n == m).map(|(_, l)| *l);
+    let mut wrong = Vec::new();
+    for (module, own) in LAYERS {
+        let mut files = Vec::new();
+        let dir = src.join(module);
+        if dir.is_dir() {
+            rust_files(&dir, &mut files);
+        }
+        let file = src.join(format!("{module}.rs"));
+        if file.is_file() {
+            files.push(file);
+        }
+        assert!(!files.is_empty(), "module {module} has no source");
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for used in imports(&text) {
+                if used == *module {
+                    continue;
+                }
+                let l = layer(&used).unwrap_or_else(|| {
+                    panic!("{} uses crate::{used}, a module not in LAYERS", f.display())
+                });
+                if l >= *own {
+                    wrong.push(format!("{} imports crate::{used}", f.display()));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "imports against the layering: {wrong:#?}");
+}
+
+#[test]
+fn the_lab_and_the_model_stay_apart() {
+    // The engine never depends on the lab (the lab is a dev-dependency at most).
+    let manifest = std::fs::read_to_string(root().join("crates/ptrtrace-core/Cargo.toml")).unwrap();
+    let deps = manifest
+        .split("[dependencies]")
+        .nth(1)
+        .unwrap()
+        .split("\n[")
+        .next()
+        .unwrap();
+    assert!(
+        !deps.contains("ptrtrace-lab"),
+        "the engine depends on the lab"
+    );
+}
+
+#[test]
+fn no_source_file_over_600_lines_and_no_size_allowance() {
+    let mut files = Vec::new();
+    for dir in ["src", "crates", "tests", "benches"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    let mut long = Vec::new();
+    let mut allowed = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let n = text.lines().count();
+        if n > 600 {
+            long.push(format!("{} ({n} lines)", f.display()));
+        }
+        if text.contains(&["clippy::", "too_many_lines"].concat()) {
+            allowed.push(f.display().to_string());
+        }
+    }
+    assert!(long.is_empty(), "files over 600 lines: {long:#?}");
+    assert!(allowed.is_empty(), "size allowances in: {allowed:#?}");
+}
