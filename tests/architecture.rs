@@ -87,8 +87,56 @@ fn engine_modules_import_downwards_only() {
     assert!(wrong.is_empty(), "imports against the layering: {wrong:#?}");
 }
 
+/// The model's files, lowest first: each may use only lower ones (no circle inside the
+/// leaf either).
+const MODEL: &[(&str, u8)] = &[
+    ("anchors", 0),
+    ("reply", 0),
+    ("finding", 1),
+    ("kept", 2),
+    ("walk", 3),
+];
+
 #[test]
-fn the_lab_and_the_model_stay_apart() {
+fn model_files_import_downwards_only() {
+    let dir = root().join("crates/ptrtrace-core/src/model");
+    let rank = |m: &str| MODEL.iter().find(|(n, _)| *n == m).map(|(_, r)| *r);
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().to_string();
+        let stem = name.trim_end_matches(".rs");
+        assert!(
+            stem == "mod" || rank(stem).is_some(),
+            "model/{name} is not in MODEL"
+        );
+    }
+    let mut wrong = Vec::new();
+    for (file, own) in MODEL {
+        let text = std::fs::read_to_string(dir.join(format!("{file}.rs"))).unwrap();
+        for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            for prefix in ["super::", "crate::model::"] {
+                for part in line.split(prefix).skip(1) {
+                    let used: String = part
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    match rank(&used) {
+                        Some(r) if r >= *own && used != *file => {
+                            wrong.push(format!("model/{file}.rs uses {used}"));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "model imports against its order: {wrong:#?}"
+    );
+}
+
+#[test]
+fn the_engine_does_not_depend_on_the_lab() {
     // The engine never depends on the lab (the lab is a dev-dependency at most).
     let manifest = std::fs::read_to_string(root().join("crates/ptrtrace-core/Cargo.toml")).unwrap();
     let deps = manifest

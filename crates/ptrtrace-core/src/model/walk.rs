@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::anchors::TrustAnchors;
 use super::finding::Limit;
-use super::reply::{Reply, ReplyClass, Transport};
+use super::kept::Reply;
+use super::reply::{ReplyClass, Transport};
 /// Index of a question in [`Walk::questions`].
 pub type QId = usize;
 

@@ -49,7 +49,7 @@ use hickory_proto::rr::{Name, RData, RecordType};
 
 use crate::hints::RootHints;
 use crate::model::finding::Limit;
-use crate::model::reply::Reply;
+use crate::model::kept::Reply;
 pub use crate::model::reply::{LameReason, ReplyClass, Silence, rcode_name};
 pub use crate::model::walk::{
     AttemptRecord, CnameLoop, CutSeen, DelegationSeen, LimitHit, Probe, ProbeKind, Purpose, QId,

@@ -24,7 +24,7 @@ use serde::Serialize;
 use crate::model::ReplyClass;
 use crate::model::anchors::TrustAnchors;
 use crate::model::finding::{BogusReason, Detail, Finding, FindingKind, Reason, Severity};
-use crate::model::reply::Problem;
+use crate::model::kept::Problem;
 use crate::model::walk::{Probe, ProbeKind, Purpose, Walk};
 
 mod chain;
