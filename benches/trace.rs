@@ -7,7 +7,8 @@
 //!    its lower bound is 10 × D. Reported: wall time / lower bound, and the same with one
 //!    silent server at every level (the silent servers should add about one timeout in all).
 //! b. Throughput: a /24 and (with --full) a /16 behind a 3-level chain with 3 servers per
-//!    zone, delay 0, --probes 1: targets per second, own queries per target, peak RSS.
+//!    zone, delay 0, --probes 1: targets per second, own queries per target, peak RSS, and
+//!    the size of the JSONL stream (slim; BENCH_FULL_JSONL=1 for `--evidence full`).
 //!
 //! Everything runs on loopback lab servers inside this process; nothing leaves the machine.
 
@@ -294,14 +295,26 @@ async fn throughput(prefix: &str) {
     let mut own = 0u64;
     let mut ok = 0usize;
     let mut bytes = 0usize;
+    let mut largest_ok_line = 0usize;
+    let mut written = std::collections::HashSet::new();
+    // BENCH_FULL_JSONL=1 renders `--evidence full` lines instead of the default slim ones.
+    let full_lines = std::env::var_os("BENCH_FULL_JSONL").is_some();
+    let validator = ptrtrace_core::dnssec::validate::Validator::now();
     trace::trace_batch(targets.iter().copied(), &cfg, 256, None, None, |w| {
         own += u64::from(w.queries_sent);
-        let r = TargetReport::new(w);
+        let r = TargetReport::judged(w, &validator);
         // jsonl mode: each report is rendered and dropped.
         if std::env::var_os("BENCH_NO_JSON").is_none() {
-            bytes += ptrtrace_core::report::json::render_line(&r, "bench")
-                .unwrap()
-                .len();
+            let text = if full_lines {
+                ptrtrace_core::report::json::render_line(&r, "bench").unwrap()
+            } else {
+                ptrtrace_core::report::json::render_slim(&r, None, "bench", &mut written).unwrap()
+            };
+            bytes += text.len();
+            if r.diagnosis.verdict == ptrtrace_core::diagnose::Verdict::Ok {
+                let target_line = text.lines().last().map_or(0, str::len);
+                largest_ok_line = largest_ok_line.max(target_line);
+            }
         }
         if r.diagnosis.verdict == ptrtrace_core::diagnose::Verdict::Ok {
             ok += 1;
@@ -310,9 +323,10 @@ async fn throughput(prefix: &str) {
     .await;
     let secs = start.elapsed().as_secs_f64();
     println!(
-        "throughput  {prefix:<16} {n:>6} targets in {secs:6.2} s = {:7.0} targets/s  own queries/target {:.2}  ok {ok}/{n}  jsonl {:.1} MB  peak RSS of ptrtrace {:.0} MB (before the batch {rss_before:.0} MB; the lab runs in a child process)",
+        "throughput  {prefix:<16} {n:>6} targets in {secs:6.2} s = {:7.0} targets/s  own queries/target {:.2}  ok {ok}/{n}  jsonl ({}) {:.1} MB, largest healthy target line {largest_ok_line} B  peak RSS of ptrtrace {:.0} MB (before the batch {rss_before:.0} MB; the lab runs in a child process)",
         n as f64 / secs,
         own as f64 / n as f64,
+        if full_lines { "full" } else { "slim" },
         bytes as f64 / 1e6,
         peak_rss_mb()
     );

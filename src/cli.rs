@@ -125,8 +125,19 @@ pub enum Format {
     Json,
     /// Graphviz DOT of the delegation graph (render with `dot -Tsvg`).
     Dot,
-    /// One JSON object per target, one per line, written as each finishes (for big batches).
+    /// One JSON record per line, written as each target finishes (for big batches): slim
+    /// target lines and each zone's evidence once (see --evidence).
     Jsonl,
+}
+
+/// What each `-f jsonl` target line carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvidenceArg {
+    /// Verdict, receiver answer, findings and the failing servers per target; each zone's
+    /// servers once, in a `zone` record (about 1 KB per healthy target).
+    Slim,
+    /// The whole target object with every probe, as in `-f json` (about 100 KB per target).
+    Full,
 }
 
 /// Options of a trace.
@@ -144,12 +155,17 @@ pub struct TraceOpts {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// With -f jsonl: slim lines (default) or the full evidence on every line.
+    #[arg(long, value_enum, value_name = "slim|full")]
+    pub evidence: Option<EvidenceArg>,
+
     /// Wait this long for each reply (e.g. 2s, 500ms; a bare number is seconds; 1ms to a day).
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     pub timeout: Duration,
 
-    /// Probes sent to every server address for every question (1-20); more probes catch
-    /// rarer drops.
+    /// Probes sent to every server address for the target's name at each zone (1-20); SOA, NS
+    /// and forward names get one, and this many where the first looks wrong. More probes
+    /// catch rarer drops.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=20))]
     pub probes: u8,
 

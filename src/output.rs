@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ptrtrace_core::report::{TargetReport, dot, json, text};
 use ptrtrace_core::trace::Event;
 
-use crate::cli::{Format, TraceOpts};
+use crate::cli::{EvidenceArg, Format, TraceOpts};
 use crate::exit::Failure;
 
 /// Where reports go: `-o FILE` or stdout, written as each piece is ready. A closed pipe
@@ -76,22 +76,39 @@ pub type ScenarioLabel = (&'static str, &'static str);
 /// until [`Renderer::finish`].
 pub struct Renderer {
     format: Format,
+    evidence: json::Evidence,
     style: text::Style,
     source: String,
     kept: Vec<(TargetReport, Option<ScenarioLabel>)>,
     count: usize,
+    /// Slim JSONL: the zones whose record was written (per lab scenario: each has its lab).
+    written: std::collections::HashSet<hickory_proto::rr::Name>,
+    written_for: Option<&'static str>,
 }
 
 impl Renderer {
-    /// A renderer of `format`; `source` names the root hints in JSON (`lab` in the lab).
-    pub fn new(format: Format, style: text::Style, source: &str) -> Self {
-        Self {
-            format,
-            style,
+    /// A renderer of `opts.format`; `source` names the root hints in JSON (`lab` in the
+    /// lab). `--evidence` is refused with any format but jsonl.
+    pub fn new(opts: &TraceOpts, source: &str) -> Result<Self, Failure> {
+        let evidence = match (opts.format, opts.evidence) {
+            (Format::Jsonl, Some(EvidenceArg::Full)) => json::Evidence::Full,
+            (Format::Jsonl, _) | (_, None) => json::Evidence::Slim,
+            (_, Some(_)) => {
+                return Err(Failure::bad_input(
+                    "--evidence applies to -f jsonl (-f json always carries the full evidence)",
+                ));
+            }
+        };
+        Ok(Self {
+            format: opts.format,
+            evidence,
+            style: text_style(opts),
             source: source.to_string(),
             kept: Vec::new(),
             count: 0,
-        }
+            written: std::collections::HashSet::new(),
+            written_for: None,
+        })
     }
 
     /// The text of one target, ready to write (empty for JSON, which comes at the end).
@@ -115,10 +132,19 @@ impl Renderer {
                     .map_or_else(String::new, |(name, _)| format!("// lab scenario {name}\n"));
                 format!("{head}{}", dot::render(&r))
             }
-            Format::Jsonl => {
+            Format::Jsonl if self.evidence == json::Evidence::Full => {
                 let view = view(&r, scenario);
                 json::render_view_line(view, &self.source)
                     .map(|l| l + "\n")
+                    .map_err(|e| Failure::cannot_run(format!("cannot render JSON: {e}")))?
+            }
+            Format::Jsonl => {
+                let name = scenario.map(|(name, _)| name);
+                if name != self.written_for {
+                    self.written.clear();
+                    self.written_for = name;
+                }
+                json::render_slim(&r, name, &self.source, &mut self.written)
                     .map_err(|e| Failure::cannot_run(format!("cannot render JSON: {e}")))?
             }
             Format::Json => {

@@ -66,6 +66,16 @@ async fn every_scenario_validates_against_the_json_schema_and_renders_with_graph
         .should_validate_formats(true)
         .build(&schema)
         .expect("schema compiles");
+    // Each JSONL line is a $defs/jsonl_line: a zone record, a slim or a full target record.
+    let mut line_schema = schema.clone();
+    line_schema["$ref"] = "#/$defs/jsonl_line".into();
+    for key in ["required", "properties", "type"] {
+        line_schema.as_object_mut().unwrap().remove(key);
+    }
+    let line_validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&line_schema)
+        .expect("line schema compiles");
     let runs = all_scenarios().await;
     assert_eq!(runs.len(), lab::scenarios().len());
     for (s, r) in &runs {
@@ -77,6 +87,33 @@ async fn every_scenario_validates_against_the_json_schema_and_renders_with_graph
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
         assert!(errors.is_empty(), "scenario {}: {errors:#?}", s.name);
+        let mut written = std::collections::HashSet::new();
+        let slim = json::render_slim(r, Some(s.name), "lab", &mut written).unwrap();
+        let full = json::render_line(r, "lab").unwrap();
+        for line in slim.lines().chain(std::iter::once(full.as_str())) {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let errors: Vec<String> = line_validator
+                .iter_errors(&v)
+                .take(5)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "scenario {} jsonl {}: {errors:#?}",
+                s.name,
+                v["record"]
+            );
+        }
+        // One zone record per zone of the walk, then the target; a second target of the same
+        // stream writes no zone again.
+        let records: Vec<serde_json::Value> = slim
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(records.len(), r.walk.zones.len() + 1, "{}", s.name);
+        assert_eq!(records.last().unwrap()["record"], "target");
+        let again = json::render_slim(r, Some(s.name), "lab", &mut written).unwrap();
+        assert_eq!(again.lines().count(), 1, "{}", s.name);
 
         let graph = dot::render(r);
         let mut child = Command::new("dot")
@@ -130,12 +167,12 @@ fn schema_rejects_bad_documents() {
         .should_validate_formats(true)
         .build(&schema)
         .unwrap();
-    let good = serde_json::json!({"schema_version": 1, "tool": "ptrtrace", "version": "0", "root_hints": "lab", "targets": []});
+    let good = serde_json::json!({"schema_version": 2, "tool": "ptrtrace", "version": "0", "root_hints": "lab", "targets": []});
     assert!(v.is_valid(&good));
     let mut bad = good.clone();
-    bad["schema_version"] = 2.into();
+    bad["schema_version"] = 1.into();
     assert!(!v.is_valid(&bad));
-    let bad = serde_json::json!({"schema_version": 1, "tool": "ptrtrace", "version": "0", "root_hints": "lab",
+    let bad = serde_json::json!({"schema_version": 2, "tool": "ptrtrace", "version": "0", "root_hints": "lab",
         "targets": [{"target": "not-an-ip"}]});
     assert!(!v.is_valid(&bad));
 }

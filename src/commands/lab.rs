@@ -108,8 +108,9 @@ pub async fn run(name: Option<&str>, opts: &TraceOpts) -> Outcome {
     } else {
         chosen
     };
-    // A bad -o fails now, not after the scenarios ran.
+    // A bad -o or --evidence fails now, not after the scenarios ran.
     let mut out = Out::open(opts.output.as_deref())?;
+    let mut render = Renderer::new(opts, "lab")?;
     // Scenarios are independent labs: run several at once, report them in order.
     let (stop_rx, watcher) = stop_on_ctrl_c();
     let bar = output::bar(
@@ -156,7 +157,6 @@ pub async fn run(name: Option<&str>, opts: &TraceOpts) -> Outcome {
             mismatched.join("; ")
         )
     };
-    let mut render = Renderer::new(opts.format, output::text_style(opts), "lab");
     let mut body = String::new();
     for (s, r) in reports {
         body.push_str(&render.target(r, Some((s.name, s.summary)))?);

@@ -156,7 +156,7 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
     }
     let (cfg, source) = real_config(opts)?;
     let mut out = Out::open(opts.output.as_deref())?;
-    let mut render = Renderer::new(opts.format, output::text_style(opts), &source);
+    let mut render = Renderer::new(opts, &source)?;
     let mut tally = Tally::default();
     let mut failed: Option<Failure> = None;
     let mut emit_one = |r: TargetReport, out: &mut Out| {

@@ -44,7 +44,7 @@ fn lab_run_json_is_versioned_and_complete() {
     let o = ptrtrace(&["lab", "run", "flaky", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     let t = &v["targets"][0];
     assert_eq!(t["target"], "203.0.113.25");
     assert_eq!(t["scenario"], "flaky");

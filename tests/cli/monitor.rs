@@ -45,7 +45,7 @@ fn diff_reports_changes_and_exit_codes() {
         "json",
     ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     assert!(
         v["changes"]
             .as_array()

@@ -36,7 +36,7 @@ fn root_hints_file_trace_against_a_loopback_server() {
         "203.0.113.25",
     ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     assert_eq!(v["targets"][0]["verdict"], "ok");
     assert_eq!(v["targets"][0]["ptr"][0], "mail.test.");
     assert_eq!(v["targets"][0]["dnssec"]["zones"][0]["status"], "secure");
@@ -237,28 +237,71 @@ fn batch_targets_from_prefix_file_and_stdin() {
 fn jsonl_streams_one_object_per_target() {
     let (_rt, server, hints) = mini_root();
     let port = server.addr.port().to_string();
-    let o = ptrtrace(&[
-        "--root-hints",
-        hints.to_str().unwrap(),
-        "--port",
-        &port,
-        "-4",
-        "--no-dnssec",
-        "-f",
-        "jsonl",
-        "203.0.113.24/30",
-    ]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let lines: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines.len(), 4);
+    let jsonl = |extra: &[&str]| {
+        let mut args = vec![
+            "--root-hints",
+            hints.to_str().unwrap(),
+            "--port",
+            &port,
+            "-4",
+            "--no-dnssec",
+            "-f",
+            "jsonl",
+            "203.0.113.24/30",
+        ];
+        args.extend_from_slice(extra);
+        let o = ptrtrace(&args);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect::<Vec<serde_json::Value>>()
+    };
+    // Slim by default: one target record per address, each zone's record once, before the
+    // first target that meets it.
+    let lines = jsonl(&[]);
+    let targets: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l["record"] == "target").collect();
+    assert_eq!(targets.len(), 4);
     for l in &lines {
-        assert_eq!(l["schema_version"], 1);
-        assert!(l["verdict"].is_string() && l["target"].is_string());
+        assert_eq!(l["schema_version"], 2);
     }
-    assert_eq!(lines.iter().filter(|l| l["verdict"] == "ok").count(), 1);
+    for t in &targets {
+        assert!(t["verdict"].is_string() && t["target"].is_string());
+        assert!(t.get("probes").is_none(), "slim lines carry no probes");
+        for z in t["zones"].as_array().unwrap() {
+            let first_zone = lines
+                .iter()
+                .position(|l| l["record"] == "zone" && l["zone"] == *z);
+            let this = lines.iter().position(|l| l == *t);
+            assert!(
+                first_zone < this,
+                "zone {z} is described before its first target"
+            );
+        }
+    }
+    let mut zones: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["record"] == "zone")
+        .map(|l| l["zone"].as_str().unwrap())
+        .collect();
+    let n = zones.len();
+    zones.dedup();
+    assert_eq!(zones.len(), n, "each zone once");
+    assert_eq!(targets.iter().filter(|l| l["verdict"] == "ok").count(), 1);
+    // The full evidence on request: target records only, with every probe.
+    let full = jsonl(&["--evidence", "full"]);
+    assert_eq!(full.len(), 4);
+    assert!(
+        full.iter()
+            .all(|l| l["record"] == "target" && l["probes"].is_array())
+    );
+}
+
+#[test]
+fn evidence_applies_to_jsonl_only() {
+    let o = ptrtrace(&["lab", "run", "healthy", "-f", "json", "--evidence", "slim"]);
+    assert_one_line_error(&o, 2, "--evidence applies to -f jsonl");
 }
 
 #[test]

@@ -73,9 +73,10 @@ fn finding_key(f: &Value) -> String {
 }
 
 fn targets(doc: &Value, which: &str) -> Result<BTreeMap<String, Value>, DiffError> {
-    if doc["schema_version"] != 1 {
+    // Version 2 changed JSONL lines only: the document's layout is version 1's.
+    if doc["schema_version"] != 1 && doc["schema_version"] != 2 {
         return Err(DiffError(format!(
-            "{which}: not a ptrtrace JSON report with schema_version 1"
+            "{which}: not a ptrtrace JSON report with schema_version 1 or 2"
         )));
     }
     let list = doc["targets"]
@@ -248,13 +249,13 @@ pub fn diff(old: &Value, new: &Value) -> Result<Vec<Change>, DiffError> {
     Ok(out)
 }
 
-/// The changes as JSON: `{"schema_version": 1, "changes": [...]}`.
+/// The changes as JSON: `{"schema_version": 2, "changes": [...]}`.
 ///
 /// # Errors
 /// Never in practice.
 pub fn render_json(changes: &[Change]) -> serde_json::Result<String> {
     serde_json::to_string_pretty(&serde_json::json!({
-        "schema_version": 1,
+        "schema_version": crate::report::json::SCHEMA_VERSION,
         "changes": changes,
     }))
 }
@@ -291,6 +292,6 @@ mod tests {
             ]
         );
         assert!(diff(&old, &old).unwrap().is_empty());
-        assert!(diff(&serde_json::json!({"schema_version": 2}), &old).is_err());
+        assert!(diff(&serde_json::json!({"schema_version": 3}), &old).is_err());
     }
 }

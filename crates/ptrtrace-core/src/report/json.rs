@@ -16,7 +16,7 @@ use crate::model::{LimitHit, Probe, Question, Zone};
 use crate::report::TargetReport;
 
 /// Version of the JSON layout.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The whole document.
 #[derive(Debug, Serialize)]
@@ -210,6 +210,7 @@ pub fn render_view_line(target: TargetJson<'_>, root_hints: &str) -> serde_json:
         schema_version: u32,
         tool: &'static str,
         root_hints: &'a str,
+        record: &'static str,
         #[serde(flatten)]
         target: TargetJson<'a>,
     }
@@ -217,6 +218,237 @@ pub fn render_view_line(target: TargetJson<'_>, root_hints: &str) -> serde_json:
         schema_version: SCHEMA_VERSION,
         tool: "ptrtrace",
         root_hints,
+        record: "target",
         target,
+    })
+}
+
+/// What each `-f jsonl` line carries (docs/json.md "--format jsonl").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// Per target: verdict, receiver answer, findings, failing servers; each zone's evidence
+    /// once, in a `zone` record, the first time a target's path meets it.
+    Slim,
+    /// Per target: the whole Target object, every probe included.
+    Full,
+}
+
+/// A server address in a slim record: its status for the zone and its probe counts.
+#[derive(Debug, Serialize)]
+pub struct ServerLine {
+    /// Zone (absent inside a zone record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// NS name.
+    pub server: String,
+    /// Address.
+    pub address: String,
+    /// ok, inconsistent, flaky, lame, unreachable, untested.
+    pub status: crate::graph::Status,
+    /// DNSSEC state of its replies (absent when not judged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<crate::dnssec::validate::Security>,
+    /// Standard probes sent to it for the zone.
+    pub sent: usize,
+    /// Of them, without a reply.
+    pub lost: usize,
+    /// Median latency of its replies, ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_median_ms: Option<f64>,
+}
+
+/// A slim target line: what a person keeps from a batch.
+#[derive(Debug, Serialize)]
+pub struct SlimTarget<'a> {
+    /// `target`.
+    pub record: &'static str,
+    /// The address.
+    pub target: String,
+    /// Its reverse name.
+    pub reverse_name: String,
+    /// The lab scenario (`lab run` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+    /// ok, degraded, broken.
+    pub verdict: Verdict,
+    /// What a receiving mail server answers.
+    pub receiver: crate::diagnose::receiver::Receiver,
+    /// One line, as in the text report.
+    pub summary: String,
+    /// PTR names.
+    pub ptr: Vec<String>,
+    /// Forward confirmation per PTR name.
+    pub fcrdns: &'a [Fcrdns],
+    /// Findings, errors first.
+    pub findings: &'a [Finding],
+    /// The server addresses on its paths that are not ok (their zone records have the rest).
+    pub failing: Vec<ServerLine>,
+    /// The zones on its paths, root first (each described once in a `zone` record).
+    pub zones: Vec<String>,
+    /// Queries it caused, wall time, bounds hit.
+    pub stats: Stats<'a>,
+}
+
+/// A zone record of a slim stream: the zone's servers as the first target that met it saw
+/// them.
+#[derive(Debug, Serialize)]
+pub struct ZoneLine {
+    /// `zone`.
+    pub record: &'static str,
+    /// Apex.
+    pub zone: String,
+    /// Parent zone (absent for the root).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Worst status of its addresses.
+    pub status: crate::graph::Status,
+    /// Its DNSSEC state (absent with `--no-dnssec`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dnssec: Option<crate::dnssec::validate::Security>,
+    /// Contact mailbox from its SOA RNAME.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// Every server address.
+    pub servers: Vec<ServerLine>,
+}
+
+/// The address lines of `r`'s graph, with their probe counts.
+fn server_lines(r: &TargetReport) -> Vec<ServerLine> {
+    r.graph
+        .graph
+        .node_weights()
+        .filter_map(|n| match n {
+            Node::Address {
+                zone,
+                server,
+                address,
+                status,
+                dnssec,
+                ..
+            } => {
+                let stats = r
+                    .diagnosis
+                    .stats
+                    .iter()
+                    .find(|s| s.zone == *zone && s.server == *server && s.address == *address);
+                Some(ServerLine {
+                    zone: Some(zone.to_string()),
+                    server: server.to_string(),
+                    address: address.to_string(),
+                    status: *status,
+                    dnssec: *dnssec,
+                    sent: stats.map_or(0, |s| s.sent),
+                    lost: stats.map_or(0, |s| s.lost),
+                    rtt_median_ms: stats.and_then(|s| s.rtt_ms).map(|r| r[1]),
+                })
+            }
+            Node::Zone { .. } | Node::Server { .. } => None,
+        })
+        .collect()
+}
+
+/// The slim line of `r`, and the zone records of the zones on its paths that `written` does
+/// not hold yet (added to it).
+///
+/// # Errors
+/// Never in practice.
+pub fn render_slim(
+    r: &TargetReport,
+    scenario: Option<&str>,
+    root_hints: &str,
+    written: &mut std::collections::HashSet<Name>,
+) -> serde_json::Result<String> {
+    let mut servers = server_lines(r);
+    servers.sort_by(|a, b| (&a.zone, &a.server, &a.address).cmp(&(&b.zone, &b.server, &b.address)));
+    let mut out = String::new();
+    let mut zones: Vec<&Zone> = r.walk.zones.values().collect();
+    zones.sort_by_key(|z| z.name.num_labels());
+    for z in &zones {
+        if !written.insert(z.name.clone()) {
+            continue;
+        }
+        let node = r
+            .graph
+            .graph
+            .node_weights()
+            .find(|n| matches!(n, Node::Zone { name, .. } if *name == z.name));
+        let (status, dnssec) = match node {
+            Some(Node::Zone { status, dnssec, .. }) => (*status, *dnssec),
+            _ => (crate::graph::Status::Untested, None),
+        };
+        let zl = ZoneLine {
+            record: "zone",
+            zone: z.name.to_string(),
+            parent: z.parent.as_ref().map(ToString::to_string),
+            status,
+            dnssec,
+            contact: r.diagnosis.contacts.get(&z.name).cloned(),
+            servers: servers
+                .iter()
+                .filter(|s| s.zone.as_deref() == Some(&z.name.to_string()))
+                .map(|s| ServerLine {
+                    zone: None,
+                    server: s.server.clone(),
+                    address: s.address.clone(),
+                    status: s.status,
+                    dnssec: s.dnssec,
+                    sent: s.sent,
+                    lost: s.lost,
+                    rtt_median_ms: s.rtt_median_ms,
+                })
+                .collect(),
+        };
+        out.push_str(&record_line(root_hints, zl)?);
+        out.push('\n');
+    }
+    let failing = servers
+        .into_iter()
+        .filter(|s| {
+            !matches!(
+                s.status,
+                crate::graph::Status::Ok | crate::graph::Status::Untested
+            ) || s.dnssec == Some(crate::dnssec::validate::Security::Bogus)
+        })
+        .collect();
+    let target = SlimTarget {
+        record: "target",
+        target: r.walk.target.to_string(),
+        reverse_name: r.walk.reverse_name.to_string(),
+        scenario: scenario.map(ToString::to_string),
+        verdict: r.diagnosis.verdict,
+        receiver: r.diagnosis.receiver,
+        summary: r.headline(),
+        ptr: r.diagnosis.ptr.iter().map(ToString::to_string).collect(),
+        fcrdns: &r.diagnosis.fcrdns,
+        findings: &r.diagnosis.findings,
+        failing,
+        zones: zones.iter().map(|z| z.name.to_string()).collect(),
+        stats: Stats {
+            queries_sent: r.walk.queries_sent,
+            probes: r.walk.probes.len(),
+            elapsed_ms: r.walk.elapsed_ms,
+            limits: &r.walk.limits,
+        },
+    };
+    out.push_str(&record_line(root_hints, target)?);
+    out.push('\n');
+    Ok(out)
+}
+
+/// One JSONL record with `schema_version`, `tool` and `root_hints` in front.
+fn record_line<T: Serialize>(root_hints: &str, record: T) -> serde_json::Result<String> {
+    #[derive(Serialize)]
+    struct Line<'a, T: Serialize> {
+        schema_version: u32,
+        tool: &'static str,
+        root_hints: &'a str,
+        #[serde(flatten)]
+        record: T,
+    }
+    serde_json::to_string(&Line {
+        schema_version: SCHEMA_VERSION,
+        tool: "ptrtrace",
+        root_hints,
+        record,
     })
 }

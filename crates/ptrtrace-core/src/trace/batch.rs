@@ -208,6 +208,8 @@ impl Walker<'_> {
         self.qindex.retain(|_, q| !gone.contains(q));
         self.entered.retain(|(q, _)| !gone.contains(q));
         self.scheduled.retain(|(q, _, _, _)| !gone.contains(q));
+        self.escalated.retain(|(q, _, _, _)| !gone.contains(q));
+        self.adaptive_seen.retain(|(q, _), _| !gone.contains(q));
         self.support_count.retain(|(q, _), _| !gone.contains(q));
         for q in &gone {
             self.questions[*q].zones = Vec::new();

@@ -95,6 +95,9 @@ struct NsState {
     waiters: Vec<(QId, Name)>,
 }
 
+/// A useful reply to an adaptive question: which server address gave it, and what it was.
+type Seen = (Name, IpAddr, ReplyClass);
+
 /// The iterative walker for one target.
 pub struct Walker<'a> {
     cfg: &'a TraceConfig,
@@ -109,6 +112,14 @@ pub struct Walker<'a> {
     dnssec_checked: HashSet<Name>,
     glue_checked: HashSet<Name>,
     scheduled: HashSet<(QId, Name, Name, IpAddr)>,
+    /// Adaptive questions (schedule.rs): the useful replies seen so far per (question, zone),
+    /// by address, to notice a disagreement; and the addresses already given their remaining
+    /// probes.
+    adaptive_seen: HashMap<(QId, Name), Vec<Seen>>,
+    escalated: HashSet<(QId, Name, Name, IpAddr)>,
+    /// Addresses that lost a probe or gave a lame reply: their content questions get every
+    /// probe, so where loss exists it is measured as well as on the target's chain.
+    suspect: HashSet<IpAddr>,
     next_free: HashMap<IpAddr, Duration>,
     probes: Vec<Probe>,
     limits: BTreeSet<LimitHit>,
@@ -221,6 +232,9 @@ impl<'a> Walker<'a> {
             dnssec_checked: HashSet::new(),
             glue_checked: HashSet::new(),
             scheduled: HashSet::new(),
+            adaptive_seen: HashMap::new(),
+            escalated: HashSet::new(),
+            suspect: HashSet::new(),
             next_free: HashMap::new(),
             probes: Vec::new(),
             limits: BTreeSet::new(),

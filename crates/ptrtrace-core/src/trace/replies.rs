@@ -65,6 +65,7 @@ impl Walker<'_> {
         if job.kind != ProbeKind::Standard {
             return;
         }
+        self.escalate_if_wrong(&job, &class);
         let msg = kept.as_ref().map(|k| &k.msg).or(reply.as_ref());
         if self.questions[job.question].is_cut() {
             if let Some(m) = msg {

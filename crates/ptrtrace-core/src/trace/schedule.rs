@@ -4,6 +4,14 @@
 
 use super::*;
 
+/// Where probes go: a question, asked of one address of one NS name as a server of a zone.
+struct To<'n> {
+    q: QId,
+    zone: &'n Name,
+    server: &'n Name,
+    addr: IpAddr,
+}
+
 impl Walker<'_> {
     pub(super) fn schedule_ns(&mut self, q: QId, zone: &Name, server: &Name) {
         let glue: Vec<IpAddr> = self
@@ -93,17 +101,20 @@ impl Walker<'_> {
             *n += 1;
         }
         let question = &self.questions[q];
-        // Supporting lookups (an NS name's address, a glue check) get one probe per address;
-        // the questions of the path get `--probes`.
-        // DNSKEY and DS are judged on content, which does not change between probes: one
-        // each per address (packet loss is measured on the other questions).
-        let dnssec_check = question.purpose.is_check()
-            && matches!(question.qtype, RecordType::DNSKEY | RecordType::DS);
-        // A cut check is discovery: one probe per address (the zone found is surveyed by
-        // its own zone checks).
-        let n_standard = if dnssec_check || cut_check {
-            1
-        } else if self.on_path(self.questions[q].origin) || question.purpose.is_check() {
+        // Probes per address (docs/findings.md "How many probes"): the target's own questions
+        // (its PTR and the referrals towards it) measure loss and get `--probes`; content
+        // questions (a zone's SOA and NS, forward names, the HELO name) get one, and the rest
+        // of `--probes` only where that one looks wrong (escalate); DNSKEY, DS, cut checks and
+        // supporting lookups get one.
+        // A suspect address gets every probe of a content question at once (and counts as
+        // escalated for it).
+        let suspect = self.adaptive(q) && self.suspect.contains(&addr);
+        if suspect {
+            self.escalated
+                .insert((q, zone.clone(), server.clone(), addr));
+        }
+        let full = suspect || self.measures_loss(q);
+        let n_standard = if full {
             usize::from(self.cfg.probes)
         } else {
             1
@@ -114,6 +125,116 @@ impl Walker<'_> {
         {
             plan.extend([ProbeKind::Tcp, ProbeKind::NoEdns]);
         }
+        let to = To {
+            q,
+            zone,
+            server,
+            addr,
+        };
+        self.send(&to, &plan, n_standard, 1);
+    }
+
+    /// True for the questions whose repeated probes measure loss: the target's own chain (its
+    /// PTR, the referrals towards it, the CNAME targets it led to). Content questions are
+    /// [`Self::adaptive`].
+    pub(super) fn measures_loss(&self, q: QId) -> bool {
+        !self.questions[q].is_cut()
+            && matches!(
+                self.questions[self.questions[q].origin].purpose,
+                Purpose::Target
+            )
+    }
+
+    /// True for content questions that start with one probe per address and get the rest of
+    /// `--probes` where the first looks wrong: a zone's SOA and NS, forward names, HELO.
+    pub(super) fn adaptive(&self, q: QId) -> bool {
+        let question = &self.questions[q];
+        if self.cfg.probes <= 1 || question.is_cut() {
+            return false;
+        }
+        let zone_content = matches!(question.purpose, Purpose::ZoneCheck { .. })
+            && matches!(question.qtype, RecordType::SOA | RecordType::NS);
+        let forward = matches!(
+            self.questions[question.origin].purpose,
+            Purpose::Forward { .. } | Purpose::Helo
+        );
+        zone_content || forward
+    }
+
+    /// After each standard probe. An address that loses a probe or replies lame, on any
+    /// question, becomes suspect: every adaptive question asked of it so far gets the rest of
+    /// `--probes`, and later ones get them all. An adaptive question's probe that looks wrong
+    /// (no reply, lame or malformed, an answer that differs from another address's) does the
+    /// same for its own address and for any address it disagrees with.
+    pub(super) fn escalate_if_wrong(&mut self, job: &Job, class: &ReplyClass) {
+        if class.is_untested() {
+            return;
+        }
+        if !class.is_useful() && self.suspect.insert(job.address) {
+            let pending: Vec<(QId, Name, Name)> = self
+                .scheduled
+                .iter()
+                .filter(|(q, _, _, a)| *a == job.address && self.adaptive(*q))
+                .map(|(q, z, s, _)| (*q, z.clone(), s.clone()))
+                .collect();
+            for (q, zone, server) in pending {
+                self.escalate(q, &zone, &server, job.address);
+            }
+        }
+        if !self.adaptive(job.question) {
+            return;
+        }
+        let key = (job.question, job.zone.clone());
+        let mut wrong: Vec<(Name, IpAddr)> = Vec::new();
+        if class.is_useful() {
+            let seen = self.adaptive_seen.entry(key).or_default();
+            for (server, address, other) in seen.iter() {
+                if other != class && *address != job.address {
+                    wrong.push((server.clone(), *address));
+                }
+            }
+            if !wrong.is_empty() {
+                wrong.push((job.server.clone(), job.address));
+            }
+            seen.push((job.server.clone(), job.address, class.clone()));
+        } else {
+            wrong.push((job.server.clone(), job.address));
+        }
+        for (server, address) in wrong {
+            self.escalate(job.question, &job.zone, &server, address);
+        }
+    }
+
+    /// The rest of `--probes` for one adaptive question at one address, once.
+    fn escalate(&mut self, q: QId, zone: &Name, server: &Name, addr: IpAddr) {
+        if !self
+            .escalated
+            .insert((q, zone.clone(), server.clone(), addr))
+        {
+            return;
+        }
+        let more = usize::from(self.cfg.probes).saturating_sub(1);
+        let plan = vec![ProbeKind::Standard; more];
+        let to = To {
+            q,
+            zone,
+            server,
+            addr,
+        };
+        self.send(&to, &plan, more, 2);
+    }
+
+    /// Sends `plan` to `addr`, numbering the probes from `first_seq`: `n_standard` of them
+    /// standard (spaced `--probe-spacing` apart, the extras in between), within the query
+    /// budget, the per-address rate and RRL pacing.
+    fn send(&mut self, to: &To<'_>, plan: &[ProbeKind], n_standard: usize, first_seq: usize) {
+        let To {
+            q,
+            zone,
+            server,
+            addr,
+        } = *to;
+        let question = &self.questions[q];
         let n = u32::try_from(plan.len()).unwrap_or(u32::MAX);
         if self.sent - self.budget_base + n > self.budget {
             self.limit(
@@ -132,8 +253,8 @@ impl Walker<'_> {
             edns_payload: Some(self.cfg.edns_payload),
             dnssec_ok: self.cfg.dnssec.is_some(),
         };
-        for (i, kind) in plan.into_iter().enumerate() {
-            let seq = u8::try_from(i + 1).unwrap_or(u8::MAX);
+        for (i, &kind) in plan.iter().enumerate() {
+            let seq = u8::try_from(i + first_seq).unwrap_or(u8::MAX);
             // Probes to one address are spaced, never queued behind each other's timeouts;
             // the TCP and no-EDNS extras go in between the standard ones.
             let standard = n_standard;

@@ -20,7 +20,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "drop-5",
-            summary: "ns3.isp.example drops 5% of UDP queries at random (seeded): run with --rounds 10",
+            summary: "ns3.isp.example drops 5% of UDP queries at random (seeded): run with --rounds 15",
             target: "203.0.113.25",
             tweaks: ns3_fault(Fault::DropRandom {
                 per_mille: 50,
@@ -28,7 +28,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             }),
             expect: vec![at("flaky", None, NS3, NS3_IP)],
             verdict: "degraded",
-            rounds: 10,
+            rounds: 15,
             ..Scenario::default()
         },
         Scenario {
