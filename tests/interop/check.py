@@ -118,7 +118,7 @@ def main(workdir):
             continue
         doc = json.loads(path.read_text())
         t = doc["targets"][0]
-        check(doc["schema_version"] == 1, f"{target}: schema_version 1")
+        check(doc["schema_version"] == 2, f"{target}: schema_version 2")
         check(t["verdict"] == verdict, f"{target}: verdict {t['verdict']} (expected {verdict})")
         if target in NO_PTR:
             check(not t["ptr"], f"{target}: no PTR")
