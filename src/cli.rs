@@ -190,8 +190,9 @@ pub struct TraceOpts {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_interval)]
     pub interval: std::time::Duration,
 
-    /// Most queries per second to one server address [default: 20; unlimited for the lab].
-    /// Servers with response-rate limiting drop bursts: a faster prober invents flakiness.
+    /// Queries per second to one server address after a burst of 10 (a token bucket per
+    /// address, shared by every target and round) [default: 20; unlimited for the lab].
+    /// Servers with response-rate limiting drop floods: a faster prober invents flakiness.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub rate: Option<u32>,
 

@@ -434,5 +434,58 @@ if [ -n "${PTRTRACE_COMPARE:-}" ]; then
   timeit drill -T -r "$work/drill.hints" -x 203.0.113.25
   timeit env PTRTRACE_FORBID_BUILTIN_HINTS=1 "$bin" --root-hints "$work/interop.hints" --timeout 1s -4 --probes 1 203.0.113.25
   timeit env PTRTRACE_FORBID_BUILTIN_HINTS=1 "$bin" --root-hints "$work/interop.hints" --timeout 1s 203.0.113.25
+
+  # ptrtrace with its defaults (release build) against DNSViz, which also asks every server
+  # of every zone, on the same name, alternately, 7 times each; medians and their ratio.
+  # DNSViz is given the lab's root servers (-x), so it never looks for the Internet's.
+  command -v dnsviz >/dev/null || apt-get install -y -qq dnsviz >/dev/null || die "cannot install dnsviz"
+  command -v tcpdump >/dev/null || apt-get install -y -qq tcpdump >/dev/null || die "cannot install tcpdump"
+  (cd "$repo" && cargo build --release --quiet) || die "cannot build the release binary"
+  rel="$repo/target/release/ptrtrace"
+  roots=".:a.root-servers.example.=192.0.2.1,a.root-servers.example.=[2001:db8:53::1],b.root-servers.example.=192.0.2.2"
+  ms_of() { local t0 t1; t0=$(date +%s%N); in_ns "$@" > /dev/null 2>&1 || true; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
+  pt=(); dv=()
+  for _ in 1 2 3 4 5 6 7; do
+    pt+=("$(ms_of env PTRTRACE_FORBID_BUILTIN_HINTS=1 "$rel" --root-hints "$work/interop.hints" --trust-anchor "$anchor" 203.0.113.25)")
+    dv+=("$(ms_of dnsviz probe -A -a . -x "$roots" -R PTR 25.113.0.203.in-addr.arpa)")
+  done
+  median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+  mp=$(median "${pt[@]}"); md=$(median "${dv[@]}")
+  echo "compare: ptrtrace defaults ${pt[*]} ms, median $mp ms"
+  echo "compare: dnsviz probe -A -a . -R PTR ${dv[*]} ms, median $md ms"
+  echo "compare: ratio ptrtrace/dnsviz $(python3 -c "print(round($mp / $md, 2))")"
+
+  # A /24 with defaults: targets per second, and the most queries any one server address
+  # received in one second, counted from packets on the namespace's loopback, not from
+  # ptrtrace's own figures.
+  in_ns tcpdump -i lo -n -tt -l 'dst port 53' > "$work/batch.pcap.txt" 2> /dev/null &
+  dump=$!
+  sleep 1
+  t0=$(date +%s%N)
+  in_ns env PTRTRACE_FORBID_BUILTIN_HINTS=1 "$rel" --root-hints "$work/interop.hints" \
+    --trust-anchor "$anchor" -f jsonl -o "$work/batch.jsonl" 203.0.113.0/24 2> /dev/null || true
+  t1=$(date +%s%N)
+  sleep 1; kill "$dump" 2>/dev/null || true; wait "$dump" 2>/dev/null || true
+  python3 - "$work/batch.pcap.txt" "$work/batch.jsonl" "$(( (t1 - t0) / 1000000 ))" <<'PY'
+import collections, json, sys
+per = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    f = line.split()
+    if len(f) > 4 and f[1] in ("IP", "IP6"):
+        dst = f[4].rstrip(":").rsplit(".", 1)[0]
+        per[dst].append(float(f[0]))
+best = (0, "")
+for addr, ts in per.items():
+    ts.sort(); j = 0
+    for i, t in enumerate(ts):
+        while ts[j] <= t - 1.0:
+            j += 1
+        best = max(best, (i - j + 1, addr))
+targets = sum(1 for l in open(sys.argv[2]) if '"record":"target"' in l)
+ms = int(sys.argv[3])
+print(f"compare: /24 batch with defaults: {targets} targets in {ms} ms = {targets / (ms / 1000):.0f} targets/s; "
+      f"{sum(len(v) for v in per.values())} queries to {len(per)} addresses; "
+      f"most to one address in any 1 s window: {best[0]} ({best[1]})")
+PY
   rm -rf "/etc/netns/$ns"
 fi

@@ -205,6 +205,13 @@ pub struct Probe {
     pub kind: ProbeKind,
     /// When it was sent, ms after the trace started.
     pub sent_at_ms: f64,
+    /// Round trips on the longest chain of replies that led to it, itself included: a root
+    /// probe is 1, a probe sent on a referral from it 2, and so on. Depth × the round-trip
+    /// time, plus `chain_wait_ms`, is the earliest it could have ended.
+    pub depth: u16,
+    /// Time ptrtrace chose to wait on that chain before sending (probe spacing, the
+    /// per-address token bucket, RRL pacing), ms.
+    pub chain_wait_ms: f64,
     /// UDP, then TCP when the UDP reply was truncated.
     pub attempts: Vec<AttemptRecord>,
     /// What the final reply means.
@@ -220,6 +227,14 @@ impl Probe {
     pub fn rtt_ms(&self) -> f64 {
         self.attempts.last().map_or(0.0, |a| a.rtt_ms)
     }
+    /// The earliest this probe could have ended had every round trip taken `rtt`: its depth
+    /// in round trips plus the waits ptrtrace chose on its chain.
+    #[must_use]
+    pub fn ideal_end(&self, rtt: std::time::Duration) -> std::time::Duration {
+        rtt * u32::from(self.depth)
+            + std::time::Duration::from_secs_f64(self.chain_wait_ms / 1000.0)
+    }
+
     /// RCODE of the last attempt's reply.
     #[must_use]
     pub fn rcode(&self) -> Option<&str> {
@@ -288,6 +303,19 @@ pub struct Walk {
 }
 
 impl Walk {
+    /// The lower bound on this walk's wall time had every round trip taken `rtt`: the
+    /// latest [`Probe::ideal_end`] (the longest chain of dependent probes, with the waits
+    /// ptrtrace chose on it: spacing, the token bucket, RRL pacing). The latency benchmark
+    /// divides the measured wall time by it (docs/benchmarks.md).
+    #[must_use]
+    pub fn lower_bound(&self, rtt: std::time::Duration) -> std::time::Duration {
+        self.probes
+            .iter()
+            .map(|p| p.ideal_end(rtt))
+            .max()
+            .unwrap_or_default()
+    }
+
     /// The questions of one chain: `origin` and the CNAME targets it led to.
     #[must_use]
     pub fn chain(&self, origin: QId) -> Vec<QId> {

@@ -45,8 +45,8 @@ pub struct TraceConfig {
     pub fcrdns: bool,
     /// Wall-clock limit for one trace.
     pub deadline: Duration,
-    /// Most queries per second to one server address (0: unlimited). Real servers with
-    /// response-rate limiting drop bursts; a careless prober would invent flakiness.
+    /// Sustained queries per second to one server address after a burst of
+    /// [`pace::RATE_BURST`] (0: unlimited): a token bucket per address ([`pace::Buckets`]).
     pub rate_per_address: u32,
     /// Rounds of the whole trace; statistics and findings cover all of them.
     pub rounds: u32,
@@ -64,6 +64,8 @@ pub struct TraceConfig {
     pub rrl_pacing: bool,
     /// The pacer, shared by every round and target of a run (and by clones of this config).
     pub pacer: Arc<pace::Pacer>,
+    /// The per-address token buckets of `rate_per_address`, shared the same way.
+    pub buckets: Arc<pace::Buckets>,
 }
 
 impl TraceConfig {
@@ -94,6 +96,7 @@ impl TraceConfig {
             dnssec: Some(crate::model::anchors::TrustAnchors::builtin()),
             rrl_pacing: true,
             pacer: Arc::new(pace::Pacer::default()),
+            buckets: Arc::new(pace::Buckets::default()),
         }
     }
 }

@@ -81,6 +81,10 @@ struct Job {
     seq: u8,
     kind: ProbeKind,
     sent_at: Duration,
+    /// Its place on the critical path (see `Probe::depth`).
+    depth: u16,
+    /// Waits chosen by ptrtrace on its chain (spacing, pacing), ms.
+    chain_wait_ms: f64,
 }
 
 struct Done {
@@ -117,15 +121,19 @@ pub struct Walker<'a> {
     /// probes.
     adaptive_seen: HashMap<(QId, Name), Vec<Seen>>,
     escalated: HashSet<(QId, Name, Name, IpAddr)>,
-    /// Addresses that lost a probe or gave a lame reply: their content questions get every
-    /// probe, so where loss exists it is measured as well as on the target's chain.
+    /// Addresses that lost a probe, that replied, and both (suspect: alive but lossy, so their
+    /// content questions get every probe and loss is measured where it exists).
+    lost: HashSet<IpAddr>,
+    answered: HashSet<IpAddr>,
     suspect: HashSet<IpAddr>,
-    next_free: HashMap<IpAddr, Duration>,
     probes: Vec<Probe>,
     limits: BTreeSet<LimitHit>,
     skipped: BTreeSet<IpAddr>,
     cname_loops: Vec<CnameLoop>,
     current: Option<QId>,
+    /// The probe whose reply is being handled: (depth, chain wait in ms); probes scheduled
+    /// meanwhile depend on it.
+    cause: (u16, f64),
     support_count: HashMap<(QId, Name), usize>,
     chains: HashMap<QId, Vec<QId>>,
     budget: u32,
@@ -234,13 +242,15 @@ impl<'a> Walker<'a> {
             scheduled: HashSet::new(),
             adaptive_seen: HashMap::new(),
             escalated: HashSet::new(),
+            lost: HashSet::new(),
+            answered: HashSet::new(),
             suspect: HashSet::new(),
-            next_free: HashMap::new(),
             probes: Vec::new(),
             limits: BTreeSet::new(),
             skipped: BTreeSet::new(),
             cname_loops: Vec::new(),
             current: None,
+            cause: (0, 0.0),
             support_count: HashMap::new(),
             chains: HashMap::new(),
             budget: cfg.query_budget,

@@ -58,6 +58,38 @@ impl Pacer {
     }
 }
 
+/// Queries that may go to one address at once before `--rate` applies.
+pub const RATE_BURST: u32 = 10;
+
+/// The per-address politeness bound (`--rate`): a token bucket per server address, shared by
+/// every target and round of a run, of [`RATE_BURST`] tokens refilled at the rate. Any `t`
+/// seconds see at most `RATE_BURST + rate × t` queries to one address, TCP included.
+#[derive(Debug, Default)]
+pub struct Buckets {
+    tat: Mutex<HashMap<IpAddr, Instant>>,
+}
+
+impl Buckets {
+    /// The earliest time, not before `want`, at which a query may go to `addr` at `rate`
+    /// queries per second after a burst of `burst`; reserves that token.
+    pub fn slot(&self, addr: IpAddr, rate: u32, burst: u32, want: Instant) -> Instant {
+        let Ok(mut tat) = self.tat.lock() else {
+            return want;
+        };
+        if tat.len() > PRUNE_AT {
+            let now = Instant::now();
+            tat.retain(|_, t| *t > now);
+        }
+        let gap = Duration::from_secs(1) / rate.max(1);
+        let prev = tat.get(&addr).copied().unwrap_or(want);
+        let tolerance = gap * burst.saturating_sub(1);
+        let earliest = prev.checked_sub(tolerance).unwrap_or(want);
+        let at = want.max(earliest);
+        tat.insert(addr, prev.max(at) + gap);
+        at
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +117,30 @@ mod tests {
         assert_eq!(p.slot(a, &n, RecordType::SOA, t0), t0);
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         assert_eq!(p.slot(b, &n, RecordType::PTR, t0), t0);
+    }
+
+    /// Ten queries to one address go at once, then one every 1/rate: never more than
+    /// burst + rate × t in t seconds; another address has its own bucket.
+    #[tokio::test]
+    async fn an_address_gets_a_burst_then_the_rate() {
+        let b = Buckets::default();
+        let t0 = Instant::now();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let slots: Vec<Duration> = (0..30)
+            .map(|_| b.slot(a, 20, RATE_BURST, t0) - t0)
+            .collect();
+        assert!(slots[..10].iter().all(|s| s.is_zero()), "{slots:?}");
+        assert_eq!(slots[10], Duration::from_millis(50));
+        assert_eq!(slots[29], Duration::from_millis(50 * 20));
+        for (i, s) in slots.iter().enumerate() {
+            let before = slots.iter().filter(|x| *x <= s).count();
+            let bound = f64::from(RATE_BURST) + 20.0 * s.as_secs_f64();
+            assert!(
+                before as f64 <= bound + 1e-9,
+                "query {i} at {s:?}: {before} > {bound}"
+            );
+        }
+        let other: IpAddr = "192.0.2.2".parse().unwrap();
+        assert_eq!(b.slot(other, 20, RATE_BURST, t0), t0);
     }
 }

@@ -51,6 +51,8 @@ impl Walker<'_> {
             seq: job.seq,
             kind: job.kind,
             sent_at_ms: (job.sent_at.as_secs_f64() * 1000.0).round(),
+            depth: job.depth,
+            chain_wait_ms: (job.chain_wait_ms * 10.0).round() / 10.0,
             attempts: attempts.iter().map(Attempt::record).collect(),
             class: class.clone(),
             reply: kept.clone(),
@@ -65,6 +67,23 @@ impl Walker<'_> {
         if job.kind != ProbeKind::Standard {
             return;
         }
+        // What this reply opens depends on it: one round trip deeper.
+        self.cause = (job.depth, job.chain_wait_ms);
+        self.effects(job, class, kept, reply);
+        self.cause = (0, 0.0);
+    }
+
+    /// What a standard probe's reply opens: more probes where it looks wrong, a cut search,
+    /// the child zone of a referral, the work an answer starts.
+    fn effects(
+        &mut self,
+        job: Job,
+        class: ReplyClass,
+        kept: Option<Arc<Reply>>,
+        reply: Option<Message>,
+    ) {
+        let question = &self.questions[job.question];
+        let (qname, qtype) = (question.name.clone(), question.qtype);
         self.escalate_if_wrong(&job, &class);
         let msg = kept.as_ref().map(|k| &k.msg).or(reply.as_ref());
         if self.questions[job.question].is_cut() {

@@ -161,16 +161,27 @@ impl Walker<'_> {
         zone_content || forward
     }
 
-    /// After each standard probe. An address that loses a probe or replies lame, on any
-    /// question, becomes suspect: every adaptive question asked of it so far gets the rest of
-    /// `--probes`, and later ones get them all. An adaptive question's probe that looks wrong
-    /// (no reply, lame or malformed, an answer that differs from another address's) does the
-    /// same for its own address and for any address it disagrees with.
+    /// After each standard probe. An address that has both lost a probe and replied (alive
+    /// but lossy) becomes suspect: every adaptive question asked of it so far gets the rest of
+    /// `--probes`, and later ones get them all. An address that never replied is not
+    /// escalated: it looks dead, and asking again would only add a timeout in sequence (its
+    /// target-chain probes already measure it). An adaptive question's probe that looks wrong
+    /// (a lame or malformed reply, an answer that differs from another address's) gets the
+    /// rest of `--probes` for its address and for any address it disagrees with.
     pub(super) fn escalate_if_wrong(&mut self, job: &Job, class: &ReplyClass) {
         if class.is_untested() {
             return;
         }
-        if !class.is_useful() && self.suspect.insert(job.address) {
+        let silent = matches!(class, ReplyClass::Silent { .. });
+        if silent {
+            self.lost.insert(job.address);
+        } else {
+            self.answered.insert(job.address);
+        }
+        if self.lost.contains(&job.address)
+            && self.answered.contains(&job.address)
+            && self.suspect.insert(job.address)
+        {
             let pending: Vec<(QId, Name, Name)> = self
                 .scheduled
                 .iter()
@@ -181,7 +192,7 @@ impl Walker<'_> {
                 self.escalate(q, &zone, &server, job.address);
             }
         }
-        if !self.adaptive(job.question) {
+        if !self.adaptive(job.question) || silent {
             return;
         }
         let key = (job.question, job.zone.clone());
@@ -267,14 +278,16 @@ impl Walker<'_> {
                 2 * (i - standard) + 1
             };
             let mut delay = self.cfg.probe_spacing * u32::try_from(slot).unwrap_or(0) / 2;
-            // The per-address rate limit: never closer than 1/rate to the previous query.
+            // The per-address politeness bound: a token bucket per address, shared by the run.
             if self.cfg.rate_per_address > 0 {
-                let now = self.started.elapsed();
-                let gap = Duration::from_secs(1) / self.cfg.rate_per_address;
-                let free = self.next_free.get(&addr).copied().unwrap_or_default();
-                let at = (now + delay).max(free);
+                let now = tokio::time::Instant::now();
+                let at = self.cfg.buckets.slot(
+                    addr,
+                    self.cfg.rate_per_address,
+                    pace::RATE_BURST,
+                    now + delay,
+                );
                 delay = at - now;
-                self.next_free.insert(addr, at + gap);
             }
             // Response rate limiting: identical UDP questions are spaced (pace.rs). Last, so
             // nothing moves a paced probe earlier; a paced probe does not hold up the other
@@ -295,6 +308,8 @@ impl Walker<'_> {
                 seq,
                 kind,
                 sent_at: self.started.elapsed() + delay,
+                depth: self.cause.0.saturating_add(1),
+                chain_wait_ms: self.cause.1 + delay.as_secs_f64() * 1000.0,
             };
             let map = Arc::clone(&self.map);
             let mut spec = spec.clone();
