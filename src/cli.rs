@@ -64,6 +64,25 @@ pub enum Command {
         #[command(flatten)]
         opts: TraceOpts,
     },
+    /// One status line for Nagios, Icinga, Zabbix and other monitoring-plugins hosts:
+    /// `PTRTRACE OK|WARNING|CRITICAL|UNKNOWN - summary | perfdata`. Exit code by their
+    /// convention: 0 every target ok, 1 degraded (or first-try failures at --warning), 2 broken
+    /// (or at --critical), 3 the check could not run (bad input, no root server answered).
+    Check {
+        /// IPv4 or IPv6 addresses to check (the worst decides the status).
+        #[arg(value_name = "ADDRESS", required = true)]
+        targets: Vec<String>,
+        /// WARNING when a resolver's first try fails or goes wrong this often, in percent
+        /// (0-100); a degraded verdict is a WARNING whatever the share.
+        #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+        warning: Option<f64>,
+        /// CRITICAL when a resolver's first try fails or goes wrong this often, in percent
+        /// (0-100); a broken verdict is CRITICAL whatever the share.
+        #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+        critical: Option<f64>,
+        #[command(flatten)]
+        opts: TraceOpts,
+    },
     /// What changed between two saved JSON reports (servers, answers, findings, verdict).
     /// Exit code: 0 nothing changed, 1 something changed, 2 bad input.
     Diff {
@@ -114,6 +133,19 @@ pub enum LabAction {
         #[command(flatten)]
         opts: TraceOpts,
     },
+}
+
+/// A percentage for --warning/--critical: 0 to 100, `%` optional.
+fn parse_percent(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("{s:?} is not a percentage (0-100)"))?;
+    if (0.0..=100.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{s:?} is not between 0 and 100"))
+    }
 }
 
 /// Output format.

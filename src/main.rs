@@ -31,9 +31,20 @@ fn main() -> ExitCode {
             }
             // One line naming the problem (the usage text is one `--help` away).
             let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("bad arguments");
+            let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+            let first = lines.next().unwrap_or("bad arguments");
             let first = first.strip_prefix("error: ").unwrap_or(first);
-            Err(Failure::bad_input(format!("{first} (see --help)")))
+            // "the following required arguments were not provided:" names them on the next line.
+            let first = match (first.ends_with(':'), lines.next()) {
+                (true, Some(what)) => format!("{first} {what}"),
+                _ => first.to_string(),
+            };
+            // A monitoring host reads exit 2 as CRITICAL: `check` says UNKNOWN (3) instead.
+            if std::env::args().nth(1).as_deref() == Some("check") {
+                Err(commands::check::unknown(&format!("{first} (see --help)")))
+            } else {
+                Err(Failure::bad_input(format!("{first} (see --help)")))
+            }
         }
     };
     match outcome {
@@ -72,6 +83,12 @@ fn run(cli: Cli) -> Outcome {
             exit_on_change,
             opts,
         }) => rt.block_on(commands::watch::run(&targets, &opts, count, exit_on_change)),
+        Some(Command::Check {
+            targets,
+            warning,
+            critical,
+            opts,
+        }) => rt.block_on(commands::check::run(&targets, &opts, warning, critical)),
         Some(Command::Diff {
             old,
             new,

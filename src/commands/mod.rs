@@ -1,5 +1,6 @@
 //! One file per command; each returns an [`crate::exit::Outcome`].
 
+pub mod check;
 pub mod diff;
 pub mod lab;
 pub mod trace;

@@ -153,3 +153,68 @@ fn watch_without_root_is_exit_3_and_bad_stdin_keeps_the_root_message() {
     assert!(e.contains("no root server"), "{e}");
     assert!(e.contains("1 target entries were not valid"), "{e}");
 }
+
+/// `check` prints one monitoring-plugins line and exits 0/2 by the verdict, 3 when it cannot
+/// run (bad input included: 2 would read as CRITICAL).
+#[test]
+fn check_speaks_the_monitoring_plugins_format() {
+    let (_rt, server, hints) = mini_root();
+    let port = server.addr.port().to_string();
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--root-hints",
+            hints.to_str().unwrap(),
+            "--port",
+            &port,
+            "--timeout",
+            "500ms",
+            "-4",
+            "--no-dnssec",
+        ];
+        args.extend_from_slice(extra);
+        ptrtrace(&args)
+    };
+    let ok = check(&["203.0.113.25"]);
+    let line = stdout(&ok);
+    assert_eq!(ok.status.code(), Some(0), "{line}{}", stderr(&ok));
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.starts_with("PTRTRACE OK - 203.0.113.25 ok: PTR mail.test."),
+        "{line}"
+    );
+    assert!(
+        line.contains(" | '203.0.113.25 first_try_bad'=0.0%;;;0;100 "),
+        "{line}"
+    );
+    // No PTR: broken, CRITICAL, exit 2; the worst target leads the summary.
+    let broken = check(&["203.0.113.25", "203.0.113.26"]);
+    let line = stdout(&broken);
+    assert_eq!(broken.status.code(), Some(2), "{line}");
+    assert!(
+        line.starts_with("PTRTRACE CRITICAL - 203.0.113.26 broken"),
+        "{line}"
+    );
+    // Bad input, bad thresholds, a missing address: UNKNOWN, exit 3, one line on stdout.
+    for bad in [
+        vec!["not-an-ip"],
+        vec!["--warning", "50", "--critical", "10", "203.0.113.25"],
+        vec!["--warning", "150", "203.0.113.25"],
+        vec![],
+    ] {
+        let o = check(&bad);
+        let line = stdout(&o);
+        assert_eq!(o.status.code(), Some(3), "{bad:?}: {line}{}", stderr(&o));
+        assert!(line.starts_with("PTRTRACE UNKNOWN - "), "{bad:?}: {line}");
+        assert_eq!(line.lines().count(), 1, "{line}");
+    }
+    // No root server answers: UNKNOWN.
+    drop(server);
+    let o = check(&["203.0.113.25"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stdout(&o).starts_with("PTRTRACE UNKNOWN - no root server"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -458,7 +458,9 @@ if [ -n "${PTRTRACE_COMPARE:-}" ]; then
   # A /24 with defaults: targets per second, and the most queries any one server address
   # received in one second, counted from packets on the namespace's loopback, not from
   # ptrtrace's own figures.
-  in_ns tcpdump -i lo -n -tt -l 'dst port 53' > "$work/batch.pcap.txt" 2> /dev/null &
+  # One query is one UDP datagram or one TCP connection (its SYN), not every TCP segment.
+  in_ns tcpdump -i lo -n -tt -l '(udp dst port 53) or (tcp dst port 53 and tcp[tcpflags] & tcp-syn != 0)' \
+    > "$work/batch.pcap.txt" 2> /dev/null &
   dump=$!
   sleep 1
   t0=$(date +%s%N)

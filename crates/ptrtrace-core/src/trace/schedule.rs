@@ -317,23 +317,28 @@ impl Walker<'_> {
                 spec.edns_payload = None;
             }
             let timeout = self.cfg.timeout;
+            // A TCP retry after TC=1 is a query too: it takes its own token.
+            let bucket = (self.cfg.rate_per_address > 0)
+                .then(|| (Arc::clone(&self.cfg.buckets), self.cfg.rate_per_address));
             self.pending.push(Box::pin(async move {
                 tokio::time::sleep(delay).await;
-                let attempts = probe(&map, addr, &spec, timeout, kind).await;
+                let attempts = probe(&map, addr, &spec, timeout, kind, bucket).await;
                 Done { job, attempts }
             }));
         }
     }
 }
 
-/// One probe: a UDP attempt, then TCP when the UDP reply was truncated (RFC 7766 §5);
-/// or a single TCP attempt for [`ProbeKind::Tcp`].
+/// One probe: a UDP attempt, then TCP when the UDP reply was truncated (RFC 7766 §5), after
+/// a token of the address's bucket when `--rate` applies; or a single TCP attempt for
+/// [`ProbeKind::Tcp`].
 async fn probe(
     map: &AddressMap,
     addr: IpAddr,
     spec: &QuerySpec,
     timeout: Duration,
     kind: ProbeKind,
+    bucket: Option<(Arc<pace::Buckets>, u32)>,
 ) -> Vec<Attempt> {
     if kind == ProbeKind::Tcp {
         return vec![net::tcp_attempt(map, addr, spec, timeout).await];
@@ -342,6 +347,10 @@ async fn probe(
     let truncated = matches!(&first.outcome, Outcome::Reply(m) if m.metadata.truncation);
     let mut attempts = vec![first];
     if truncated {
+        if let Some((buckets, rate)) = bucket {
+            let now = tokio::time::Instant::now();
+            tokio::time::sleep_until(buckets.slot(addr, rate, pace::RATE_BURST, now)).await;
+        }
         attempts.push(net::tcp_attempt(map, addr, spec, timeout).await);
     }
     attempts
