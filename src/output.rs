@@ -209,3 +209,52 @@ pub fn bar(total: u64, template: &str) -> Option<ProgressBar> {
     }
     Some(bar)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::Cli;
+
+    /// In `lab run`, each scenario has its own lab: its zones are described again, not
+    /// skipped as already written by the scenario before.
+    #[tokio::test]
+    async fn slim_lines_describe_each_scenarios_zones() {
+        let cli = Cli::try_parse_from(["ptrtrace", "-f", "jsonl", "192.0.2.1"]).unwrap();
+        let s = ptrtrace_lab::scenarios()
+            .into_iter()
+            .find(|s| s.name == "healthy")
+            .unwrap();
+        let running = ptrtrace_lab::start(&s).await.unwrap();
+        let cfg = running.config();
+        let walk = || ptrtrace_core::trace::trace(s.target.parse().unwrap(), &cfg, None);
+        let mut render = Renderer::new(&cli.opts, "lab").unwrap();
+        let zones = |text: &str| {
+            text.lines()
+                .filter(|l| l.contains(r#""record":"zone""#))
+                .count()
+        };
+        let first = render
+            .target(TargetReport::new(walk().await), Some(("one", "")))
+            .unwrap();
+        let again = render
+            .target(TargetReport::new(walk().await), Some(("one", "")))
+            .unwrap();
+        let other = render
+            .target(TargetReport::new(walk().await), Some(("two", "")))
+            .unwrap();
+        assert!(zones(&first) > 3, "{first}");
+        assert_eq!(
+            zones(&again),
+            0,
+            "the same scenario's zones are written once"
+        );
+        assert_eq!(
+            zones(&other),
+            zones(&first),
+            "another scenario's lab is described anew"
+        );
+    }
+}
