@@ -121,11 +121,12 @@ pub struct Walker<'a> {
     /// probes.
     adaptive_seen: HashMap<(QId, Name), Vec<Seen>>,
     escalated: HashSet<(QId, Name, Name, IpAddr)>,
-    /// Addresses that lost a probe, that replied, and both (suspect: alive but lossy, so their
-    /// content questions get every probe and loss is measured where it exists).
-    lost: HashSet<IpAddr>,
-    answered: HashSet<IpAddr>,
-    suspect: HashSet<IpAddr>,
+    /// (Address, zone) pairs that lost a probe, that replied, and both (suspect: alive but
+    /// lossy there, so its content questions get every probe and loss is measured where it
+    /// exists).
+    lost: HashSet<(IpAddr, Name)>,
+    answered: HashSet<(IpAddr, Name)>,
+    suspect: HashSet<(IpAddr, Name)>,
     probes: Vec<Probe>,
     limits: BTreeSet<LimitHit>,
     skipped: BTreeSet<IpAddr>,

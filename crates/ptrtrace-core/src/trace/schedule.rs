@@ -108,7 +108,7 @@ impl Walker<'_> {
         // supporting lookups get one.
         // A suspect address gets every probe of a content question at once (and counts as
         // escalated for it).
-        let suspect = self.adaptive(q) && self.suspect.contains(&addr);
+        let suspect = self.adaptive(q) && self.suspect.contains(&(addr, zone.clone()));
         if suspect {
             self.escalated
                 .insert((q, zone.clone(), server.clone(), addr));
@@ -161,35 +161,35 @@ impl Walker<'_> {
         zone_content || forward
     }
 
-    /// After each standard probe. An address that has both lost a probe and replied (alive
-    /// but lossy) becomes suspect: every adaptive question asked of it so far gets the rest of
-    /// `--probes`, and later ones get them all. An address that never replied is not
-    /// escalated: it looks dead, and asking again would only add a timeout in sequence (its
-    /// target-chain probes already measure it). An adaptive question's probe that looks wrong
-    /// (a lame or malformed reply, an answer that differs from another address's) gets the
-    /// rest of `--probes` for its address and for any address it disagrees with.
+    /// After each standard probe. An address that has both lost a probe and replied as a
+    /// server of the same zone (alive but lossy there) becomes suspect for that zone: every
+    /// adaptive question asked of it there so far gets the rest of `--probes`, and later ones
+    /// get them all. An address that never replied for the zone is not escalated: it looks
+    /// dead there (a server may serve one zone and not another), and asking again would only
+    /// add a timeout in sequence (its target-chain probes already measure it). An adaptive
+    /// question's probe that looks wrong (a lame or malformed reply, an answer that differs
+    /// from another address's) gets the rest of `--probes` for its address and for any
+    /// address it disagrees with.
     pub(super) fn escalate_if_wrong(&mut self, job: &Job, class: &ReplyClass) {
         if class.is_untested() {
             return;
         }
         let silent = matches!(class, ReplyClass::Silent { .. });
+        let at = (job.address, job.zone.clone());
         if silent {
-            self.lost.insert(job.address);
+            self.lost.insert(at.clone());
         } else {
-            self.answered.insert(job.address);
+            self.answered.insert(at.clone());
         }
-        if self.lost.contains(&job.address)
-            && self.answered.contains(&job.address)
-            && self.suspect.insert(job.address)
-        {
-            let pending: Vec<(QId, Name, Name)> = self
+        if self.lost.contains(&at) && self.answered.contains(&at) && self.suspect.insert(at) {
+            let pending: Vec<(QId, Name)> = self
                 .scheduled
                 .iter()
-                .filter(|(q, _, _, a)| *a == job.address && self.adaptive(*q))
-                .map(|(q, z, s, _)| (*q, z.clone(), s.clone()))
+                .filter(|(q, z, _, a)| *a == job.address && *z == job.zone && self.adaptive(*q))
+                .map(|(q, _, s, _)| (*q, s.clone()))
                 .collect();
-            for (q, zone, server) in pending {
-                self.escalate(q, &zone, &server, job.address);
+            for (q, server) in pending {
+                self.escalate(q, &job.zone, &server, job.address);
             }
         }
         if !self.adaptive(job.question) || silent {
