@@ -29,18 +29,24 @@ pub const RRL_GAP: Duration = Duration::from_secs(1);
 /// Keys kept before the ones whose time has passed are forgotten (batches ask many names).
 const PRUNE_AT: usize = 50_000;
 
-type Key = (IpAddr, Name, RecordType);
-
-/// When identical UDP questions to one address may be sent.
-#[derive(Debug, Default)]
-pub struct Pacer {
-    tat: Mutex<HashMap<Key, Instant>>,
+/// GCRA state per key: each key's theoretical arrival time.
+#[derive(Debug)]
+struct Gcra<K> {
+    tat: Mutex<HashMap<K, Instant>>,
 }
 
-impl Pacer {
-    /// The earliest time, not before `want`, at which a UDP query for `name`/`qtype` may go
-    /// to `addr`; reserves that slot.
-    pub fn slot(&self, addr: IpAddr, name: &Name, qtype: RecordType, want: Instant) -> Instant {
+impl<K> Default for Gcra<K> {
+    fn default() -> Self {
+        Self {
+            tat: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> Gcra<K> {
+    /// The earliest time, not before `want`, at which `key` may have its next event when
+    /// `burst` may come at once and then one per `gap`; reserves that slot.
+    fn slot(&self, key: K, gap: Duration, burst: u32, want: Instant) -> Instant {
         let Ok(mut tat) = self.tat.lock() else {
             return want;
         };
@@ -48,13 +54,27 @@ impl Pacer {
             let now = Instant::now();
             tat.retain(|_, t| *t > now);
         }
-        let key = (addr, name.clone(), qtype);
         let prev = tat.get(&key).copied().unwrap_or(want);
-        let tolerance = RRL_GAP * (RRL_BURST - 1);
+        let tolerance = gap * burst.saturating_sub(1);
         let earliest = prev.checked_sub(tolerance).unwrap_or(want);
         let at = want.max(earliest);
-        tat.insert(key, prev.max(at) + RRL_GAP);
+        tat.insert(key, prev.max(at) + gap);
         at
+    }
+}
+
+/// When identical UDP questions to one address may be sent.
+#[derive(Debug, Default)]
+pub struct Pacer {
+    gcra: Gcra<(IpAddr, Name, RecordType)>,
+}
+
+impl Pacer {
+    /// The earliest time, not before `want`, at which a UDP query for `name`/`qtype` may go
+    /// to `addr`; reserves that slot.
+    pub fn slot(&self, addr: IpAddr, name: &Name, qtype: RecordType, want: Instant) -> Instant {
+        self.gcra
+            .slot((addr, name.clone(), qtype), RRL_GAP, RRL_BURST, want)
     }
 }
 
@@ -66,27 +86,15 @@ pub const RATE_BURST: u32 = 10;
 /// seconds see at most `RATE_BURST + rate × t` queries to one address, TCP included.
 #[derive(Debug, Default)]
 pub struct Buckets {
-    tat: Mutex<HashMap<IpAddr, Instant>>,
+    gcra: Gcra<IpAddr>,
 }
 
 impl Buckets {
     /// The earliest time, not before `want`, at which a query may go to `addr` at `rate`
     /// queries per second after a burst of `burst`; reserves that token.
     pub fn slot(&self, addr: IpAddr, rate: u32, burst: u32, want: Instant) -> Instant {
-        let Ok(mut tat) = self.tat.lock() else {
-            return want;
-        };
-        if tat.len() > PRUNE_AT {
-            let now = Instant::now();
-            tat.retain(|_, t| *t > now);
-        }
-        let gap = Duration::from_secs(1) / rate.max(1);
-        let prev = tat.get(&addr).copied().unwrap_or(want);
-        let tolerance = gap * burst.saturating_sub(1);
-        let earliest = prev.checked_sub(tolerance).unwrap_or(want);
-        let at = want.max(earliest);
-        tat.insert(addr, prev.max(at) + gap);
-        at
+        self.gcra
+            .slot(addr, Duration::from_secs(1) / rate.max(1), burst, want)
     }
 }
 
