@@ -33,9 +33,9 @@ pub struct Document<'a> {
     pub targets: Vec<TargetJson<'a>>,
 }
 
-/// One target.
+/// What every target record starts with, full or slim: the answer and its findings.
 #[derive(Debug, Serialize)]
-pub struct TargetJson<'a> {
+pub struct TargetHead<'a> {
     /// The address.
     pub target: String,
     /// Its in-addr.arpa / ip6.arpa name.
@@ -56,6 +56,32 @@ pub struct TargetJson<'a> {
     pub fcrdns: &'a [Fcrdns],
     /// Findings, errors first.
     pub findings: &'a [Finding],
+}
+
+impl<'a> TargetHead<'a> {
+    /// The head of `r`'s record.
+    #[must_use]
+    pub fn new(r: &'a TargetReport) -> Self {
+        Self {
+            target: r.walk.target.to_string(),
+            reverse_name: r.walk.reverse_name.to_string(),
+            scenario: None,
+            verdict: r.diagnosis.verdict,
+            receiver: r.diagnosis.receiver,
+            summary: r.headline(),
+            ptr: r.diagnosis.ptr.iter().map(ToString::to_string).collect(),
+            fcrdns: &r.diagnosis.fcrdns,
+            findings: &r.diagnosis.findings,
+        }
+    }
+}
+
+/// One target.
+#[derive(Debug, Serialize)]
+pub struct TargetJson<'a> {
+    /// Target, reverse name, scenario, verdict, receiver, summary, PTR, FCrDNS, findings.
+    #[serde(flatten)]
+    pub head: TargetHead<'a>,
     /// Failing server addresses per zone of the target's path.
     pub levels: &'a [LevelShare],
     /// Contact address per zone, from its SOA RNAME.
@@ -118,15 +144,7 @@ impl<'a> TargetJson<'a> {
     pub fn new(r: &'a TargetReport) -> Self {
         let (nodes, edges) = r.graph.export();
         Self {
-            target: r.walk.target.to_string(),
-            reverse_name: r.walk.reverse_name.to_string(),
-            scenario: None,
-            verdict: r.diagnosis.verdict,
-            receiver: r.diagnosis.receiver,
-            summary: r.headline(),
-            ptr: r.diagnosis.ptr.iter().map(ToString::to_string).collect(),
-            fcrdns: &r.diagnosis.fcrdns,
-            findings: &r.diagnosis.findings,
+            head: TargetHead::new(r),
             levels: &r.diagnosis.levels,
             contacts: &r.diagnosis.contacts,
             probe_stats: &r.diagnosis.stats,
@@ -142,12 +160,20 @@ impl<'a> TargetJson<'a> {
                     .map(|(from, to, kind)| EdgeJson { from, to, kind })
                     .collect(),
             },
-            stats: Stats {
-                queries_sent: r.walk.queries_sent,
-                probes: r.walk.probes.len(),
-                elapsed_ms: r.walk.elapsed_ms,
-                limits: &r.walk.limits,
-            },
+            stats: Stats::of(&r.walk),
+        }
+    }
+}
+
+impl<'a> Stats<'a> {
+    /// The counters of `walk`.
+    #[must_use]
+    pub fn of(walk: &'a crate::model::Walk) -> Self {
+        Self {
+            queries_sent: walk.queries_sent,
+            probes: walk.probes.len(),
+            elapsed_ms: walk.elapsed_ms,
+            limits: &walk.limits,
         }
     }
 }
@@ -156,7 +182,7 @@ impl TargetJson<'_> {
     /// The same view, naming the lab scenario it comes from.
     #[must_use]
     pub fn in_scenario(mut self, name: &str) -> Self {
-        self.scenario = Some(name.to_string());
+        self.head.scenario = Some(name.to_string());
         self
     }
 }
@@ -203,24 +229,21 @@ pub fn render_line(r: &TargetReport, root_hints: &str) -> serde_json::Result<Str
 /// # Errors
 /// Never in practice.
 pub fn render_view_line(target: TargetJson<'_>, root_hints: &str) -> serde_json::Result<String> {
-    // The target object with three fields put in front, written straight to text (no
+    // The target object behind the record envelope, written straight to text (no
     // intermediate JSON tree: batches write tens of thousands of these).
     #[derive(Serialize)]
-    struct Line<'a> {
-        schema_version: u32,
-        tool: &'static str,
-        root_hints: &'a str,
+    struct Full<'a> {
         record: &'static str,
         #[serde(flatten)]
         target: TargetJson<'a>,
     }
-    serde_json::to_string(&Line {
-        schema_version: SCHEMA_VERSION,
-        tool: "ptrtrace",
+    record_line(
         root_hints,
-        record: "target",
-        target,
-    })
+        Full {
+            record: "target",
+            target,
+        },
+    )
 }
 
 /// What each `-f jsonl` line carries (docs/json.md "--format jsonl").
@@ -234,7 +257,7 @@ pub enum Evidence {
 }
 
 /// A server address in a slim record: its status for the zone and its probe counts.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ServerLine {
     /// Zone (absent inside a zone record).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -262,25 +285,9 @@ pub struct ServerLine {
 pub struct SlimTarget<'a> {
     /// `target`.
     pub record: &'static str,
-    /// The address.
-    pub target: String,
-    /// Its reverse name.
-    pub reverse_name: String,
-    /// The lab scenario (`lab run` only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scenario: Option<String>,
-    /// ok, degraded, broken.
-    pub verdict: Verdict,
-    /// What a receiving mail server answers.
-    pub receiver: crate::diagnose::receiver::Receiver,
-    /// One line, as in the text report.
-    pub summary: String,
-    /// PTR names.
-    pub ptr: Vec<String>,
-    /// Forward confirmation per PTR name.
-    pub fcrdns: &'a [Fcrdns],
-    /// Findings, errors first.
-    pub findings: &'a [Finding],
+    /// As in the full record.
+    #[serde(flatten)]
+    pub head: TargetHead<'a>,
     /// The server addresses on its paths that are not ok (their zone records have the rest).
     pub failing: Vec<ServerLine>,
     /// The zones on its paths, root first (each described once in a `zone` record).
@@ -376,27 +383,22 @@ pub fn render_slim(
             Some(Node::Zone { status, dnssec, .. }) => (*status, *dnssec),
             _ => (crate::graph::Status::Untested, None),
         };
+        let zone = z.name.to_string();
         let zl = ZoneLine {
             record: "zone",
-            zone: z.name.to_string(),
             parent: z.parent.as_ref().map(ToString::to_string),
             status,
             dnssec,
             contact: r.diagnosis.contacts.get(&z.name).cloned(),
             servers: servers
                 .iter()
-                .filter(|s| s.zone.as_deref() == Some(&z.name.to_string()))
+                .filter(|s| s.zone.as_deref() == Some(zone.as_str()))
                 .map(|s| ServerLine {
                     zone: None,
-                    server: s.server.clone(),
-                    address: s.address.clone(),
-                    status: s.status,
-                    dnssec: s.dnssec,
-                    sent: s.sent,
-                    lost: s.lost,
-                    rtt_median_ms: s.rtt_median_ms,
+                    ..s.clone()
                 })
                 .collect(),
+            zone,
         };
         out.push_str(&record_line(root_hints, zl)?);
         out.push('\n');
@@ -412,23 +414,13 @@ pub fn render_slim(
         .collect();
     let target = SlimTarget {
         record: "target",
-        target: r.walk.target.to_string(),
-        reverse_name: r.walk.reverse_name.to_string(),
-        scenario: scenario.map(ToString::to_string),
-        verdict: r.diagnosis.verdict,
-        receiver: r.diagnosis.receiver,
-        summary: r.headline(),
-        ptr: r.diagnosis.ptr.iter().map(ToString::to_string).collect(),
-        fcrdns: &r.diagnosis.fcrdns,
-        findings: &r.diagnosis.findings,
+        head: TargetHead {
+            scenario: scenario.map(ToString::to_string),
+            ..TargetHead::new(r)
+        },
         failing,
         zones: zones.iter().map(|z| z.name.to_string()).collect(),
-        stats: Stats {
-            queries_sent: r.walk.queries_sent,
-            probes: r.walk.probes.len(),
-            elapsed_ms: r.walk.elapsed_ms,
-            limits: &r.walk.limits,
-        },
+        stats: Stats::of(&r.walk),
     };
     out.push_str(&record_line(root_hints, target)?);
     out.push('\n');
