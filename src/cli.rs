@@ -339,6 +339,12 @@ pub fn parse_target(s: &str) -> Result<IpAddr, String> {
     })
 }
 
+/// Every address of `raw`, or the error of the first that is not one (`watch`, `check`: a
+/// list of single addresses, no prefixes or files).
+pub fn parse_targets(raw: &[String]) -> Result<Vec<IpAddr>, String> {
+    raw.iter().map(|t| parse_target(t)).collect()
+}
+
 impl TraceOpts {
     /// Root hints from `--root-hints`, or the built-in ones.
     ///

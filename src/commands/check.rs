@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use ptrtrace_core::diagnose::Verdict;
 use ptrtrace_core::report::TargetReport;
 
-use crate::cli::{TraceOpts, parse_target};
+use crate::cli::{TraceOpts, parse_targets};
 use crate::commands::trace::{no_root_message, real_config, trace_all};
 use crate::exit::{Exit, Failure, Outcome, interrupted};
 use crate::output::say;
@@ -145,13 +145,8 @@ pub async fn run(
             "--warning {w} is above --critical {c}: the warning share must be the lower"
         )));
     }
-    let targets = raw
-        .iter()
-        .map(|t| parse_target(t))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| unknown(&e))?;
-    let (mut cfg, source) = real_config(opts).map_err(|f| unknown(&f.message))?;
-    cfg.rounds = cfg.rounds.max(1);
+    let targets = parse_targets(raw).map_err(|e| unknown(&e))?;
+    let (cfg, source) = real_config(opts).map_err(|f| unknown(&f.message))?;
     let reports = trace_all(&targets, &cfg).await;
     if interrupted() {
         return Err(unknown("interrupted"));

@@ -2,7 +2,7 @@
 
 use ptrtrace_core::report::{TargetReport, diff, json};
 
-use crate::cli::{TraceOpts, parse_target};
+use crate::cli::{TraceOpts, parse_targets};
 use crate::commands::trace::{no_root_message, real_config, trace_all};
 use crate::exit::{Exit, Failure, Outcome, interrupted};
 use crate::output::say;
@@ -22,11 +22,7 @@ pub async fn run(
     count: Option<u32>,
     exit_on_change: bool,
 ) -> Outcome {
-    let targets = raw
-        .iter()
-        .map(|t| parse_target(t))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Failure::bad_input)?;
+    let targets = parse_targets(raw).map_err(Failure::bad_input)?;
     let (mut cfg, source) = real_config(opts)?;
     cfg.rounds = 1;
     let start = std::time::Instant::now();
