@@ -36,11 +36,12 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The `crate::MODULE` names a source text uses outside comments.
-fn imports(text: &str) -> Vec<String> {
+/// The module names a source text uses after `prefix` (`crate::`, `super::`), outside
+/// comments.
+fn uses(text: &str, prefix: &str) -> Vec<String> {
     let mut v = Vec::new();
     for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
-        for part in line.split("crate::").skip(1) {
+        for part in line.split(prefix).skip(1) {
             let name: String = part
                 .chars()
                 .take_while(|c| c.is_ascii_lowercase() || *c == '_')
@@ -71,7 +72,7 @@ fn engine_modules_import_downwards_only() {
         assert!(!files.is_empty(), "module {module} has no source");
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap();
-            for used in imports(&text) {
+            for used in uses(&text, "crate::") {
                 if used == *module {
                     continue;
                 }
@@ -112,19 +113,13 @@ fn model_files_import_downwards_only() {
     let mut wrong = Vec::new();
     for (file, own) in MODEL {
         let text = std::fs::read_to_string(dir.join(format!("{file}.rs"))).unwrap();
-        for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
-            for prefix in ["super::", "crate::model::"] {
-                for part in line.split(prefix).skip(1) {
-                    let used: String = part
-                        .chars()
-                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                        .collect();
-                    match rank(&used) {
-                        Some(r) if r >= *own && used != *file => {
-                            wrong.push(format!("model/{file}.rs uses {used}"));
-                        }
-                        _ => {}
+        for prefix in ["super::", "crate::model::"] {
+            for used in uses(&text, prefix) {
+                match rank(&used) {
+                    Some(r) if r >= *own && used != *file => {
+                        wrong.push(format!("model/{file}.rs uses {used}"));
                     }
+                    _ => {}
                 }
             }
         }
