@@ -69,7 +69,7 @@ impl Walker<'_> {
         }
         // What this reply opens depends on it: one round trip deeper.
         self.cause = (job.depth, job.chain_wait_ms);
-        self.effects(job, class, kept, reply);
+        self.effects(job, (qname, qtype), class, kept, reply);
         self.cause = (0, 0.0);
     }
 
@@ -78,12 +78,11 @@ impl Walker<'_> {
     fn effects(
         &mut self,
         job: Job,
+        (qname, qtype): (Name, RecordType),
         class: ReplyClass,
         kept: Option<Arc<Reply>>,
         reply: Option<Message>,
     ) {
-        let question = &self.questions[job.question];
-        let (qname, qtype) = (question.name.clone(), question.qtype);
         self.escalate_if_wrong(&job, &class);
         let msg = kept.as_ref().map(|k| &k.msg).or(reply.as_ref());
         if self.questions[job.question].is_cut() {
