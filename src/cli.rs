@@ -261,6 +261,13 @@ pub struct TraceOpts {
     #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
 
+    /// In a batch, never ask for zone transfers. By default the zones that answer a chunk's
+    /// first targets are transferred (AXFR over TCP, one per server address, where the server
+    /// allows it) and later targets are answered from each address's own copy; an address
+    /// that refuses is asked as before.
+    #[arg(long)]
+    pub no_axfr: bool,
+
     /// Allow prefixes of more than 65536 addresses.
     #[arg(long)]
     pub force: bool,
@@ -398,6 +405,7 @@ impl TraceOpts {
             v6: !self.ipv4_only,
         };
         cfg.fcrdns = !self.no_fcrdns;
+        cfg.axfr = !self.no_axfr;
         cfg.helo.clone_from(&self.helo);
         cfg
     }

@@ -152,3 +152,121 @@ async fn supporting_lookups_ask_a_few_servers_the_path_asks_all() {
     assert_eq!(r.diagnosis.ptr.len(), 1);
     assert!(r.diagnosis.fcrdns[0].confirmed);
 }
+
+/// One batch of 203.0.113.0/24: every target's report, the queries sent in all, and the
+/// (address, transport) of every attempt of a target's own questions at the reverse zone.
+async fn batch_24(
+    cfg: &trace::TraceConfig,
+) -> (
+    BTreeMap<IpAddr, TargetReport>,
+    u32,
+    Vec<(IpAddr, ptrtrace_core::model::Transport)>,
+) {
+    let all = targets::expand("203.0.113.0/24", false).unwrap();
+    let mut reports = BTreeMap::new();
+    let mut sent = 0;
+    let mut transports = Vec::new();
+    let rev = hickory_proto::rr::Name::from_ascii("113.0.203.in-addr.arpa.").unwrap();
+    // Chunks of 64, so that a lab server's socket is not sent more at once than it holds;
+    // the copies made for the first chunk serve the others.
+    trace::trace_batch(all, cfg, 64, None, None, |w| {
+        sent += w.queries_sent;
+        // The target's own questions (its chain) at the reverse zone's servers.
+        let own = |p: &&ptrtrace_core::model::walk::Probe| w.questions[p.question].origin == 0;
+        for p in w.probes.iter().filter(|p| p.zone == rev).filter(own) {
+            for a in &p.attempts {
+                transports.push((p.address, a.transport));
+            }
+        }
+        reports.insert(w.target, TargetReport::new(w));
+    })
+    .await;
+    (reports, sent, transports)
+}
+
+/// Zone transfers (RFC 5936) in a batch: the scout's answering zone is transferred from every
+/// address that allows it, and later targets are answered from that address's own copy. Each
+/// of the 256 targets gets the verdict, findings and PTR names the same batch gets by asking,
+/// including the server named for a stale or expired copy, with far fewer queries; an address
+/// that refuses the transfer is asked as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfers_answer_later_targets_with_the_same_findings() {
+    use ptrtrace_core::model::Transport;
+    use ptrtrace_lab::scenarios::Tweak;
+    const NS2: &str = "198.51.100.54";
+    for (scenario, blamed) in [
+        ("inconsistent", "198.51.100.55"),
+        ("dnssec-expired-one", "198.51.100.55"),
+        ("dnssec-secure", ""),
+    ] {
+        let mut s = lab::scenarios()
+            .into_iter()
+            .find(|s| s.name == scenario)
+            .unwrap();
+        // ns1 and ns3 allow transfers; ns2 refuses them, as servers do by default.
+        for server in ["ns1.isp.example.", "ns3.isp.example."] {
+            s.tweaks.push(Tweak::Transfer { server });
+        }
+        let running = lab::start(&s).await.unwrap();
+        let mut cfg = running.config();
+        cfg.timeout = Duration::from_secs(2);
+        cfg.probes = 1;
+        cfg.axfr = false;
+        let (asked, asked_sent, asked_via) = batch_24(&cfg).await;
+        cfg.axfr = true;
+        let (copied, copied_sent, copied_via) = batch_24(&cfg).await;
+        assert_eq!(asked.len(), 256);
+        assert_eq!(copied.len(), 256);
+        for (ip, a) in &asked {
+            let c = &copied[ip];
+            assert_eq!(c.diagnosis.verdict, a.diagnosis.verdict, "{scenario} {ip}");
+            assert_eq!(keys(c), keys(a), "{scenario} {ip}");
+            assert_eq!(c.diagnosis.ptr, a.diagnosis.ptr, "{scenario} {ip}");
+        }
+        assert!(asked_via.iter().all(|(_, t)| *t != Transport::Axfr));
+        let by_axfr: std::collections::BTreeSet<String> = copied_via
+            .iter()
+            .filter(|(_, t)| *t == Transport::Axfr)
+            .map(|(a, _)| a.to_string())
+            .collect();
+        assert_eq!(
+            by_axfr,
+            ["198.51.100.53", "198.51.100.55"]
+                .map(String::from)
+                .into_iter()
+                .collect(),
+            "{scenario}"
+        );
+        // Queries (not transfer reads) to an address of the reverse zone.
+        let asked_at = |via: &[(IpAddr, Transport)], addr: &str| {
+            via.iter()
+                .filter(|(a, t)| a.to_string() == addr && *t != Transport::Axfr)
+                .count()
+        };
+        for addr in ["198.51.100.53", NS2, "198.51.100.55"] {
+            assert!(asked_at(&asked_via, addr) >= 256, "{scenario} {addr}");
+        }
+        // The transferring addresses were asked each chunk's scout question (4) and the
+        // few that a copy cannot answer (the CNAME targets below the RFC 2317 delegation);
+        // ns2 every target's.
+        for addr in ["198.51.100.53", "198.51.100.55"] {
+            let n = asked_at(&copied_via, addr);
+            assert!(n <= 12, "{scenario} {addr}: {n}");
+        }
+        assert!(asked_at(&copied_via, NS2) >= 256, "{scenario}");
+        if !blamed.is_empty() {
+            let r = &copied[&"203.0.113.25".parse::<IpAddr>().unwrap()];
+            assert!(
+                r.diagnosis
+                    .findings
+                    .iter()
+                    .any(|f| f.address.map(|a| a.to_string()).as_deref() == Some(blamed)),
+                "{scenario}: {blamed} not named"
+            );
+        }
+        assert!(
+            copied_sent + 400 < asked_sent,
+            "{scenario}: {copied_sent} queries with transfers, {asked_sent} without"
+        );
+    }
+}

@@ -226,6 +226,28 @@ def main(workdir):
            and doc["questions"][p["question"]]["purpose"]["kind"] == "target"]
     check(len(ns1) == 60 and all(p["class"]["class"] != "silent" for p in ns1),
           f"all 60 PTR probes to ns1 (BIND RRL) answered ({len(ns1)} sent)")
+    # Zone transfers in a batch: later targets answered from each server's own AXFR copy.
+    batch = {t["target"]: t for t in json.loads((Path(workdir) / "batch-xfr.json").read_text())["targets"]}
+    check(len(batch) == 32, f"the /27 batch reports 32 targets ({len(batch)})")
+    rev_addrs = {"198.51.100.53", "198.51.100.54", "2001:db8:5300::54", "198.51.100.55"}
+    for ip, t in sorted(batch.items()):
+        if ip == "203.0.113.0":
+            continue  # the scout, asked before the transfers
+        by_axfr = {p["address"] for p in t["probes"] if p["zone"] == REV
+                   and t["questions"][p["question"]]["purpose"]["kind"] == "target"
+                   and any(a["transport"] == "axfr" for a in p["attempts"])}
+        check(by_axfr == rev_addrs, f"batch {ip}: answered from the AXFR copies of {sorted(by_axfr)}")
+        found = sorted(key(f) for f in t["findings"] if f["severity"] in ("warning", "error"))
+        if ip in EXPECT:
+            want = sorted(EXPECT[ip][1])
+            check(found == want and t["verdict"] == EXPECT[ip][0],
+                  f"batch {ip}: {t['verdict']} {found} as a single trace ({want})")
+        else:
+            want = sorted([("ptr_missing", "nxdomain", REV, None, None),
+                           ("inconsistent_serial", None, REV, "ns3.isp.example.", "198.51.100.55"),
+                           NS3_EXPIRED] + ISP_GLUE)
+            check(found == want and t["verdict"] == "broken",
+                  f"batch {ip}: NXDOMAIN proven by BIND's and NSD's copies, Knot's expired: {t['verdict']} {found}")
     print(f"interop: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

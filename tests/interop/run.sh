@@ -144,6 +144,12 @@ cat "$work/keys/dsset-arpa." >> "$zones/root.zone"
 sign . root.zone
 anchor="$work/keys/dsset-."
 
+# Zone transfers (AXFR, RFC 5936): every server of 113.0.203.in-addr.arpa. allows them, as
+# some ISPs' servers do, so batches read later targets' answers from each server's own copy;
+# every other zone refuses them (the servers' defaults).
+xfr_zone=113.0.203.in-addr.arpa.
+xfr_bind() { [ "$1" = "$xfr_zone" ] && echo " allow-transfer { any; };"; true; }
+
 # BIND 9: one named per server identity.
 start_bind() { # name v4 v6 zone:file...
   local name=$1 v4=$2 v6=$3; shift 3
@@ -157,7 +163,9 @@ start_bind() { # name v4 v6 zone:file...
     if [ "$name" = ns1 ]; then echo "  rate-limit { responses-per-second 5; window 5; slip 2; };"; fi
     echo "};"
     echo "controls { };"
-    for z in "$@"; do echo "zone \"${z%%:*}\" { type primary; file \"$zones/${z#*:}\"; };"; done
+    for z in "$@"; do
+      echo "zone \"${z%%:*}\" { type primary; file \"$zones/${z#*:}\";$(xfr_bind "${z%%:*}") };"
+    done
   } > "$d/named.conf"
   setsid ip netns exec "$ns" named -g -c "$d/named.conf" > "$work/$name.log" 2>&1 &
   pids+=($!)
@@ -174,7 +182,12 @@ start_nsd() { # name addrs(comma) zone:file...
     echo "  pidfile: \"$d/nsd.pid\""; echo "  database: \"\""; echo "  xfrdfile: \"$d/xfrd.state\""
     echo "  zonelistfile: \"$d/zone.list\""; echo "  verbosity: 1"
     echo "remote-control:"; echo "  control-enable: no"
-    for z in "$@"; do echo "zone:"; echo "  name: \"${z%%:*}\""; echo "  zonefile: \"${z#*:}\""; done
+    for z in "$@"; do
+      echo "zone:"; echo "  name: \"${z%%:*}\""; echo "  zonefile: \"${z#*:}\""
+      if [ "${z%%:*}" = "$xfr_zone" ]; then
+        echo "  provide-xfr: 0.0.0.0/0 NOKEY"; echo "  provide-xfr: ::0/0 NOKEY"
+      fi
+    done
   } > "$d/nsd.conf"
   setsid ip netns exec "$ns" nsd -d -c "$d/nsd.conf" > "$work/$name.log" 2>&1 &
   pids+=($!)
@@ -191,8 +204,12 @@ start_knot() { # name addrs(comma) zone:file...
     echo "log:"; echo "  - target: stderr"; echo "    any: warning"
     echo "template:"; echo "  - id: default"; echo "    storage: \"$zones\""
     echo "    semantic-checks: off"; echo "    zonefile-sync: -1"; echo "    journal-content: none"
+    echo "acl:"; echo "  - id: xfr"; echo "    address: [ 0.0.0.0/0, ::/0 ]"; echo "    action: transfer"
     echo "zone:"
-    for z in "$@"; do echo "  - domain: \"${z%%:*}\""; echo "    file: \"${z#*:}\""; done
+    for z in "$@"; do
+      echo "  - domain: \"${z%%:*}\""; echo "    file: \"${z#*:}\""
+      if [ "${z%%:*}" = "$xfr_zone" ]; then echo "    acl: xfr"; fi
+    done
   } > "$d/knot.conf"
   setsid ip netns exec "$ns" knotd -c "$d/knot.conf" > "$work/$name.log" 2>&1 &
   pids+=($!)
@@ -274,6 +291,12 @@ done
 PTRTRACE_FORBID_BUILTIN_HINTS=1 in_ns "$bin" --root-hints "$work/interop.hints" \
   --trust-anchor "$anchor" --timeout 1s --probes 20 --rounds 3 --interval 0s -f json \
   -o "$work/rrl.json" 203.0.113.25 || true
+
+# A batch over 203.0.113.0/27 in one chunk: the reverse zone's servers (BIND, NSD, Knot) all
+# allow transfers, so after the first target every later one is answered from each server
+# address's own copy (Knot's with expired signatures), NSEC proofs of NXDOMAIN included.
+PTRTRACE_FORBID_BUILTIN_HINTS=1 in_ns "$bin" --root-hints "$work/interop.hints" \
+  --trust-anchor "$anchor" --timeout 1s -f json -o "$work/batch-xfr.json" 203.0.113.0/27 || true
 
 # Response rate limiting (BIND on ns1, ISC's example settings) is real: a burst of 30
 # identical queries (another name, after the paced trace, so as not to spend its credit)
@@ -455,20 +478,22 @@ if [ -n "${PTRTRACE_COMPARE:-}" ]; then
   echo "compare: dnsviz probe -A -a . -R PTR ${dv[*]} ms, median $md ms"
   echo "compare: ratio ptrtrace/dnsviz $(python3 -c "print(round($mp / $md, 2))")"
 
-  # A /24 with defaults: targets per second, and the most queries any one server address
-  # received in one second, counted from packets on the namespace's loopback, not from
-  # ptrtrace's own figures.
+  # A /24 with defaults (zone transfers where allowed, as here), then with --no-axfr: targets
+  # per second, and the most queries any one server address received in one second, counted
+  # from packets on the namespace's loopback, not from ptrtrace's own figures.
   # One query is one UDP datagram or one TCP connection (its SYN), not every TCP segment.
-  in_ns tcpdump -i lo -n -tt -l '(udp dst port 53) or (tcp dst port 53 and tcp[tcpflags] & tcp-syn != 0)' \
-    > "$work/batch.pcap.txt" 2> /dev/null &
-  dump=$!
-  sleep 1
-  t0=$(date +%s%N)
-  in_ns env PTRTRACE_FORBID_BUILTIN_HINTS=1 "$rel" --root-hints "$work/interop.hints" \
-    --trust-anchor "$anchor" -f jsonl -o "$work/batch.jsonl" 203.0.113.0/24 2> /dev/null || true
-  t1=$(date +%s%N)
-  sleep 1; kill "$dump" 2>/dev/null || true; wait "$dump" 2>/dev/null || true
-  python3 - "$work/batch.pcap.txt" "$work/batch.jsonl" "$(( (t1 - t0) / 1000000 ))" <<'PY'
+  for mode in defaults no-axfr; do
+    extra=(); [ "$mode" = no-axfr ] && extra=(--no-axfr)
+    in_ns tcpdump -i lo -n -tt -l '(udp dst port 53) or (tcp dst port 53 and tcp[tcpflags] & tcp-syn != 0)' \
+      > "$work/batch.pcap.txt" 2> /dev/null &
+    dump=$!
+    sleep 1
+    t0=$(date +%s%N)
+    in_ns env PTRTRACE_FORBID_BUILTIN_HINTS=1 "$rel" --root-hints "$work/interop.hints" \
+      --trust-anchor "$anchor" "${extra[@]}" -f jsonl -o "$work/batch.jsonl" 203.0.113.0/24 2> /dev/null || true
+    t1=$(date +%s%N)
+    sleep 1; kill "$dump" 2>/dev/null || true; wait "$dump" 2>/dev/null || true
+    python3 - "$work/batch.pcap.txt" "$work/batch.jsonl" "$(( (t1 - t0) / 1000000 ))" "$mode" <<'PY'
 import collections, json, sys
 per = collections.defaultdict(list)
 for line in open(sys.argv[1]):
@@ -485,9 +510,10 @@ for addr, ts in per.items():
         best = max(best, (i - j + 1, addr))
 targets = sum(1 for l in open(sys.argv[2]) if '"record":"target"' in l)
 ms = int(sys.argv[3])
-print(f"compare: /24 batch with defaults: {targets} targets in {ms} ms = {targets / (ms / 1000):.0f} targets/s; "
+print(f"compare: /24 batch ({sys.argv[4]}): {targets} targets in {ms} ms = {targets / (ms / 1000):.0f} targets/s; "
       f"{sum(len(v) for v in per.values())} queries to {len(per)} addresses; "
       f"most to one address in any 1 s window: {best[0]} ({best[1]})")
 PY
+  done
   rm -rf "/etc/netns/$ns"
 fi

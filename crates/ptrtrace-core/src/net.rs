@@ -13,6 +13,15 @@
 //!
 //! TCP (RFC 7766 §8, RFC 1035 §4.2.2): two-byte length prefix; connect, write and read all
 //! share the one per-attempt deadline, so a server that accepts and stalls costs one timeout.
+//!
+//! [`axfr`] is the one exchange of several messages: a zone transfer (RFC 5936), bounded in
+//! time, records and bytes.
+
+mod axfr;
+
+pub use axfr::{
+    MAX_TRANSFER_BYTES, MAX_TRANSFER_RECORDS, TRANSFER_TIMEOUTS, TransferError, Transferred, axfr,
+};
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -191,7 +200,7 @@ pub fn mismatch(query: &Message, reply: &Message) -> Option<&'static str> {
 
 /// An error while setting up or sending: a local routing failure means "cannot test from
 /// here", not "the server is down".
-fn send_outcome(e: &std::io::Error) -> Outcome {
+pub(crate) fn send_outcome(e: &std::io::Error) -> Outcome {
     use std::io::ErrorKind as K;
     match e.kind() {
         K::NetworkUnreachable | K::AddrNotAvailable | K::Unsupported => {

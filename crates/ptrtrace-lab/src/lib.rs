@@ -11,6 +11,7 @@ mod presigned;
 pub mod scenarios;
 pub mod server;
 pub mod sign;
+mod transfer;
 mod zone_data;
 pub mod zones;
 
@@ -231,6 +232,7 @@ async fn start_placed(
         let mut fault = Fault::None;
         let mut fault_zone = None;
         let mut closed = false;
+        let mut transfer = false;
         for t in &scenario.tweaks {
             match t {
                 Tweak::Zones { server, zones } if server == name => keys.clone_from(zones),
@@ -243,6 +245,7 @@ async fn start_placed(
                     fault_zone = zone.map(parse_name).transpose()?;
                 }
                 Tweak::Closed { server } if server == name => closed = true,
+                Tweak::Transfer { server } if server == name => transfer = true,
                 _ => {}
             }
         }
@@ -262,7 +265,7 @@ async fn start_placed(
                 None => LabServer::closed_port().await?,
             }
         } else {
-            let s = LabServer::start_at(zones_served, fault, fault_zone, at).await?;
+            let s = LabServer::start_at(zones_served, fault, fault_zone, at, transfer).await?;
             let a = s.addr;
             servers.push(s);
             a

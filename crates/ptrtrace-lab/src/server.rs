@@ -42,6 +42,8 @@ impl Drop for LabServer {
 struct Shared {
     zones: Vec<Arc<ZoneData>>,
     fault: Fault,
+    /// Zone transfers (AXFR) are allowed.
+    transfer: bool,
     /// Faults apply only to questions inside this zone (None: to all).
     fault_zone: Option<Name>,
     counters: Mutex<HashMap<(Name, RecordType), u32>>,
@@ -62,11 +64,11 @@ impl LabServer {
         fault: Fault,
         fault_zone: Option<Name>,
     ) -> std::io::Result<Self> {
-        Self::start_at(zones, fault, fault_zone, None).await
+        Self::start_at(zones, fault, fault_zone, None, false).await
     }
 
     /// Like [`LabServer::start`], on a given address and port (`lab serve`), or on a free
-    /// port of 127.0.0.1 when `at` is None.
+    /// port of 127.0.0.1 when `at` is None; zone transfers (AXFR) allowed when `transfer`.
     ///
     /// # Errors
     /// When the address cannot be bound (in use, or not a local address).
@@ -75,6 +77,7 @@ impl LabServer {
         fault: Fault,
         fault_zone: Option<Name>,
         at: Option<SocketAddr>,
+        transfer: bool,
     ) -> std::io::Result<Self> {
         let seed = if let Fault::Mutate(seed) = fault {
             seed
@@ -84,6 +87,7 @@ impl LabServer {
         let shared = Arc::new(Shared {
             zones,
             fault,
+            transfer,
             fault_zone,
             counters: Mutex::new(HashMap::new()),
             rrl: Mutex::new(HashMap::new()),
@@ -179,6 +183,22 @@ impl LabServer {
                         }
                         let mut data = vec![0u8; usize::from(u16::from_be_bytes(len))];
                         if stream.read_exact(&mut data).await.is_err() {
+                            return;
+                        }
+                        if let Some(msgs) = Message::from_vec(&data)
+                            .ok()
+                            .and_then(|q| crate::transfer::messages(&s.zones, s.transfer, &q))
+                        {
+                            for m in msgs {
+                                let Ok(l) = u16::try_from(m.len()) else {
+                                    return;
+                                };
+                                let mut out = l.to_be_bytes().to_vec();
+                                out.extend_from_slice(&m);
+                                if stream.write_all(&out).await.is_err() {
+                                    return;
+                                }
+                            }
                             return;
                         }
                         let Some((reply, fault)) = s.handle(&data, false).await else {

@@ -14,6 +14,8 @@ pub enum Transport {
     Udp,
     /// TCP stream.
     Tcp,
+    /// Not asked: read from the address's own zone transfer (AXFR over TCP, batches only).
+    Axfr,
 }
 
 /// Why a reply does not count as an authoritative answer for the zone.

@@ -128,14 +128,18 @@ impl Walker<'_> {
             })
             .collect();
         sort_probes(&mut probes);
-        // Queries this target caused on its own: its chain and its forward lookups.
+        // Queries this target caused on its own: its chain and its forward lookups (an answer
+        // read from a zone transfer is not one).
         let own: u32 = probes
             .iter()
             .filter(|p| {
                 let origin = questions[p.question].origin;
                 origin == 0 || matches!(questions[origin].purpose, Purpose::Forward { .. })
             })
-            .map(|p| u32::try_from(p.attempts.len()).unwrap_or(1))
+            .map(|p| {
+                let asked = p.attempts.iter().filter(|a| a.transport != Transport::Axfr);
+                u32::try_from(asked.count()).unwrap_or(u32::MAX)
+            })
             .sum();
         let zone_map: BTreeMap<Name, Zone> = zones
             .iter()
@@ -266,6 +270,10 @@ pub async fn trace_batch(
             }
         }
         w.run(cancel.clone()).await;
+        if cfg.axfr && rest.len() >= transfer::TRANSFER_MIN_TARGETS {
+            let zones = w.answering_zones();
+            w.transfer(&zones).await;
+        }
         for (t, name) in rest {
             let q = w.start_question(name, RecordType::PTR, Purpose::Target, 0, 0, None);
             qids.push((t, q));

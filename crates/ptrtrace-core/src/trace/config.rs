@@ -62,6 +62,9 @@ pub struct TraceConfig {
     /// Space identical UDP questions to one address as response rate limiting needs
     /// ([`pace`]). Off only for the lab's own servers, which do not rate-limit.
     pub rrl_pacing: bool,
+    /// In batches, transfer (AXFR) the zones that answer many targets from every address that
+    /// allows it, and answer later targets from those copies (trace/transfer.rs).
+    pub axfr: bool,
     /// The pacer, shared by every round and target of a run (and by clones of this config).
     pub pacer: Arc<pace::Pacer>,
     /// The per-address token buckets of `rate_per_address`, shared the same way.
@@ -95,6 +98,7 @@ impl TraceConfig {
             helo: None,
             dnssec: Some(crate::model::anchors::TrustAnchors::builtin()),
             rrl_pacing: true,
+            axfr: true,
             pacer: Arc::new(pace::Pacer::default()),
             buckets: Arc::new(pace::Buckets::default()),
         }

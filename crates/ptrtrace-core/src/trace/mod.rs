@@ -27,6 +27,7 @@ pub mod pace;
 mod replies;
 mod rounds;
 mod schedule;
+mod transfer;
 mod walker;
 
 pub use batch::trace_batch;
@@ -36,21 +37,17 @@ pub use rounds::trace_rounds;
 use rounds::{sort_delegations, sort_probes};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::future::Future;
 use std::net::IpAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
 use hickory_proto::op::Message;
 use hickory_proto::rr::{Name, RData, RecordType};
 
 use crate::hints::RootHints;
 use crate::model::finding::Limit;
 use crate::model::kept::Reply;
-pub use crate::model::reply::{LameReason, ReplyClass, Silence, rcode_name};
+pub use crate::model::reply::{LameReason, ReplyClass, Silence, Transport, rcode_name};
 pub use crate::model::walk::{
     AttemptRecord, CnameLoop, CutSeen, DelegationSeen, LimitHit, Probe, ProbeKind, Purpose, QId,
     Question, Walk, Zone, forward_type,
@@ -70,8 +67,6 @@ pub enum Event {
         zone: Name,
     },
 }
-
-type Pending = Pin<Box<dyn Future<Output = Done> + Send>>;
 
 struct Job {
     question: QId,
@@ -145,8 +140,14 @@ pub struct Walker<'a> {
     cut_index: HashMap<Name, QId>,
     /// (candidate name, server address) pairs already asked whether the name is a cut.
     cut_asked: HashSet<(Name, IpAddr)>,
+    /// Zone transfers (batches, transfer.rs): the (zone, address) pairs tried, and the
+    /// copies that arrived.
+    transfer_tried: HashSet<(Name, IpAddr)>,
+    copies: HashMap<(Name, IpAddr), Arc<transfer::ZoneCopy>>,
     sent: u32,
-    pending: FuturesUnordered<Pending>,
+    /// Probes in flight, each its own task: a busy walker (thousands of replies handled at
+    /// once) must not delay reading a socket until its timeout passes.
+    pending: tokio::task::JoinSet<Done>,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
 }
 
@@ -259,8 +260,10 @@ impl<'a> Walker<'a> {
             forward_names: HashMap::new(),
             cut_index: HashMap::new(),
             cut_asked: HashSet::new(),
+            transfer_tried: HashSet::new(),
+            copies: HashMap::new(),
             sent: 0,
-            pending: FuturesUnordered::new(),
+            pending: tokio::task::JoinSet::new(),
             events,
         };
         w.install_root();

@@ -87,6 +87,10 @@ impl Walker<'_> {
         {
             return;
         }
+        // A zone transfer from this address holds the answer: nothing to ask.
+        if self.answer_from_copy(q, zone, server, addr) {
+            return;
+        }
         // A supporting lookup needs an answer, not a survey: it asks at most
         // SUPPORT_ADDRESSES addresses of a zone (the root and TLDs have dozens).
         let cut_check = self.questions[q].is_cut();
@@ -320,11 +324,11 @@ impl Walker<'_> {
             // A TCP retry after TC=1 is a query too: it takes its own token.
             let bucket = (self.cfg.rate_per_address > 0)
                 .then(|| (Arc::clone(&self.cfg.buckets), self.cfg.rate_per_address));
-            self.pending.push(Box::pin(async move {
+            self.pending.spawn(async move {
                 tokio::time::sleep(delay).await;
                 let attempts = probe(&map, addr, &spec, timeout, kind, bucket).await;
                 Done { job, attempts }
-            }));
+            });
         }
     }
 }

@@ -51,8 +51,11 @@ impl Walker<'_> {
                     );
                     break;
                 }
-                done = self.pending.next() => match done {
-                    Some(done) => self.on_done(done),
+                done = self.pending.join_next() => match done {
+                    Some(Ok(done)) => self.on_done(done),
+                    // A probe task cannot panic (misbehaviour is data); if one did, its probe
+                    // is lost, not the trace.
+                    Some(Err(_)) => {}
                     None => break,
                 },
                 () = tokio::time::sleep_until(deadline) => {

@@ -35,6 +35,12 @@ pub enum Tweak {
         /// NS name of the server.
         server: &'static str,
     },
+    /// `server` allows zone transfers (AXFR) of the zones it serves; lab servers refuse them
+    /// otherwise, as BIND, NSD and Knot do by default.
+    Transfer {
+        /// NS name of the server.
+        server: &'static str,
+    },
     /// The host has no IPv6 route: IPv6 server addresses cannot be tested.
     NoIpv6Route,
     /// This zone (an origin) is not signed, and its parent publishes no DS for it.
