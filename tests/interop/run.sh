@@ -484,16 +484,22 @@ if [ -n "${PTRTRACE_COMPARE:-}" ]; then
   # One query is one UDP datagram or one TCP connection (its SYN), not every TCP segment.
   for mode in defaults no-axfr; do
     extra=(); [ "$mode" = no-axfr ] && extra=(--no-axfr)
-    in_ns tcpdump -i lo -n -tt -l '(udp dst port 53) or (tcp dst port 53 and tcp[tcpflags] & tcp-syn != 0)' \
-      > "$work/batch.pcap.txt" 2> /dev/null &
+    # Its own process group, so that stopping it stops tcpdump itself, not only a wrapper
+    # (a tcpdump left running would write its lines into the next mode's file too).
+    setsid ip netns exec "$ns" tcpdump -i lo -n -tt -l \
+      '(udp dst port 53) or (tcp dst port 53 and tcp[tcpflags] & tcp-syn != 0)' \
+      > "$work/batch-$mode.pcap.txt" 2> /dev/null &
     dump=$!
     sleep 1
     t0=$(date +%s%N)
     in_ns env PTRTRACE_FORBID_BUILTIN_HINTS=1 "$rel" --root-hints "$work/interop.hints" \
       --trust-anchor "$anchor" "${extra[@]}" -f jsonl -o "$work/batch.jsonl" 203.0.113.0/24 2> /dev/null || true
     t1=$(date +%s%N)
-    sleep 1; kill "$dump" 2>/dev/null || true; wait "$dump" 2>/dev/null || true
-    python3 - "$work/batch.pcap.txt" "$work/batch.jsonl" "$(( (t1 - t0) / 1000000 ))" "$mode" <<'PY'
+    sleep 1; kill -- "-$dump" 2>/dev/null || true; wait "$dump" 2>/dev/null || true
+    if [ -n "${PTRTRACE_INTEROP_KEEP:-}" ]; then
+      cp "$work/batch-$mode.pcap.txt" "$work/batch.jsonl" "$PTRTRACE_INTEROP_KEEP/"
+    fi
+    python3 - "$work/batch-$mode.pcap.txt" "$work/batch.jsonl" "$(( (t1 - t0) / 1000000 ))" "$mode" <<'PY'
 import collections, json, sys
 per = collections.defaultdict(list)
 for line in open(sys.argv[1]):

@@ -151,4 +151,28 @@ mod tests {
         let other: IpAddr = "192.0.2.2".parse().unwrap();
         assert_eq!(b.slot(other, 20, RATE_BURST, t0), t0);
     }
+
+    /// Slots reserved ahead (a batch reserves its probes' slots when it schedules them), then
+    /// more asked for sooner (TCP retries after TC=1): the late ones go after the reserved
+    /// ones, so every second of the combined schedule still holds at most burst + rate.
+    #[tokio::test]
+    async fn late_reservations_do_not_squeeze_between_reserved_slots() {
+        let b = Buckets::default();
+        let t0 = Instant::now();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let mut slots: Vec<Duration> = (0..40)
+            .map(|_| b.slot(a, 20, RATE_BURST, t0) - t0)
+            .collect();
+        let late: Vec<Duration> = (0..10)
+            .map(|_| b.slot(a, 20, RATE_BURST, t0 + Duration::from_millis(100)) - t0)
+            .collect();
+        assert!(late.iter().all(|l| *l >= slots[39]), "{late:?}");
+        slots.extend(late);
+        slots.sort();
+        for (i, s) in slots.iter().enumerate() {
+            let end = *s + Duration::from_secs(1);
+            let in_window = slots[i..].iter().filter(|x| **x < end).count();
+            assert!(in_window <= 10 + 20, "{in_window} in the second from {s:?}");
+        }
+    }
 }

@@ -324,8 +324,10 @@ impl Walker<'_> {
             // A TCP retry after TC=1 is a query too: it takes its own token.
             let bucket = (self.cfg.rate_per_address > 0)
                 .then(|| (Arc::clone(&self.cfg.buckets), self.cfg.rate_per_address));
+            // An absolute time: a task first polled late must not shift its slot.
+            let at = tokio::time::Instant::now() + delay;
             self.pending.spawn(async move {
-                tokio::time::sleep(delay).await;
+                tokio::time::sleep_until(at).await;
                 let attempts = probe(&map, addr, &spec, timeout, kind, bucket).await;
                 Done { job, attempts }
             });
