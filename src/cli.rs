@@ -83,6 +83,19 @@ pub enum Command {
         #[command(flatten)]
         opts: TraceOpts,
     },
+    /// A Prometheus exporter: trace the addresses of a configuration file every interval and
+    /// serve their latest results at /metrics, and one trace on demand at /probe?target=ADDR
+    /// (docs/monitoring.md has the file's format, the metrics and an alert rule). SIGHUP
+    /// reloads the file (a bad one is reported and the old one kept); SIGTERM or Ctrl-C stops.
+    /// Exit code: 0 stopped by a signal, 2 bad configuration or trace options, 3 cannot
+    /// listen (the port in use) or the HTTP server failed.
+    Serve {
+        /// The configuration file (TOML).
+        config: PathBuf,
+        /// Listen here instead of the file's `listen` (default 127.0.0.1:9153).
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// What changed between two saved JSON reports (servers, answers, findings, verdict).
     /// Exit code: 0 nothing changed, 1 something changed, 2 bad input.
     Diff {

@@ -89,6 +89,9 @@ fn run(cli: Cli) -> Outcome {
             critical,
             opts,
         }) => rt.block_on(commands::check::run(&targets, &opts, warning, critical)),
+        Some(Command::Serve { config, listen }) => {
+            rt.block_on(commands::serve::run(&config, listen))
+        }
         Some(Command::Diff {
             old,
             new,

@@ -3,5 +3,6 @@
 pub mod check;
 pub mod diff;
 pub mod lab;
+pub mod serve;
 pub mod trace;
 pub mod watch;

@@ -105,4 +105,5 @@ fn peak_rss_mb(pid: u32) -> Option<f64> {
 mod errors;
 mod lab;
 mod monitor;
+mod serve;
 mod trace;

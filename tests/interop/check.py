@@ -248,6 +248,22 @@ def main(workdir):
                            NS3_EXPIRED] + ISP_GLUE)
             check(found == want and t["verdict"] == "broken",
                   f"batch {ip}: NXDOMAIN proven by BIND's and NSD's copies, Knot's expired: {t['verdict']} {found}")
+    # A real Prometheus scraping `ptrtrace serve`, with the shipped alert rules.
+    verdicts = json.loads((Path(workdir) / "prom-verdicts.json").read_text())
+    got = sorted((r["metric"]["target"], r["metric"]["verdict"])
+                 for r in (verdicts["data"] or {}).get("result", []))
+    check(got == [("203.0.113.25", "degraded"), ("203.0.113.26", "broken")],
+          f"Prometheus scraped ptrtrace serve: verdicts {got}")
+    alerts = json.loads((Path(workdir) / "prom-alerts.json").read_text())
+    active = sorted((a["labels"]["alertname"], a["labels"].get("target"), a["state"])
+                    for a in (alerts["data"] or {}).get("alerts", []))
+    check(any(a[:2] == ("ReverseDnsBroken", "203.0.113.26") for a in active)
+          and not any(a[:2] == ("ReverseDnsBroken", "203.0.113.25") for a in active),
+          f"ReverseDnsBroken active for the broken target only (pending until its 5 m pass): {active}")
+    stopped = json.loads((Path(workdir) / "prom-ns3-stopped.json").read_text())
+    seen = len((stopped["data"] or {}).get("result", []))
+    check(seen >= 1 and stopped["seconds"] <= 30,
+          f"ns3 stopped: unreachable in Prometheus after {stopped['seconds']} s (interval 10 s + a trace)")
     print(f"interop: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -54,6 +54,7 @@ command -v dnssec-signzone >/dev/null || need+=(bind9-utils)
 command -v ip >/dev/null || need+=(iproute2)
 command -v unbound >/dev/null || need+=(unbound)
 command -v postfix >/dev/null || need+=(postfix)
+command -v prometheus >/dev/null || need+=(prometheus)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "interop: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -430,6 +431,66 @@ for target in $targets; do
   echo "$target $reply" >> "$work/smtp.txt"
 done
 echo "interop: Postfix's replies (target, RCPT reply):"; sed 's/^/  /' "$work/smtp.txt"
+
+# `ptrtrace serve`, scraped by a real Prometheus (Debian's) that evaluates the shipped alert
+# rules (docs/prometheus/ptrtrace-alerts.yml): the metrics arrive, ReverseDnsBroken becomes
+# active for the broken target and not for the degraded one; then ns3 (Knot) is stopped and
+# its unreachable state must reach Prometheus within one interval (10 s) and a trace.
+cat > "$work/serve.toml" <<SERVE
+listen = "127.0.0.1:9153"
+interval = "10s"
+[trace]
+root_hints = "$work/interop.hints"
+trust_anchor = "$anchor"
+timeout = "1s"
+[[targets]]
+addresses = ["203.0.113.25", "203.0.113.26"]
+SERVE
+setsid ip netns exec "$ns" env PTRTRACE_FORBID_BUILTIN_HINTS=1 "$bin" serve "$work/serve.toml" \
+  > "$work/serve.log" 2>&1 &
+pids+=($!)
+cat > "$work/prometheus.yml" <<PROM
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+rule_files: [ "$repo/docs/prometheus/ptrtrace-alerts.yml" ]
+scrape_configs:
+  - job_name: ptrtrace
+    static_configs: [ { targets: ["127.0.0.1:9153"] } ]
+PROM
+setsid ip netns exec "$ns" prometheus --config.file="$work/prometheus.yml" \
+  --storage.tsdb.path="$work/prom" --web.listen-address=127.0.0.1:9090 \
+  > "$work/prometheus.log" 2>&1 &
+pids+=($!)
+# Asks Prometheus's HTTP API until a condition holds (60 s at most); writes the last answer.
+prom_wait() { # out-file api-path python-condition-on-data
+  in_ns python3 - "$@" <<'PY' || true
+import json, sys, time, urllib.parse, urllib.request
+out, path, cond = sys.argv[1], sys.argv[2], sys.argv[3]
+start = time.time(); data = None
+while time.time() - start < 60:
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:9090/api/v1/" + path, timeout=5) as r:
+            data = json.load(r)["data"]
+        if eval(cond):
+            break
+    except Exception:
+        pass
+    time.sleep(0.5)
+json.dump({"seconds": round(time.time() - start, 1), "data": data}, open(out, "w"))
+PY
+}
+q() { python3 -c 'import sys, urllib.parse; print("query?query=" + urllib.parse.quote(sys.argv[1]))' "$1"; }
+prom_wait "$work/prom-verdicts.json" "$(q 'ptrtrace_target_verdict == 1')" 'len(data["result"]) == 2'
+prom_wait "$work/prom-alerts.json" alerts \
+  'any(a["labels"].get("target") == "203.0.113.26" for a in data["alerts"])'
+pkill -f "$work/ns3/knot.conf" || true
+stopped_at=$(date +%s)
+prom_wait "$work/prom-ns3-stopped.json" \
+  "$(q 'ptrtrace_server_status{zone="113.0.203.in-addr.arpa.",address="198.51.100.55",state="unreachable"} == 1')" \
+  'len(data["result"]) >= 1'
+echo "interop: ns3 stopped; Prometheus saw it unreachable after $(( $(date +%s) - stopped_at )) s"
+start_knot ns3 198.51.100.55 "113.0.203.in-addr.arpa.:r113-old.zone" "100.51.198.in-addr.arpa.:r198.zone" \
+  "isp.example.:isp.zone"
+wait_for 198.51.100.55 isp.example.
 
 # PTRTRACE_INTEROP_KEEP=DIR keeps the reports and the judges' answers for a look afterwards.
 if [ -n "${PTRTRACE_INTEROP_KEEP:-}" ]; then

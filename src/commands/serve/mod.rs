@@ -1,0 +1,229 @@
+//! `ptrtrace serve CONFIG`: a long-running exporter in the style of Prometheus's
+//! blackbox_exporter (docs/monitoring.md). Every configured address is traced every interval
+//! (staggered over it), `GET /metrics` exposes the latest trace of each, `GET /probe?target=`
+//! traces one address on demand. SIGHUP reloads the configuration (a bad one is reported and
+//! the old one kept); SIGTERM and Ctrl-C stop it (exit 0). Every trace of the process shares
+//! one token bucket per server address, so the politeness bound holds across all targets.
+
+mod config;
+mod metrics;
+
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, Query, State as AxState};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use ptrtrace_core::dnssec::validate::Validator;
+use ptrtrace_core::report::TargetReport;
+use ptrtrace_core::trace::{self, TraceConfig};
+
+pub use config::ServeConfig;
+use metrics::State;
+
+use crate::cli::parse_target;
+use crate::commands::trace::real_config;
+use crate::exit::{Exit, Failure, Outcome};
+
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// The HTTP side's shared state.
+struct Http {
+    state: Arc<State>,
+    cfg: Mutex<(Arc<TraceConfig>, Duration)>,
+    busy: tokio::sync::Semaphore,
+    /// When each (client address, target) pair last had a probe.
+    last_probe: Mutex<HashMap<(IpAddr, IpAddr), Instant>>,
+}
+
+/// `serve`.
+pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
+    metrics::start_clock();
+    let conf = ServeConfig::load(path).map_err(Failure::bad_input)?;
+    let (trace_cfg, _) = real_config(&conf.opts)?;
+    let trace_cfg = Arc::new(trace_cfg);
+    let at = listen.unwrap_or(conf.listen);
+    let listener = tokio::net::TcpListener::bind(at)
+        .await
+        .map_err(|e| Failure::cannot_run(format!("cannot listen on {at}: {e}")))?;
+    let state = State::new();
+    let http = Arc::new(Http {
+        state: Arc::clone(&state),
+        cfg: Mutex::new((Arc::clone(&trace_cfg), conf.probe_interval)),
+        busy: tokio::sync::Semaphore::new(conf.probe_concurrency),
+        last_probe: Mutex::new(HashMap::new()),
+    });
+    eprintln!(
+        "ptrtrace: serving metrics of {} addresses on http://{at}/metrics",
+        conf.targets.len()
+    );
+    let tasks = schedule(&conf.targets, &trace_cfg, &state);
+    let reloader = tokio::spawn(reload_on_hangup(
+        path.to_path_buf(),
+        tasks,
+        Arc::clone(&trace_cfg),
+        Arc::clone(&http),
+    ));
+    let app = axum::Router::new()
+        .route("/", get(index))
+        .route("/metrics", get(metrics_page))
+        .route("/probe", get(probe))
+        .with_state(http);
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(stop_signal())
+    .await;
+    reloader.abort();
+    served.map_err(|e| Failure::cannot_run(format!("the HTTP server failed: {e}")))?;
+    Ok(Exit::Ok)
+}
+
+/// Traces each target every interval, the first traces spread evenly over the shortest
+/// interval so that a thousand targets do not start at once.
+fn schedule(
+    targets: &[(IpAddr, Duration)],
+    cfg: &Arc<TraceConfig>,
+    state: &Arc<State>,
+) -> tokio::task::JoinSet<()> {
+    let mut set = tokio::task::JoinSet::new();
+    let n = u32::try_from(targets.len()).unwrap_or(u32::MAX).max(1);
+    for (i, &(ip, every)) in targets.iter().enumerate() {
+        let offset = every / n * u32::try_from(i).unwrap_or(0);
+        let (cfg, state) = (Arc::clone(cfg), Arc::clone(state));
+        set.spawn(async move {
+            tokio::time::sleep(offset).await;
+            loop {
+                let started = tokio::time::Instant::now();
+                let walk = trace::trace_rounds(ip, &cfg, None, None).await;
+                let report = TargetReport::judged(walk, &Validator::now());
+                state.record(ip, &report);
+                drop(report);
+                tokio::time::sleep_until(started + every).await;
+            }
+        });
+    }
+    set
+}
+
+/// SIGHUP: reads the configuration again; a good one replaces the targets and the trace
+/// options (the per-address buckets and the RRL pacer carry over), a bad one is reported on
+/// stderr in one line and the old one kept.
+async fn reload_on_hangup(
+    path: PathBuf,
+    mut tasks: tokio::task::JoinSet<()>,
+    mut cfg: Arc<TraceConfig>,
+    http: Arc<Http>,
+) {
+    let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        // No signal handling here: run without reloads.
+        std::future::pending::<()>().await;
+        return;
+    };
+    while hup.recv().await.is_some() {
+        let loaded = ServeConfig::load(&path).and_then(|c| {
+            real_config(&c.opts)
+                .map(|(t, _)| (c, t))
+                .map_err(|f| f.message)
+        });
+        match loaded {
+            Err(e) => eprintln!("ptrtrace: reload failed, keeping the old configuration: {e}"),
+            Ok((conf, mut new_cfg)) => {
+                new_cfg.buckets = Arc::clone(&cfg.buckets);
+                new_cfg.pacer = Arc::clone(&cfg.pacer);
+                cfg = Arc::new(new_cfg);
+                tasks.abort_all();
+                let keep: HashSet<IpAddr> = conf.targets.iter().map(|(ip, _)| *ip).collect();
+                http.state.keep_only(&keep);
+                tasks = schedule(&conf.targets, &cfg, &http.state);
+                if let Ok(mut c) = http.cfg.lock() {
+                    *c = (Arc::clone(&cfg), conf.probe_interval);
+                }
+                eprintln!(
+                    "ptrtrace: configuration reloaded: {} addresses",
+                    conf.targets.len()
+                );
+            }
+        }
+    }
+}
+
+async fn stop_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}
+
+async fn index() -> &'static str {
+    "ptrtrace serve: GET /metrics (every configured target's latest trace), GET /probe?target=ADDRESS (one trace now)\n"
+}
+
+async fn metrics_page(AxState(http): AxState<Arc<Http>>) -> Response {
+    ([(header::CONTENT_TYPE, OPENMETRICS)], http.state.encode()).into_response()
+}
+
+/// `GET /probe?target=ADDR`: one trace now, its metrics only. One trace of a target per
+/// client address per `[probe] per_client_interval` (429 otherwise), at most `[probe]
+/// concurrency` at once (503 otherwise), every query through the process's per-server
+/// buckets: the endpoint cannot be turned into a query amplifier.
+async fn probe(
+    AxState(http): AxState<Arc<Http>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(raw) = q.get("target") else {
+        return (StatusCode::BAD_REQUEST, "give ?target=ADDRESS\n").into_response();
+    };
+    let target = match parse_target(raw) {
+        Ok(t) => t,
+        Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    };
+    let Ok((cfg, gap)) = http.cfg.lock().map(|c| (Arc::clone(&c.0), c.1)) else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    {
+        let Ok(mut last) = http.last_probe.lock() else {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        };
+        let now = Instant::now();
+        let key = (client.ip(), target);
+        if let Some(t) = last.get(&key)
+            && now.duration_since(*t) < gap
+        {
+            let wait = (gap - now.duration_since(*t)).as_secs() + 1;
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, wait.to_string())],
+                format!("one probe of {target} per {gap:?} per client\n"),
+            )
+                .into_response();
+        }
+        last.retain(|_, t| now.duration_since(*t) < gap);
+        last.insert(key, now);
+    }
+    let Ok(_permit) = http.busy.try_acquire() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "too many probes running\n").into_response();
+    };
+    let walk = trace::trace_rounds(target, &cfg, None, None).await;
+    let report = TargetReport::judged(walk, &Validator::now());
+    (
+        [(header::CONTENT_TYPE, OPENMETRICS)],
+        metrics::encode_one(target, &report),
+    )
+        .into_response()
+}
