@@ -305,13 +305,13 @@ fn fill<'a>(reg: &mut Registry, snaps: impl Iterator<Item = (IpAddr, &'a Snapsho
     );
     reg.register_with_unit(
         "ptrtrace_target_trace_duration",
-        "Wall time of the target's latest trace",
+        "From the start of the round (one batch) to the target's report",
         Unit::Seconds,
         duration,
     );
     reg.register(
         "ptrtrace_target_queries",
-        "Queries the target's latest trace sent",
+        "Queries the target's latest trace sent of its own (the round's shared work not counted)",
         queries,
     );
     reg.register_with_unit(

@@ -1,6 +1,6 @@
 //! `ptrtrace serve CONFIG`: a long-running exporter in the style of Prometheus's
-//! blackbox_exporter (docs/monitoring.md). Every configured address is traced every interval
-//! (staggered over it), `GET /metrics` exposes the latest trace of each, `GET /probe?target=`
+//! blackbox_exporter (docs/monitoring.md). The configured addresses of each interval are traced
+//! as one batch per round, `GET /metrics` exposes the latest trace of each, `GET /probe?target=`
 //! traces one address on demand. SIGHUP reloads the configuration (a bad one is reported and
 //! the old one kept); SIGTERM and Ctrl-C stop it (exit 0). Every trace of the process shares
 //! one token bucket per server address, so the politeness bound holds across all targets.
@@ -85,26 +85,35 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
     Ok(Exit::Ok)
 }
 
-/// Traces each target every interval, the first traces spread evenly over the shortest
-/// interval so that a thousand targets do not start at once.
+/// Targets traced together in one chunk of a round (as `--concurrency` for batches).
+const CHUNK: usize = 256;
+
+/// Traces the targets of each interval as one batch per round (`trace::trace_batch`): zone
+/// cuts, zone checks, NS lookups and forward names are asked once per round, not once per
+/// target, and zone transfers answer later targets where servers allow them. Each target's
+/// report is recorded as soon as its chunk finishes. A round that overruns its interval is
+/// followed at once by the next.
 fn schedule(
     targets: &[(IpAddr, Duration)],
     cfg: &Arc<TraceConfig>,
     state: &Arc<State>,
 ) -> tokio::task::JoinSet<()> {
+    let mut groups: std::collections::BTreeMap<Duration, Vec<IpAddr>> = Default::default();
+    for &(ip, every) in targets {
+        groups.entry(every).or_default().push(ip);
+    }
     let mut set = tokio::task::JoinSet::new();
-    let n = u32::try_from(targets.len()).unwrap_or(u32::MAX).max(1);
-    for (i, &(ip, every)) in targets.iter().enumerate() {
-        let offset = every / n * u32::try_from(i).unwrap_or(0);
+    for (every, ips) in groups {
         let (cfg, state) = (Arc::clone(cfg), Arc::clone(state));
         set.spawn(async move {
-            tokio::time::sleep(offset).await;
             loop {
                 let started = tokio::time::Instant::now();
-                let walk = trace::trace_rounds(ip, &cfg, None, None).await;
-                let report = TargetReport::judged(walk, &Validator::now());
-                state.record(ip, &report);
-                drop(report);
+                let validator = Validator::now();
+                trace::trace_batch(ips.iter().copied(), &cfg, CHUNK, None, None, |walk| {
+                    let ip = walk.target;
+                    state.record(ip, &TargetReport::judged(walk, &validator));
+                })
+                .await;
                 tokio::time::sleep_until(started + every).await;
             }
         });
