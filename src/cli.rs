@@ -61,8 +61,35 @@ pub enum Command {
         /// Exit (code 1) at the first change: for monitoring that alerts on change.
         #[arg(long)]
         exit_on_change: bool,
+        /// Store every round in this SQLite file (created if needed), for `ptrtrace history`.
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
+        /// With --history: delete rounds older than this (e.g. 90d, 12h).
+        #[arg(long, value_name = "AGE", default_value = "90d", value_parser = parse_age)]
+        keep: Duration,
         #[command(flatten)]
         opts: TraceOpts,
+    },
+    /// What the history file says of one address: when each server address started and
+    /// stopped failing, how often, with the findings of the rounds that changed. The file is
+    /// written by `serve` (`history = "FILE"`) and `watch --history FILE`.
+    /// Exit code: 0, 2 bad input (no such file), 3 the file cannot be read.
+    History {
+        /// The IPv4 or IPv6 address.
+        #[arg(value_name = "ADDRESS", value_parser = parse_target)]
+        target: IpAddr,
+        /// The history file [default: $XDG_DATA_HOME/ptrtrace/history.sqlite].
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// Only rounds younger than this (e.g. 7d, 12h, 30m).
+        #[arg(long, value_name = "AGE", default_value = "7d", value_parser = parse_age)]
+        since: Duration,
+        /// text, json, or svg (loss and median reply time per server address over time).
+        #[arg(short = 'f', long, value_enum, default_value_t = HistoryFormat::Text)]
+        format: HistoryFormat,
+        /// Write to FILE instead of standard output.
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// One status line for Nagios, Icinga, Zabbix and other monitoring-plugins hosts:
     /// `PTRTRACE OK|WARNING|CRITICAL|UNKNOWN - summary | perfdata`. Exit code by their
@@ -159,6 +186,41 @@ fn parse_percent(s: &str) -> Result<f64, String> {
     } else {
         Err(format!("{s:?} is not between 0 and 100"))
     }
+}
+
+/// `history` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// Changes per server address, for people.
+    Text,
+    /// Rounds and changes, for scripts.
+    Json,
+    /// A picture: loss and reply time per server address over time, changes marked.
+    Svg,
+}
+
+/// An age: a number and s, m, h or d (`90d`, `12h`); a second to ten years.
+///
+/// # Errors
+/// A one-line message for anything else.
+pub fn parse_age(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let (num, unit) = t.split_at(t.len().saturating_sub(1));
+    let mult = match unit {
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        _ => return Err(format!("bad age {s:?}: use e.g. 90d, 12h, 30m")),
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("bad age {s:?}: use e.g. 90d, 12h, 30m"))?;
+    let secs = v * mult;
+    if !secs.is_finite() || !(1.0..=10.0 * 365.0 * 86_400.0).contains(&secs) {
+        return Err(format!("bad age {s:?}: from 1s to ten years"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 /// Output format.

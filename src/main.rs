@@ -7,6 +7,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod history;
 mod output;
 
 use std::process::ExitCode;
@@ -81,8 +82,23 @@ fn run(cli: Cli) -> Outcome {
             targets,
             count,
             exit_on_change,
+            history,
+            keep,
             opts,
-        }) => rt.block_on(commands::watch::run(&targets, &opts, count, exit_on_change)),
+        }) => rt.block_on(commands::watch::run(
+            &targets,
+            &opts,
+            count,
+            exit_on_change,
+            history.as_deref().map(|h| (h, keep)),
+        )),
+        Some(Command::History {
+            target,
+            db,
+            since,
+            format,
+            output,
+        }) => commands::history::run(target, db.as_deref(), since, format, output.as_deref()),
         Some(Command::Check {
             targets,
             warning,

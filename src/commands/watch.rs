@@ -21,9 +21,15 @@ pub async fn run(
     opts: &TraceOpts,
     count: Option<u32>,
     exit_on_change: bool,
+    history: Option<(&std::path::Path, std::time::Duration)>,
 ) -> Outcome {
     let targets = parse_targets(raw).map_err(Failure::bad_input)?;
     let (mut cfg, source) = real_config(opts)?;
+    // An unwritable history file is an error before any trace, not after the first round.
+    let mut store = history
+        .map(|(path, keep)| crate::history::History::open(path).map(|h| (h, keep)))
+        .transpose()
+        .map_err(Failure::cannot_run)?;
     cfg.rounds = 1;
     let start = std::time::Instant::now();
     let stamp = |start: std::time::Instant| format!("[+{:.0}s]", start.elapsed().as_secs_f64());
@@ -35,6 +41,14 @@ pub async fn run(
         let reports = trace_all(&targets, &cfg).await;
         if interrupted() {
             break;
+        }
+        if let Some((h, keep)) = store.as_mut() {
+            for r in &reports {
+                h.record(r)
+                    .map_err(|e| Failure::cannot_run(format!("cannot write the history: {e}")))?;
+            }
+            h.prune(*keep)
+                .map_err(|e| Failure::cannot_run(format!("cannot prune the history: {e}")))?;
         }
         let doc = document(&reports, &source)?;
         match &prev {

@@ -68,9 +68,12 @@ fn metrics_with(port: u16, needle: &str) -> String {
 fn serve_exposes_probes_reloads_and_stops() {
     let (_rt, server, hints) = mini_root();
     let http = free_port();
+    let db = std::env::temp_dir().join(format!("ptrtrace-cli-{}/serve.sqlite", std::process::id()));
+    let _ = std::fs::remove_file(&db);
     let conf = |targets: &str| {
         format!(
-            "listen = \"127.0.0.1:{http}\"\ninterval = \"10s\"\n[trace]\nroot_hints = \"{}\"\nport = {}\ntimeout = \"500ms\"\nno_dnssec = true\n[probe]\nper_client_interval = \"1m\"\n[[targets]]\naddresses = [{targets}]\n",
+            "listen = \"127.0.0.1:{http}\"\ninterval = \"10s\"\nhistory = \"{}\"\n[trace]\nroot_hints = \"{}\"\nport = {}\ntimeout = \"500ms\"\nno_dnssec = true\n[probe]\nper_client_interval = \"1m\"\n[[targets]]\naddresses = [{targets}]\n",
+            db.display(),
             hints.display(),
             server.addr.port()
         )
@@ -98,6 +101,15 @@ fn serve_exposes_probes_reloads_and_stops() {
     ] {
         assert!(body.contains(needle), "{needle} not in\n{body}");
     }
+
+    // The round is in the history file too, readable while serve writes it (WAL).
+    let o = ptrtrace(&["history", "--db", db.to_str().unwrap(), "203.0.113.25"]);
+    assert!(
+        stdout(&o).starts_with("203.0.113.25: 1 rounds since"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
 
     // /probe: one trace now, its metrics only; the same client again within a minute is
     // turned away; a bad address is a 400.
@@ -173,4 +185,101 @@ fn serve_refuses_bad_configurations_and_busy_ports() {
     );
     let o = ptrtrace(&["serve", conf.to_str().unwrap()]);
     assert_one_line_error(&o, 3, &format!("cannot listen on 127.0.0.1:{port}"));
+    // An unwritable history path: exit 3 at start, before any trace.
+    let with_hints = temp_file(
+        "unwritable2-serve.toml",
+        &format!(
+            "history = \"/proc/ptrtrace/h.sqlite\"\n[trace]\nroot_hints = \"{}\"\n[[targets]]\naddresses = [\"203.0.113.25\"]\n",
+            hints.display()
+        ),
+    );
+    let o = ptrtrace(&["serve", with_hints.to_str().unwrap()]);
+    assert_one_line_error(&o, 3, "history /proc/ptrtrace/h.sqlite");
+}
+
+/// `watch --history` stores each round; `history` tells them as text, JSON and an SVG
+/// picture (a well-formed XML document); a missing file is exit 2 in one line; an unwritable
+/// history path is exit 3 before any trace.
+#[test]
+fn watch_history_and_the_history_command() {
+    let (_rt, server, hints) = mini_root();
+    let port = server.addr.port().to_string();
+    let db = std::env::temp_dir().join(format!("ptrtrace-cli-{}/h.sqlite", std::process::id()));
+    let _ = std::fs::remove_file(&db);
+    let o = ptrtrace(&[
+        "watch",
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "--port",
+        &port,
+        "--timeout",
+        "500ms",
+        "--no-dnssec",
+        "--count",
+        "2",
+        "--interval",
+        "0s",
+        "--history",
+        db.to_str().unwrap(),
+        "203.0.113.25",
+        "203.0.113.26",
+    ]);
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
+    let history = |extra: &[&str]| {
+        let mut args = vec!["history", "--db", db.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        ptrtrace(&args)
+    };
+    let o = history(&["203.0.113.26"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("203.0.113.26: 2 rounds since "), "{text}");
+    assert!(text.contains("verdict broken"), "{text}");
+    let o = history(&["203.0.113.25", "-f", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["rounds"].as_array().unwrap().len(), 2);
+    assert_eq!(v["rounds"][0]["verdict"], "ok");
+    let lab = v["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["server"] == "lab." && s["zone"] == ".")
+        .unwrap();
+    assert_eq!(lab["rounds"], 2);
+    assert_eq!(lab["failing"], 0);
+    let svg = db.with_extension("svg");
+    let o = history(&["203.0.113.25", "-f", "svg", "-o", svg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let parsed = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); \
+             print(d.documentElement.tagName, len(d.getElementsByTagName('polyline')))",
+            svg.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&parsed).trim(), "svg 2", "{}", stderr(&parsed));
+    let o = history(&["203.0.113.99"]);
+    assert!(
+        stdout(&o).starts_with("203.0.113.99: 0 rounds since"),
+        "{}",
+        stdout(&o)
+    );
+    let o = ptrtrace(&["history", "--db", "/nonexistent/h.sqlite", "203.0.113.25"]);
+    assert_one_line_error(&o, 2, "no history file at /nonexistent/h.sqlite");
+    let o = ptrtrace(&[
+        "watch",
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "--port",
+        &port,
+        "--count",
+        "1",
+        "--history",
+        "/proc/ptrtrace/h.sqlite",
+        "203.0.113.25",
+    ]);
+    assert_one_line_error(&o, 3, "history /proc/ptrtrace/h.sqlite");
 }

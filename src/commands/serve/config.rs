@@ -25,6 +25,8 @@ struct Raw {
     interval: Option<String>,
     trace: Option<toml::Table>,
     probe: Option<RawProbe>,
+    history: Option<std::path::PathBuf>,
+    keep: Option<String>,
     #[serde(default)]
     targets: Vec<RawTargets>,
 }
@@ -64,6 +66,8 @@ pub struct ServeConfig {
     pub probe_concurrency: usize,
     /// `/probe`: one trace per client address per this long.
     pub probe_interval: Duration,
+    /// Store every round here (SQLite), keeping this long.
+    pub history: Option<(std::path::PathBuf, Duration)>,
 }
 
 /// The default listening address: loopback only.
@@ -151,12 +155,20 @@ impl ServeConfig {
         if !(1..=64).contains(&probe_concurrency) {
             return Err("[probe] concurrency must be 1 to 64".into());
         }
+        let keep = raw
+            .keep
+            .as_deref()
+            .map(crate::cli::parse_age)
+            .transpose()
+            .map_err(|e| format!("keep: {e}"))?
+            .unwrap_or(Duration::from_secs(90 * 86_400));
         Ok(Self {
             listen,
             targets,
             opts,
             probe_concurrency,
             probe_interval,
+            history: raw.history.map(|p| (p, keep)),
         })
     }
 }

@@ -51,6 +51,14 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
     let listener = tokio::net::TcpListener::bind(at)
         .await
         .map_err(|e| Failure::cannot_run(format!("cannot listen on {at}: {e}")))?;
+    // An unwritable history file is an error at start (exit 3), not a surprise later.
+    let store = conf
+        .history
+        .as_ref()
+        .map(|(p, keep)| crate::history::History::open(p).map(|h| (Mutex::new(h), *keep)))
+        .transpose()
+        .map_err(Failure::cannot_run)?
+        .map(Arc::new);
     let state = State::new();
     let http = Arc::new(Http {
         state: Arc::clone(&state),
@@ -62,12 +70,13 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
         "ptrtrace: serving metrics of {} addresses on http://{at}/metrics",
         conf.targets.len()
     );
-    let tasks = schedule(&conf.targets, &trace_cfg, &state);
+    let tasks = schedule(&conf.targets, &trace_cfg, &state, store.clone());
     let reloader = tokio::spawn(reload_on_hangup(
         path.to_path_buf(),
         tasks,
         Arc::clone(&trace_cfg),
         Arc::clone(&http),
+        store,
     ));
     let app = axum::Router::new()
         .route("/", get(index))
@@ -93,10 +102,14 @@ const CHUNK: usize = 256;
 /// target, and zone transfers answer later targets where servers allow them. Each target's
 /// report is recorded as soon as its chunk finishes. A round that overruns its interval is
 /// followed at once by the next.
+/// The history file, if any, and how long it keeps rounds.
+type Store = Option<Arc<(Mutex<crate::history::History>, Duration)>>;
+
 fn schedule(
     targets: &[(IpAddr, Duration)],
     cfg: &Arc<TraceConfig>,
     state: &Arc<State>,
+    store: Store,
 ) -> tokio::task::JoinSet<()> {
     let mut groups: std::collections::BTreeMap<Duration, Vec<IpAddr>> = Default::default();
     for &(ip, every) in targets {
@@ -104,16 +117,30 @@ fn schedule(
     }
     let mut set = tokio::task::JoinSet::new();
     for (every, ips) in groups {
-        let (cfg, state) = (Arc::clone(cfg), Arc::clone(state));
+        let (cfg, state, store) = (Arc::clone(cfg), Arc::clone(state), store.clone());
         set.spawn(async move {
             loop {
                 let started = tokio::time::Instant::now();
                 let validator = Validator::now();
                 trace::trace_batch(ips.iter().copied(), &cfg, CHUNK, None, None, |walk| {
                     let ip = walk.target;
-                    state.record(ip, &TargetReport::judged(walk, &validator));
+                    let report = TargetReport::judged(walk, &validator);
+                    state.record(ip, &report);
+                    // One transaction per target: a stop loses at most the target in flight.
+                    if let Some(store) = &store
+                        && let Ok(mut h) = store.0.lock()
+                        && let Err(e) = h.record(&report)
+                    {
+                        eprintln!("ptrtrace: cannot write the history: {e}");
+                    }
                 })
                 .await;
+                if let Some(store) = &store
+                    && let Ok(mut h) = store.0.lock()
+                    && let Err(e) = h.prune(store.1)
+                {
+                    eprintln!("ptrtrace: cannot prune the history: {e}");
+                }
                 tokio::time::sleep_until(started + every).await;
             }
         });
@@ -129,6 +156,7 @@ async fn reload_on_hangup(
     mut tasks: tokio::task::JoinSet<()>,
     mut cfg: Arc<TraceConfig>,
     http: Arc<Http>,
+    store: Store,
 ) {
     let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
         // No signal handling here: run without reloads.
@@ -150,7 +178,8 @@ async fn reload_on_hangup(
                 tasks.abort_all();
                 let keep: HashSet<IpAddr> = conf.targets.iter().map(|(ip, _)| *ip).collect();
                 http.state.keep_only(&keep);
-                tasks = schedule(&conf.targets, &cfg, &http.state);
+                // The history file stays the one opened at start (a reload does not move it).
+                tasks = schedule(&conf.targets, &cfg, &http.state, store.clone());
                 if let Ok(mut c) = http.cfg.lock() {
                     *c = (Arc::clone(&cfg), conf.probe_interval);
                 }

@@ -1,0 +1,142 @@
+//! `ptrtrace history ADDR --format svg`: loss and median reply time per server address over
+//! time, a line each, with every status change marked. Plain SVG 1.1, no script, no external
+//! resource.
+
+use std::fmt::Write as _;
+
+use super::{ServerRound, stories, utc};
+
+const W: f64 = 900.0;
+const PANEL: f64 = 180.0;
+const LEFT: f64 = 70.0;
+const TOP: f64 = 50.0;
+const GAP: f64 = 60.0;
+const COLOURS: &[&str] = &[
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+    "#7f7f7f", "#bcbd22",
+];
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The picture of `rows` (one target's server rounds) titled `title`.
+#[must_use]
+pub fn svg(title: &str, rows: &[ServerRound]) -> String {
+    let servers = stories(rows);
+    let legend_h = 18.0 * servers.len() as f64;
+    let h = TOP + 2.0 * PANEL + GAP + 40.0 + legend_h;
+    let (t0, t1) = rows
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(r.at), b.max(r.at)));
+    let span = if t1 > t0 { t1 - t0 } else { 1.0 };
+    let plot_w = W - LEFT - 20.0;
+    let x = |t: f64| LEFT + (t - t0) / span * plot_w;
+    let max_rtt = rows.iter().filter_map(|r| r.rtt_ms).fold(1.0_f64, f64::max);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" viewBox="0 0 {W} {h}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(out, r#"<rect width="{W}" height="{h}" fill="white"/>"#);
+    let _ = writeln!(
+        out,
+        r#"<text x="{LEFT}" y="20" font-size="15">{}</text>"#,
+        esc(title)
+    );
+    for (i, (name, top)) in [("loss", TOP), ("median reply (ms)", TOP + PANEL + GAP)]
+        .into_iter()
+        .enumerate()
+    {
+        let _ = writeln!(
+            out,
+            r##"<rect x="{LEFT}" y="{top}" width="{plot_w}" height="{PANEL}" fill="none" stroke="#999"/><text x="{LEFT}" y="{}">{name}</text>"##,
+            top - 5.0
+        );
+        // The time axis: the first and the last round.
+        let _ = writeln!(
+            out,
+            r##"<text x="{LEFT}" y="{}" fill="#555">{}</text><text x="{}" y="{}" fill="#555" text-anchor="end">{}</text>"##,
+            top + PANEL + 14.0,
+            utc(t0),
+            LEFT + plot_w,
+            top + PANEL + 14.0,
+            utc(t1)
+        );
+        let top_label = if i == 0 {
+            "100%".to_string()
+        } else {
+            format!("{max_rtt:.1}")
+        };
+        let _ = writeln!(
+            out,
+            r#"<text x="{}" y="{}" text-anchor="end">{top_label}</text><text x="{}" y="{}" text-anchor="end">0</text>"#,
+            LEFT - 4.0,
+            top + 10.0,
+            LEFT - 4.0,
+            top + PANEL
+        );
+    }
+    for (i, s) in servers.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        let mine: Vec<&ServerRound> = rows
+            .iter()
+            .filter(|r| r.zone == s.zone && r.server == s.server && r.address == s.address)
+            .collect();
+        let loss: Vec<String> = mine
+            .iter()
+            .filter(|r| r.sent > 0)
+            .map(|r| {
+                let y = TOP + PANEL - (r.lost as f64 / r.sent as f64) * PANEL;
+                format!("{:.1},{y:.1}", x(r.at))
+            })
+            .collect();
+        let rtt: Vec<String> = mine
+            .iter()
+            .filter_map(|r| {
+                r.rtt_ms.map(|ms| {
+                    let y = TOP + 2.0 * PANEL + GAP - ms / max_rtt * PANEL;
+                    format!("{:.1},{y:.1}", x(r.at))
+                })
+            })
+            .collect();
+        for pts in [loss, rtt] {
+            if !pts.is_empty() {
+                let _ = writeln!(
+                    out,
+                    r#"<polyline class="series" fill="none" stroke="{colour}" stroke-width="1.5" points="{}"/>"#,
+                    pts.join(" ")
+                );
+            }
+        }
+        // Status changes after the first sighting: a dashed line and the new status.
+        for c in s.changes.iter().filter(|c| c.from.is_some()) {
+            let cx = x(c.at);
+            let _ = writeln!(
+                out,
+                r#"<line class="change" x1="{cx:.1}" y1="{TOP}" x2="{cx:.1}" y2="{}" stroke="{colour}" stroke-dasharray="4 3"/><text x="{:.1}" y="{}" fill="{colour}">{}</text>"#,
+                TOP + 2.0 * PANEL + GAP,
+                cx + 3.0,
+                TOP + 12.0 + 14.0 * (i % 8) as f64,
+                esc(&c.to)
+            );
+        }
+        let ly = TOP + 2.0 * PANEL + GAP + 30.0 + 18.0 * i as f64;
+        let _ = writeln!(
+            out,
+            r#"<rect x="{LEFT}" y="{}" width="12" height="4" fill="{colour}"/><text x="{}" y="{ly}">{} ({}) in {} — {} of {} rounds not ok</text>"#,
+            ly - 6.0,
+            LEFT + 18.0,
+            esc(&s.server),
+            esc(&s.address),
+            esc(&s.zone),
+            s.failing,
+            s.rounds
+        );
+    }
+    out.push_str("</svg>\n");
+    out
+}
