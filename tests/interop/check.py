@@ -264,6 +264,12 @@ def main(workdir):
     seen = len((stopped["data"] or {}).get("result", []))
     check(seen >= 1 and stopped["seconds"] <= 30,
           f"ns3 stopped: unreachable in Prometheus after {stopped['seconds']} s (interval 10 s + a trace)")
+    hist = json.loads((Path(workdir) / "history.json").read_text())
+    ns3 = next((s for s in hist["servers"] if s["zone"] == REV and s["address"] == "198.51.100.55"), None)
+    steps = [c["to"] for c in ns3["changes"]] if ns3 else []
+    check(ns3 is not None and steps[-1:] == ["unreachable"]
+          and len(hist["rounds"]) >= 2,
+          f"the history file saw ns3 go {' → '.join(steps)} in {len(hist['rounds'])} rounds of 203.0.113.25")
     print(f"interop: {passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -439,6 +439,7 @@ echo "interop: Postfix's replies (target, RCPT reply):"; sed 's/^/  /' "$work/sm
 cat > "$work/serve.toml" <<SERVE
 listen = "127.0.0.1:9153"
 interval = "10s"
+history = "$work/serve.sqlite"
 [trace]
 root_hints = "$work/interop.hints"
 trust_anchor = "$anchor"
@@ -488,6 +489,8 @@ prom_wait "$work/prom-ns3-stopped.json" \
   "$(q 'ptrtrace_server_status{zone="113.0.203.in-addr.arpa.",address="198.51.100.55",state="unreachable"} == 1')" \
   'len(data["result"]) >= 1'
 echo "interop: ns3 stopped; Prometheus saw it unreachable after $(( $(date +%s) - stopped_at )) s"
+# … and the history file has the change, read while serve writes it.
+in_ns "$bin" history --db "$work/serve.sqlite" -f json 203.0.113.25 > "$work/history.json" || true
 start_knot ns3 198.51.100.55 "113.0.203.in-addr.arpa.:r113-old.zone" "100.51.198.in-addr.arpa.:r198.zone" \
   "isp.example.:isp.zone"
 wait_for 198.51.100.55 isp.example.
