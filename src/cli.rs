@@ -23,7 +23,7 @@ use ptrtrace_core::trace::{Families, TraceConfig};
     name = "ptrtrace",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = "EXAMPLES:\n  ptrtrace 203.0.113.25                     trace one address from the real root\n  ptrtrace 203.0.113.25 2001:db8::25 -f json  several targets, JSON for scripts\n  ptrtrace --root-hints lab.hints 192.0.2.1   start from your own root servers\n  ptrtrace --root-hints lab.hints --trust-anchor dsset-. 192.0.2.1\n                                             … and check DNSSEC from its key\n  ptrtrace lab run                           the offline demo: every fault the lab knows\n  ptrtrace lab serve                         the lab's servers on 127.0.53.N for ptrtrace and dig\n\nEXIT CODES:\n  0 every target ok · 1 a target degraded or broken · 2 bad input · 3 the trace could not run"
+    after_help = "EXAMPLES:\n  ptrtrace 203.0.113.25                     trace one address from the real root\n  ptrtrace 203.0.113.25 2001:db8::25 -f json  several targets, JSON for scripts\n  ptrtrace --root-hints lab.hints 192.0.2.1   start from your own root servers\n  ptrtrace --root-hints lab.hints --trust-anchor dsset-. 192.0.2.1\n                                             … and check DNSSEC from its key\n  ptrtrace lab run                           the offline demo: every fault the lab knows\n  ptrtrace lab serve                         the lab's servers on 127.0.53.N for ptrtrace and dig\n  ptrtrace serve /etc/ptrtrace/serve.toml    a Prometheus exporter (docs/monitoring.md)\n  ptrtrace history 203.0.113.25              what the history file says of it\n\nEXIT CODES:\n  0 every target ok · 1 a target degraded or broken · 2 bad input · 3 the trace could not run"
 )]
 pub struct Cli {
     /// What to trace: IPv4/IPv6 addresses, prefixes (203.0.113.0/24, 2001:db8::/120),
@@ -115,7 +115,7 @@ pub enum Command {
     /// (docs/monitoring.md has the file's format, the metrics and an alert rule). SIGHUP
     /// reloads the file (a bad one is reported and the old one kept); SIGTERM or Ctrl-C stops.
     /// Exit code: 0 stopped by a signal, 2 bad configuration or trace options, 3 cannot
-    /// listen (the port in use) or the HTTP server failed.
+    /// listen (the port in use), cannot open the history file, or the HTTP server failed.
     Serve {
         /// The configuration file (TOML).
         config: PathBuf,

@@ -433,9 +433,12 @@ done
 echo "interop: Postfix's replies (target, RCPT reply):"; sed 's/^/  /' "$work/smtp.txt"
 
 # `ptrtrace serve`, scraped by a real Prometheus (Debian's) that evaluates the shipped alert
-# rules (docs/prometheus/ptrtrace-alerts.yml): the metrics arrive, ReverseDnsBroken becomes
-# active for the broken target and not for the degraded one; then ns3 (Knot) is stopped and
-# its unreachable state must reach Prometheus within one interval (10 s) and a trace.
+# rules (docs/prometheus/ptrtrace-alerts.yml, their `for:` durations cut to 5 s so that they
+# fire within the run; promtool's unit test holds the real durations): the metrics arrive,
+# ReverseDnsBroken fires for the broken target and not for the degraded one; then ns3 (Knot)
+# is stopped and its unreachable state must reach Prometheus within one interval (10 s) and a
+# trace, and the history file.
+sed -E 's/for: [0-9]+m/for: 5s/' "$repo/docs/prometheus/ptrtrace-alerts.yml" > "$work/alerts.yml"
 cat > "$work/serve.toml" <<SERVE
 listen = "127.0.0.1:9153"
 interval = "10s"
@@ -452,7 +455,7 @@ setsid ip netns exec "$ns" env PTRTRACE_FORBID_BUILTIN_HINTS=1 "$bin" serve "$wo
 pids+=($!)
 cat > "$work/prometheus.yml" <<PROM
 global: { scrape_interval: 1s, evaluation_interval: 1s }
-rule_files: [ "$repo/docs/prometheus/ptrtrace-alerts.yml" ]
+rule_files: [ "$work/alerts.yml" ]
 scrape_configs:
   - job_name: ptrtrace
     static_configs: [ { targets: ["127.0.0.1:9153"] } ]
@@ -482,7 +485,7 @@ PY
 q() { python3 -c 'import sys, urllib.parse; print("query?query=" + urllib.parse.quote(sys.argv[1]))' "$1"; }
 prom_wait "$work/prom-verdicts.json" "$(q 'ptrtrace_target_verdict == 1')" 'len(data["result"]) == 2'
 prom_wait "$work/prom-alerts.json" alerts \
-  'any(a["labels"].get("target") == "203.0.113.26" for a in data["alerts"])'
+  'any(a["labels"].get("target") == "203.0.113.26" and a["state"] == "firing" for a in data["alerts"])'
 pkill -f "$work/ns3/knot.conf" || true
 stopped_at=$(date +%s)
 prom_wait "$work/prom-ns3-stopped.json" \
