@@ -16,7 +16,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
-use ptrtrace_core::graph::Node;
 use ptrtrace_core::report::TargetReport;
 
 /// The schema this build writes and reads.
@@ -195,38 +194,24 @@ impl History {
         )
         .map_err(|e| e.to_string())?;
         let round = tx.last_insert_rowid();
-        for n in r.graph.graph.node_weights() {
-            if let Node::Address {
-                zone,
-                server,
-                address,
-                status,
-                dnssec,
-                ..
-            } = n
-            {
-                let st = r
-                    .diagnosis
-                    .stats
-                    .iter()
-                    .find(|s| s.zone == *zone && s.server == *server && s.address == *address);
-                tx.execute(
-                    "INSERT INTO servers (round, zone, server, address, status, dnssec, sent, lost, rtt_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    params![
-                        round,
-                        zone.to_string(),
-                        server.to_string(),
-                        address.to_string(),
-                        status.as_str(),
-                        dnssec.map(|d| d.as_str()),
-                        st.map_or(0, |s| i64::try_from(s.sent).unwrap_or(i64::MAX)),
-                        st.map_or(0, |s| i64::try_from(s.lost).unwrap_or(i64::MAX)),
-                        st.and_then(|s| s.rtt_ms).map(|r| r[1]),
-                    ],
-                )
-                .map_err(|e| e.to_string())?;
-            }
+        for a in r.addresses() {
+            let st = a.stats;
+            tx.execute(
+                "INSERT INTO servers (round, zone, server, address, status, dnssec, sent, lost, rtt_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    round,
+                    a.zone.to_string(),
+                    a.server.to_string(),
+                    a.address.to_string(),
+                    a.status.as_str(),
+                    a.dnssec.map(|d| d.as_str()),
+                    st.map_or(0, |s| i64::try_from(s.sent).unwrap_or(i64::MAX)),
+                    st.map_or(0, |s| i64::try_from(s.lost).unwrap_or(i64::MAX)),
+                    st.and_then(|s| s.rtt_ms).map(|r| r[1]),
+                ],
+            )
+            .map_err(|e| e.to_string())?;
         }
         for f in &r.diagnosis.findings {
             tx.execute(
@@ -235,10 +220,7 @@ impl History {
                 params![
                     round,
                     f.kind.as_str(),
-                    serde_json::to_value(f.severity)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
+                    f.severity.as_str(),
                     f.zone.to_string(),
                     f.server.as_ref().map(ToString::to_string),
                     f.address.map(|a| a.to_string()),

@@ -20,7 +20,6 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::{Registry, Unit};
 
-use ptrtrace_core::graph::Node;
 use ptrtrace_core::report::TargetReport;
 
 type FGauge = Gauge<f64, AtomicU64>;
@@ -83,40 +82,22 @@ impl Snapshot {
         let mut findings = BTreeMap::new();
         for f in &r.diagnosis.findings {
             *findings
-                .entry((
-                    f.kind.as_str().to_string(),
-                    severity_name(f.severity).to_string(),
-                ))
+                .entry((f.kind.as_str().to_string(), f.severity.as_str().to_string()))
                 .or_insert(0) += 1;
         }
         let mut servers = BTreeMap::new();
-        for n in r.graph.graph.node_weights() {
-            if let Node::Address {
-                zone,
-                server,
-                address,
-                status,
-                dnssec,
-                ..
-            } = n
-            {
-                let key = labels(&zone.to_string(), &server.to_string(), *address);
-                let loss = r
-                    .diagnosis
-                    .stats
-                    .iter()
-                    .find(|s| s.zone == *zone && s.server == *server && s.address == *address)
-                    .filter(|s| s.sent > 0)
-                    .map(|s| s.lost as f64 / s.sent as f64);
-                servers.insert(
-                    key,
-                    ServerState {
-                        status: status.as_str(),
-                        dnssec: dnssec.map(|d| d.as_str()),
-                        loss,
-                    },
-                );
-            }
+        for a in r.addresses() {
+            servers.insert(
+                labels(&a.zone.to_string(), &a.server.to_string(), a.address),
+                ServerState {
+                    status: a.status.as_str(),
+                    dnssec: a.dnssec.map(|d| d.as_str()),
+                    loss: a
+                        .stats
+                        .filter(|s| s.sent > 0)
+                        .map(|s| s.lost as f64 / s.sent as f64),
+                },
+            );
         }
         Self {
             verdict: r.diagnosis.verdict.as_str(),
@@ -129,15 +110,6 @@ impl Snapshot {
                 .map_or(0.0, |d| d.as_secs_f64()),
             servers,
         }
-    }
-}
-
-fn severity_name(s: ptrtrace_core::diagnose::Severity) -> &'static str {
-    use ptrtrace_core::diagnose::Severity;
-    match s {
-        Severity::Info => "info",
-        Severity::Warning => "warning",
-        Severity::Error => "error",
     }
 }
 

@@ -222,6 +222,18 @@ pub enum Severity {
     Error,
 }
 
+impl Severity {
+    /// `info`, `warning`, `error` (as serialised).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
 /// The verdict on one target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

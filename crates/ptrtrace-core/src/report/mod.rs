@@ -16,6 +16,23 @@ use std::collections::BTreeMap;
 
 use crate::model::{Probe, ProbeKind, Purpose, ReplyClass, Walk};
 
+/// One server address as a server of one zone, in one report ([`TargetReport::addresses`]).
+#[derive(Debug, Clone, Copy)]
+pub struct AddressState<'a> {
+    /// Zone.
+    pub zone: &'a hickory_proto::rr::Name,
+    /// NS name.
+    pub server: &'a hickory_proto::rr::Name,
+    /// The address.
+    pub address: IpAddr,
+    /// How it behaved.
+    pub status: crate::graph::Status,
+    /// Its DNSSEC state, when judged.
+    pub dnssec: Option<crate::dnssec::validate::Security>,
+    /// Its probe statistics, when it was probed.
+    pub stats: Option<&'a crate::diagnose::stats::AddressStats>,
+}
+
 /// Everything known about one target: observations, diagnosis, graph.
 #[derive(Debug, Clone)]
 pub struct TargetReport {
@@ -52,6 +69,38 @@ impl TargetReport {
     #[must_use]
     pub fn target(&self) -> IpAddr {
         self.walk.target
+    }
+
+    /// Every server address of every zone in the graph, with its status, DNSSEC state and
+    /// probe statistics (what monitoring and the history store per address).
+    #[must_use]
+    pub fn addresses(&self) -> Vec<AddressState<'_>> {
+        self.graph
+            .graph
+            .node_weights()
+            .filter_map(|n| match n {
+                crate::graph::Node::Address {
+                    zone,
+                    server,
+                    address,
+                    status,
+                    dnssec,
+                    ..
+                } => {
+                    Some(AddressState {
+                        zone,
+                        server,
+                        address: *address,
+                        status: *status,
+                        dnssec: *dnssec,
+                        stats: self.diagnosis.stats.iter().find(|s| {
+                            s.zone == *zone && s.server == *server && s.address == *address
+                        }),
+                    })
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// One line: the answer in a receiving mail server's terms (what it finds, then what
