@@ -299,6 +299,39 @@ pub async fn udp_attempt(
     }
 }
 
+/// `wire` behind its two-byte length (RFC 1035 §4.2.2), or None when it is too long for one.
+#[must_use]
+pub fn framed(wire: &[u8]) -> Option<Vec<u8>> {
+    let len = u16::try_from(wire.len()).ok()?;
+    let mut out = Vec::with_capacity(wire.len() + 2);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(wire);
+    Some(out)
+}
+
+/// Why a length-prefixed message could not be read.
+pub(crate) enum FrameError {
+    /// The stream ended (or failed) before the length.
+    Closed(std::io::Error),
+    /// The stream ended (or failed) inside the message.
+    Cut(std::io::Error),
+}
+
+/// Reads one length-prefixed DNS message from a TCP stream (RFC 1035 §4.2.2).
+pub(crate) async fn read_frame(stream: &mut TcpStream) -> Result<Vec<u8>, FrameError> {
+    let mut lenbuf = [0u8; 2];
+    stream
+        .read_exact(&mut lenbuf)
+        .await
+        .map_err(FrameError::Closed)?;
+    let mut body = vec![0u8; usize::from(u16::from_be_bytes(lenbuf))];
+    stream
+        .read_exact(&mut body)
+        .await
+        .map_err(FrameError::Cut)?;
+    Ok(body)
+}
+
 /// Sends one query over TCP (RFC 7766) and reads one reply, all within `timeout`.
 pub async fn tcp_attempt(
     map: &AddressMap,
@@ -327,25 +360,18 @@ pub async fn tcp_attempt(
         let mut stream = TcpStream::connect(target)
             .await
             .map_err(|e| send_outcome(&e))?;
-        let len =
-            u16::try_from(wire.len()).map_err(|_| Outcome::NotSent("query too large".into()))?;
-        let mut framed = Vec::with_capacity(wire.len() + 2);
-        framed.extend_from_slice(&len.to_be_bytes());
-        framed.extend_from_slice(&wire);
+        let framed = framed(&wire).ok_or_else(|| Outcome::NotSent("query too large".into()))?;
         stream
             .write_all(&framed)
             .await
             .map_err(|e| Outcome::Unreachable(format!("TCP write failed: {e}")))?;
-        let mut lenbuf = [0u8; 2];
-        stream.read_exact(&mut lenbuf).await.map_err(|e| {
-            Outcome::Malformed(format!("TCP connection closed before a reply: {e}"))
+        let body = read_frame(&mut stream).await.map_err(|e| match e {
+            FrameError::Closed(e) => {
+                Outcome::Malformed(format!("TCP connection closed before a reply: {e}"))
+            }
+            FrameError::Cut(e) => Outcome::Malformed(format!("TCP reply cut short: {e}")),
         })?;
-        let n = usize::from(u16::from_be_bytes(lenbuf));
-        let mut body = vec![0u8; n];
-        stream
-            .read_exact(&mut body)
-            .await
-            .map_err(|e| Outcome::Malformed(format!("TCP reply cut short: {e}")))?;
+        let n = body.len();
         let reply = Message::from_vec(&body)
             .map_err(|e| Outcome::Malformed(format!("undecodable reply ({n} bytes): {e}")))?;
         if let Some(why) = mismatch(&query, &reply) {

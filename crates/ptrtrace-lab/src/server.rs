@@ -19,6 +19,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::task::JoinHandle;
 
+use ptrtrace_core::net::framed;
+
 pub use crate::fault::Fault;
 use crate::fault::{compression_loop, mutate};
 pub use crate::zone_data::{ZoneData, ZoneError};
@@ -190,11 +192,9 @@ impl LabServer {
                             .and_then(|q| crate::transfer::messages(&s.zones, s.transfer, &q))
                         {
                             for m in msgs {
-                                let Ok(l) = u16::try_from(m.len()) else {
+                                let Some(out) = framed(&m) else {
                                     return;
                                 };
-                                let mut out = l.to_be_bytes().to_vec();
-                                out.extend_from_slice(&m);
                                 if stream.write_all(&out).await.is_err() {
                                     return;
                                 }
@@ -211,9 +211,7 @@ impl LabServer {
                             tokio::time::sleep(Duration::from_secs(60)).await;
                             return;
                         }
-                        if let Ok(l) = u16::try_from(reply.len()) {
-                            let mut out = l.to_be_bytes().to_vec();
-                            out.extend_from_slice(&reply);
+                        if let Some(out) = framed(&reply) {
                             let _ = stream.write_all(&out).await;
                         }
                     });

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use hickory_proto::op::{Message, MessageType, Query, ResponseCode};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use super::{AddressMap, Outcome};
@@ -93,10 +93,8 @@ pub async fn axfr(
             .await
             .map_err(|_| TransferError::Failed("connect timed out".into()))?
             .map_err(|e| TransferError::Failed(outcome_text(&super::send_outcome(&e))))?;
-        let len = u16::try_from(wire.len())
-            .map_err(|_| TransferError::Failed("query too large".into()))?;
-        let mut framed = len.to_be_bytes().to_vec();
-        framed.extend_from_slice(&wire);
+        let framed =
+            super::framed(&wire).ok_or_else(|| TransferError::Failed("query too large".into()))?;
         stream
             .write_all(&framed)
             .await
@@ -133,22 +131,15 @@ async fn read_message(
     timeout: Duration,
     bytes: &mut usize,
 ) -> Result<Message, TransferError> {
-    let read = async {
-        let mut lenbuf = [0u8; 2];
-        stream.read_exact(&mut lenbuf).await.map_err(|e| {
-            TransferError::Failed(format!("connection closed before the closing SOA: {e}"))
-        })?;
-        let n = usize::from(u16::from_be_bytes(lenbuf));
-        let mut body = vec![0u8; n];
-        stream
-            .read_exact(&mut body)
-            .await
-            .map_err(|e| TransferError::Failed(format!("message cut short: {e}")))?;
-        Ok::<_, TransferError>(body)
-    };
-    let body = tokio::time::timeout(timeout, read)
+    let body = tokio::time::timeout(timeout, super::read_frame(stream))
         .await
-        .map_err(|_| TransferError::Failed(format!("no message within {timeout:?}")))??;
+        .map_err(|_| TransferError::Failed(format!("no message within {timeout:?}")))?
+        .map_err(|e| match e {
+            super::FrameError::Closed(e) => {
+                TransferError::Failed(format!("connection closed before the closing SOA: {e}"))
+            }
+            super::FrameError::Cut(e) => TransferError::Failed(format!("message cut short: {e}")),
+        })?;
     *bytes += body.len() + 2;
     if *bytes > MAX_TRANSFER_BYTES {
         return Err(TransferError::TooLarge(format!(
@@ -222,6 +213,7 @@ mod tests {
     use super::*;
     use hickory_proto::rr::rdata::{A, SOA};
     use std::net::SocketAddr;
+    use tokio::io::AsyncReadExt;
     use tokio::net::TcpListener;
 
     fn soa(zone: &Name, serial: u32) -> Record {
