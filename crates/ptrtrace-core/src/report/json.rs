@@ -321,35 +321,17 @@ pub struct ZoneLine {
 
 /// The address lines of `r`'s graph, with their probe counts.
 fn server_lines(r: &TargetReport) -> Vec<ServerLine> {
-    r.graph
-        .graph
-        .node_weights()
-        .filter_map(|n| match n {
-            Node::Address {
-                zone,
-                server,
-                address,
-                status,
-                dnssec,
-                ..
-            } => {
-                let stats = r
-                    .diagnosis
-                    .stats
-                    .iter()
-                    .find(|s| s.zone == *zone && s.server == *server && s.address == *address);
-                Some(ServerLine {
-                    zone: Some(zone.to_string()),
-                    server: server.to_string(),
-                    address: address.to_string(),
-                    status: *status,
-                    dnssec: *dnssec,
-                    sent: stats.map_or(0, |s| s.sent),
-                    lost: stats.map_or(0, |s| s.lost),
-                    rtt_median_ms: stats.and_then(|s| s.rtt_ms).map(|r| r[1]),
-                })
-            }
-            Node::Zone { .. } | Node::Server { .. } => None,
+    r.addresses()
+        .into_iter()
+        .map(|a| ServerLine {
+            zone: Some(a.zone.to_string()),
+            server: a.server.to_string(),
+            address: a.address.to_string(),
+            status: a.status,
+            dnssec: a.dnssec,
+            sent: a.stats.map_or(0, |s| s.sent),
+            lost: a.stats.map_or(0, |s| s.lost),
+            rtt_median_ms: a.stats.and_then(|s| s.rtt_ms).map(|r| r[1]),
         })
         .collect()
 }
