@@ -9,6 +9,8 @@ mod commands;
 mod exit;
 mod history;
 mod output;
+#[cfg(test)]
+mod testing;
 
 use std::process::ExitCode;
 

@@ -92,6 +92,7 @@ fn engine_modules_import_downwards_only() {
 /// leaf either).
 const MODEL: &[(&str, u8)] = &[
     ("anchors", 0),
+    ("clock", 0),
     ("reply", 0),
     ("finding", 1),
     ("kept", 2),

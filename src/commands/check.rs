@@ -165,14 +165,8 @@ mod tests {
     use super::*;
 
     async fn report(name: &str) -> TargetReport {
-        let s = ptrtrace_lab::scenarios()
-            .into_iter()
-            .find(|s| s.name == name)
-            .unwrap();
-        let running = ptrtrace_lab::start(&s).await.unwrap();
-        let cfg = running.config();
-        let target = s.target.parse().unwrap();
-        TargetReport::new(ptrtrace_core::trace::trace(target, &cfg, None).await)
+        // The lab configuration's own timeout (the default, 2 s).
+        crate::testing::lab_report(name, std::time::Duration::from_secs(2)).await
     }
 
     /// OK, WARNING, CRITICAL follow the verdict; the first-try thresholds raise it, never

@@ -320,25 +320,11 @@ impl History {
     }
 }
 
-/// `2026-12-01 19:04:05Z` from Unix seconds (UTC; Howard Hinnant's civil-from-days).
+/// `2026-12-01 19:04:05Z` from Unix seconds (UTC).
+#[must_use]
 pub fn utc(t: f64) -> String {
-    let secs = t.floor() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let [y, m, d, h, min, s] = ptrtrace_core::model::clock::civil(t.floor() as i64);
+    format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}:{s:02}Z")
 }
 
 /// A change of one server address's status between consecutive rounds of a target.
@@ -422,15 +408,7 @@ mod tests {
     }
 
     async fn report(name: &str) -> TargetReport {
-        let s = ptrtrace_lab::scenarios()
-            .into_iter()
-            .find(|s| s.name == name)
-            .unwrap();
-        let running = ptrtrace_lab::start(&s).await.unwrap();
-        let mut cfg = running.config();
-        cfg.timeout = Duration::from_millis(400);
-        let target = s.target.parse().unwrap();
-        TargetReport::new(ptrtrace_core::trace::trace(target, &cfg, None).await)
+        crate::testing::lab_report(name, Duration::from_millis(400)).await
     }
 
     fn temp(name: &str) -> PathBuf {

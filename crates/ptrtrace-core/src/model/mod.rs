@@ -1,9 +1,10 @@
 //! The data model: what a trace observed ([`walk`]), what one reply means ([`reply`]), the
-//! replies kept for validation ([`kept`]), trust anchors ([`anchors`]) and what diagnosis
+//! replies kept for validation ([`kept`]), trust anchors ([`anchors`]), dates ([`clock`]) and what diagnosis
 //! concludes ([`finding`]). A leaf: it imports
 //! nothing else of the crate, and every other module may import it (docs/architecture.md).
 
 pub mod anchors;
+pub mod clock;
 pub mod finding;
 pub mod kept;
 pub mod reply;

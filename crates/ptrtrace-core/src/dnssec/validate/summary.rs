@@ -5,23 +5,8 @@
 use super::*;
 
 pub(super) fn date(t: u32) -> String {
-    let days = t / 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = i64::from(days) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let secs = t % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}Z",
-        secs / 3600,
-        (secs % 3600) / 60
-    )
+    let [y, m, d, h, min, _] = crate::model::clock::civil(i64::from(t));
+    format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}Z")
 }
 
 pub(super) fn key_tag(k: &DNSKEY) -> u16 {
