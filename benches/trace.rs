@@ -327,10 +327,10 @@ async fn throughput(prefix: &str) {
     let mut written = std::collections::HashSet::new();
     // BENCH_FULL_JSONL=1 renders `--evidence full` lines instead of the default slim ones.
     let full_lines = std::env::var_os("BENCH_FULL_JSONL").is_some();
-    let validator = ptrtrace_core::dnssec::validate::Validator::now();
-    trace::trace_batch(targets.iter().copied(), &cfg, 256, None, None, |w| {
-        own += u64::from(w.queries_sent);
-        let r = TargetReport::judged(w, &validator);
+    let validator = std::sync::Arc::new(ptrtrace_core::dnssec::validate::Validator::now());
+    let targets = targets.iter().copied();
+    ptrtrace_core::report::pipeline::judged_batch(targets, &cfg, 256, None, None, validator, |r| {
+        own += u64::from(r.walk.queries_sent);
         // jsonl mode: each report is rendered and dropped.
         if std::env::var_os("BENCH_NO_JSON").is_none() {
             let text = if full_lines {

@@ -270,3 +270,39 @@ async fn transfers_answer_later_targets_with_the_same_findings() {
         );
     }
 }
+
+/// Judging on threads beside the walk changes nothing a user sees: every target once, in the
+/// order the plain batch delivers them, with the same verdict, findings and PTR.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn judged_on_threads_in_the_batch_order() {
+    let s = lab::scenarios()
+        .into_iter()
+        .find(|s| s.name == "refused")
+        .unwrap();
+    let running = lab::start(&s).await.unwrap();
+    let mut cfg = running.config();
+    cfg.timeout = Duration::from_millis(600);
+    cfg.probes = 1;
+    let all = targets::expand("203.0.113.0/25", false).unwrap();
+    let mut plain: Vec<TargetReport> = Vec::new();
+    trace::trace_batch(all.clone(), &cfg, 32, None, None, |w| {
+        plain.push(TargetReport::new(w));
+    })
+    .await;
+    let mut threaded: Vec<TargetReport> = Vec::new();
+    let validator = std::sync::Arc::new(ptrtrace_core::dnssec::validate::Validator::now());
+    ptrtrace_core::report::pipeline::judged_batch(all, &cfg, 32, None, None, validator, |r| {
+        threaded.push(r);
+    })
+    .await;
+    assert_eq!(threaded.len(), 128);
+    let order = |v: &[TargetReport]| v.iter().map(TargetReport::target).collect::<Vec<_>>();
+    assert_eq!(order(&threaded), order(&plain));
+    for (t, p) in threaded.iter().zip(&plain) {
+        assert_eq!(t.diagnosis.verdict, p.diagnosis.verdict, "{}", t.target());
+        assert_eq!(keys(t), keys(p), "{}", t.target());
+        assert_eq!(t.diagnosis.ptr, p.diagnosis.ptr, "{}", t.target());
+    }
+    // The scenario's refusing server is named for its targets either way.
+    assert!(threaded.iter().any(|r| !keys(r).is_empty()));
+}

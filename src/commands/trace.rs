@@ -184,16 +184,15 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
         );
         let (stop_rx, watcher) = stop_on_ctrl_c();
         let mut queries = 0u64;
-        let validator = Validator::now();
-        trace::trace_batch(
+        ptrtrace_core::report::pipeline::judged_batch(
             targets.iter(),
             &cfg,
             usize::from(opts.concurrency),
             None,
             Some(stop_rx),
-            |walk| {
-                queries += u64::from(walk.queries_sent);
-                let r = TargetReport::judged(walk, &validator);
+            std::sync::Arc::new(Validator::now()),
+            |r| {
+                queries += u64::from(r.walk.queries_sent);
                 if let Some(b) = &bar {
                     b.inc(1);
                     b.set_message(format!("{queries} own queries"));

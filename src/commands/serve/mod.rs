@@ -21,6 +21,7 @@ use axum::routing::get;
 
 use ptrtrace_core::dnssec::validate::Validator;
 use ptrtrace_core::report::TargetReport;
+use ptrtrace_core::report::pipeline::judged_batch;
 use ptrtrace_core::trace::{self, TraceConfig};
 
 pub use config::ServeConfig;
@@ -121,11 +122,10 @@ fn schedule(
         set.spawn(async move {
             loop {
                 let started = tokio::time::Instant::now();
-                let validator = Validator::now();
-                trace::trace_batch(ips.iter().copied(), &cfg, CHUNK, None, None, |walk| {
-                    let ip = walk.target;
-                    let report = TargetReport::judged(walk, &validator);
-                    state.record(ip, &report);
+                let validator = Arc::new(Validator::now());
+                let ips = ips.iter().copied();
+                judged_batch(ips, &cfg, CHUNK, None, None, validator, |report| {
+                    state.record(report.target(), &report);
                     // One transaction per target: a stop loses at most the target in flight.
                     if let Some(store) = &store
                         && let Ok(mut h) = store.0.lock()

@@ -4,6 +4,7 @@
 pub mod diff;
 pub mod dot;
 pub mod json;
+pub mod pipeline;
 pub mod text;
 
 use std::net::IpAddr;
