@@ -317,6 +317,11 @@ async fn throughput(prefix: &str) {
     cfg.rate_per_address = 0;
     cfg.timeout = Duration::from_secs(2);
     let targets = ptrtrace_core::targets::expand(prefix, false).unwrap();
+    // Spread probing, on by default in batches; BENCH_NO_SPREAD=1 measures `--no-spread`.
+    if std::env::var_os("BENCH_NO_SPREAD").is_none() {
+        let population = ptrtrace_core::targets::Population::of_addrs(targets.iter().copied());
+        cfg.spread = Some(std::sync::Arc::new(population));
+    }
     let n = targets.len();
     let rss_before = peak_rss_mb();
     let start = Instant::now();

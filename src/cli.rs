@@ -343,6 +343,14 @@ pub struct TraceOpts {
     #[arg(long)]
     pub no_axfr: bool,
 
+    /// In a batch, ask every target's PTR of every server address. By default a reverse zone
+    /// holding enough of the batch's targets (about 700 or more), whose servers all answered
+    /// the first targets alike with the same SOA, gets each target asked of one address and a
+    /// random sample of targets asked of all; a sample that disagrees turns it off
+    /// (docs/findings.md "Batches and zone transfers").
+    #[arg(long)]
+    pub no_spread: bool,
+
     /// Allow prefixes of more than 65536 addresses.
     #[arg(long)]
     pub force: bool,

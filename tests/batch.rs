@@ -306,3 +306,177 @@ async fn judged_on_threads_in_the_batch_order() {
     // The scenario's refusing server is named for its targets either way.
     assert!(threaded.iter().any(|r| !keys(r).is_empty()));
 }
+
+/// A small tree with a /16 reverse zone (`0.203.in-addr.arpa.`, PTRs for 203.0.0.0/22) on
+/// three servers, unsigned; server c answers `h-x-y.old.example.` instead of the right name for
+/// every name with `y % wrong_every == 7` (an old copy; `wrong_every` 0: c agrees).
+async fn wide_lab(wrong_every: u32) -> (Vec<lab::LabServer>, trace::TraceConfig) {
+    use std::fmt::Write as _;
+    use std::sync::Arc;
+    let soa = |ns: &str| format!("$TTL 3600\n@ SOA {ns} h.example. 1 3600 600 86400 300\n");
+    let mut root = soa("a.root.example.");
+    let _ = writeln!(
+        root,
+        "@ NS a.root.example.\na.root.example. A 192.0.2.1\n\
+         in-addr.arpa. NS a.ia.example.\na.ia.example. A 192.0.2.11\n\
+         example. NS a.ex.example.\na.ex.example. A 192.0.2.21"
+    );
+    let mut inaddr = soa("a.ia.example.");
+    let _ = writeln!(inaddr, "@ NS a.ia.example.\na.ia.example. A 192.0.2.11");
+    let mut fwd = soa("a.ex.example.");
+    let _ = writeln!(fwd, "@ NS a.ex.example.\na.ex.example. A 192.0.2.21");
+    let mut rev = soa("a.rev.example.");
+    for (i, l) in ["a", "b", "c"].iter().enumerate() {
+        let _ = writeln!(inaddr, "0.203 NS {l}.rev.example.");
+        let _ = writeln!(fwd, "{l}.rev.example. A 192.0.2.{}", 31 + i);
+        let _ = writeln!(rev, "@ NS {l}.rev.example.");
+    }
+    let mut old = rev.clone();
+    for x in 0..4u32 {
+        for y in 0..=255u32 {
+            let _ = writeln!(rev, "{y}.{x} PTR h-{x}-{y}.hosts.example.");
+            // Never the scouts (y = 0): the zone must look agreeing at first.
+            let wrong = wrong_every > 0 && y % wrong_every == 7;
+            let host = if wrong { "old" } else { "hosts" };
+            let _ = writeln!(old, "{y}.{x} PTR h-{x}-{y}.{host}.example.");
+            let _ = writeln!(fwd, "h-{x}-{y}.hosts A 203.0.{x}.{y}");
+        }
+    }
+    let mut servers = Vec::new();
+    let mut map = std::collections::HashMap::new();
+    let start = |origin: &str, text: &str, ip: &str| {
+        let data = Arc::new(lab::ZoneData::parse(origin, text).unwrap());
+        (data, ip.parse::<IpAddr>().unwrap())
+    };
+    let plan = vec![
+        start(".", &root, "192.0.2.1"),
+        start("in-addr.arpa.", &inaddr, "192.0.2.11"),
+        start("example.", &fwd, "192.0.2.21"),
+        start("0.203.in-addr.arpa.", &rev, "192.0.2.31"),
+        start("0.203.in-addr.arpa.", &rev, "192.0.2.32"),
+        start("0.203.in-addr.arpa.", &old, "192.0.2.33"),
+    ];
+    for (data, ip) in plan {
+        let s = lab::LabServer::start(vec![data], lab::Fault::None, None)
+            .await
+            .unwrap();
+        map.insert(ip, s.addr);
+        servers.push(s);
+    }
+    let hints = ptrtrace_core::hints::RootHints {
+        servers: vec![ptrtrace_core::hints::HintServer {
+            name: hickory_proto::rr::Name::from_ascii("a.root.example.").unwrap(),
+            addresses: vec!["192.0.2.1".parse().unwrap()],
+        }],
+        source: "test".into(),
+    };
+    let mut cfg = trace::TraceConfig::new(hints, ptrtrace_core::net::AddressMap::strict(map));
+    cfg.rate_per_address = 0;
+    cfg.rrl_pacing = false;
+    cfg.dnssec = None;
+    cfg.timeout = Duration::from_millis(800);
+    cfg.probes = 1;
+    (servers, cfg)
+}
+
+fn spread_batch_cfg(cfg: &trace::TraceConfig, prefix: &str) -> trace::TraceConfig {
+    let mut cfg = cfg.clone();
+    let (t, _) = targets::parse(&[prefix.to_string()], false, std::io::empty());
+    cfg.spread = Some(std::sync::Arc::new(t.population()));
+    cfg
+}
+
+/// Healthy servers that agree: a /22 in a /16 zone is spread. A target outside the sample is
+/// asked of exactly one of the three addresses and says so (`untested`, reason `sampled`),
+/// with the same verdict and PTR as a batch that asks every address; the sampled ones are
+/// asked of all three; the load is spread over all three.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agreeing_servers_share_a_wide_zone() {
+    let (_servers, base) = wide_lab(0).await;
+    let all = targets::expand("203.0.0.0/22", false).unwrap();
+    let zone = hickory_proto::rr::Name::from_ascii("0.203.in-addr.arpa.").unwrap();
+    let mut full: BTreeMap<IpAddr, TargetReport> = BTreeMap::new();
+    trace::trace_batch(all.clone(), &base, 256, None, None, |w| {
+        full.insert(w.target, TargetReport::new(w));
+    })
+    .await;
+    let cfg = spread_batch_cfg(&base, "203.0.0.0/22");
+    let mut spread: BTreeMap<IpAddr, TargetReport> = BTreeMap::new();
+    trace::trace_batch(all, &cfg, 256, None, None, |w| {
+        spread.insert(w.target, TargetReport::new(w));
+    })
+    .await;
+    assert_eq!(spread.len(), 1024);
+    let mut per_address: BTreeMap<IpAddr, usize> = BTreeMap::new();
+    let (mut sampled, mut spread_out) = (0, 0);
+    for (ip, r) in &spread {
+        let f = &full[ip];
+        assert_eq!(r.diagnosis.verdict, f.diagnosis.verdict, "{ip}");
+        assert_eq!(r.diagnosis.ptr, f.diagnosis.ptr, "{ip}");
+        assert!(!r.diagnosis.ptr.is_empty(), "{ip}");
+        let asked: std::collections::BTreeSet<IpAddr> = r
+            .walk
+            .probes
+            .iter()
+            .filter(|p| p.question == 0 && p.zone == zone)
+            .map(|p| p.address)
+            .collect();
+        let notes = &r.walk.spread;
+        let finding = r.diagnosis.findings.iter().any(|x| {
+            x.kind == ptrtrace_core::model::finding::FindingKind::Untested
+                && x.reason.map(|r| r.as_str()) == Some("sampled")
+        });
+        if notes.is_empty() {
+            sampled += 1;
+            assert_eq!(asked.len(), 3, "{ip}: a sampled target is asked of all");
+            assert!(!finding, "{ip}");
+        } else {
+            spread_out += 1;
+            assert_eq!(asked.len(), 1, "{ip}: {asked:?}");
+            assert_eq!(notes[0].not_asked.len(), 2, "{ip}");
+            assert_eq!(notes[0].population, 1024);
+            assert!(finding, "{ip}: the report says what was not asked");
+            *per_address
+                .entry(*asked.iter().next().unwrap())
+                .or_default() += 1;
+        }
+    }
+    // p = 1 - 0.01^(1/11) = 0.342 of 1024 targets, less the 4 scouts asked in full: the
+    // sample's size is binomial (sd 15); 300..=420 holds it with overwhelming odds.
+    assert!((300..=420).contains(&sampled), "{sampled} sampled");
+    assert!(spread_out > 500, "{spread_out}");
+    // Rendezvous hashing spreads the rest over all three addresses.
+    assert_eq!(per_address.len(), 3, "{per_address:?}");
+    assert!(
+        per_address.values().all(|&n| n > spread_out / 6),
+        "{per_address:?}"
+    );
+}
+
+/// One server answers wrongly for 1 name in 16 (6 %): the sample catches it in the first
+/// chunk, spreading stops, and every target it answers wrongly is reported naming it, exactly
+/// as when every address is asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disagreeing_server_ends_the_spread_and_is_named() {
+    let (_servers, base) = wide_lab(16).await;
+    let cfg = spread_batch_cfg(&base, "203.0.0.0/22");
+    let all = targets::expand("203.0.0.0/22", false).unwrap();
+    let mut reports: BTreeMap<IpAddr, TargetReport> = BTreeMap::new();
+    // One chunk: the sample is checked before any target is reported.
+    trace::trace_batch(all, &cfg, 1024, None, None, |w| {
+        reports.insert(w.target, TargetReport::new(w));
+    })
+    .await;
+    let bad: IpAddr = "192.0.2.33".parse().unwrap();
+    for (ip, r) in &reports {
+        let IpAddr::V4(v4) = ip else { unreachable!() };
+        let wrong = v4.octets()[3] % 16 == 7;
+        let names_c = r
+            .diagnosis
+            .findings
+            .iter()
+            .any(|f| f.address == Some(bad) || f.involved.iter().any(|(_, a)| *a == bad));
+        assert_eq!(names_c, wrong, "{ip}: {:?}", keys(r));
+        assert!(r.walk.spread.is_empty(), "{ip}: nothing was spread");
+    }
+}

@@ -26,6 +26,11 @@ pub fn real_config(opts: &TraceOpts) -> Result<(TraceConfig, String), Failure> {
     let mut default = TrustAnchors::builtin();
     default.assumed = opts.root_hints.is_some();
     cfg.dnssec = opts.anchors(default).map_err(Failure::bad_input)?;
+    // Spread probing on: each batch sets its own population of targets (empty, nothing
+    // would be spread).
+    if !opts.no_spread {
+        cfg.spread = Some(std::sync::Arc::default());
+    }
     Ok((cfg, source))
 }
 
@@ -184,6 +189,10 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
         );
         let (stop_rx, watcher) = stop_on_ctrl_c();
         let mut queries = 0u64;
+        let mut cfg = cfg;
+        if cfg.spread.is_some() {
+            cfg.spread = Some(std::sync::Arc::new(targets.population()));
+        }
         ptrtrace_core::report::pipeline::judged_batch(
             targets.iter(),
             &cfg,

@@ -8,6 +8,9 @@
 //! gave. Memory is proportional to the number of entries (tens of bytes each), whatever the
 //! size of the prefixes: `--force 10.0.0.0/8` holds one range, not 16 million addresses.
 
+mod population;
+pub use population::Population;
+
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

@@ -22,6 +22,7 @@ use axum::routing::get;
 use ptrtrace_core::dnssec::validate::Validator;
 use ptrtrace_core::report::TargetReport;
 use ptrtrace_core::report::pipeline::judged_batch;
+use ptrtrace_core::targets::Population;
 use ptrtrace_core::trace::{self, TraceConfig};
 
 pub use config::ServeConfig;
@@ -118,7 +119,13 @@ fn schedule(
     }
     let mut set = tokio::task::JoinSet::new();
     for (every, ips) in groups {
-        let (cfg, state, store) = (Arc::clone(cfg), Arc::clone(state), store.clone());
+        let (mut cfg, state, store) = (Arc::clone(cfg), Arc::clone(state), store.clone());
+        if cfg.spread.is_some() {
+            // Spread probing counts this batch's own targets per zone.
+            let mut own = (*cfg).clone();
+            own.spread = Some(Arc::new(Population::of_addrs(ips.iter().copied())));
+            cfg = Arc::new(own);
+        }
         set.spawn(async move {
             loop {
                 let started = tokio::time::Instant::now();

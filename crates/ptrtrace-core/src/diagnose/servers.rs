@@ -25,6 +25,36 @@ fn not_sent(p: &Probe) -> bool {
 /// `untested` (info): addresses of a family this host cannot reach, or that `-4`/`-6`
 /// excluded. They are not blamed on the servers; the report says what was not checked.
 fn untested(walk: &Walk, findings: &mut Vec<Finding>) {
+    for s in &walk.spread {
+        let total = s.asked.len() + s.not_asked.len();
+        findings.push(Finding {
+            involved: Vec::new(),
+            kind: FindingKind::Untested,
+            severity: Severity::Info,
+            reason: Some(Reason::Detail(Detail::Sampled)),
+            zone: s.zone.clone(),
+            server: None,
+            address: None,
+            message: format!(
+                "{} of {total} server addresses of {} were not asked this PTR: the batch spread its {} targets there over the servers, which agreed on a random sample of them",
+                s.not_asked.len(),
+                s.zone,
+                s.population
+            ),
+            advice: format!(
+                "Each target was in the sample asked of every address with probability {:.2} %, \
+                 so a server answering differently for 1 % of the names is caught with at least \
+                 99 % probability, and the batch then asks every target of every address. \
+                 Trace this address alone, or the batch with --no-spread, to ask every server.",
+                s.sample_rate * 100.0
+            ),
+            evidence: s
+                .not_asked
+                .iter()
+                .map(|(server, addr)| format!("{server} ({addr})"))
+                .collect(),
+        });
+    }
     for (v6, family) in [(false, "IPv4"), (true, "IPv6")] {
         let no_route: BTreeSet<IpAddr> = walk
             .probes

@@ -178,6 +178,9 @@ identifiers! {
         FamilyDisabled = "family_disabled",
         /// `untested`: a private root without `--trust-anchor`: DNSSEC not judged.
         TrustAnchor = "trust_anchor",
+        /// `untested`: a batch asked this PTR of some of the zone's addresses; the others
+        /// agreed on a random sample of the batch's names (spread probing).
+        Sampled = "sampled",
     }
 }
 

@@ -262,6 +262,22 @@ pub struct CnameLoop {
     pub chain: Vec<Name>,
 }
 
+/// A zone where a batch asked the target's PTR of one server address, not all of them: the
+/// zone's servers agreed on a random sample of the batch's names (trace/spread.rs).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spread {
+    /// The zone.
+    pub zone: Name,
+    /// The addresses that were asked.
+    pub asked: Vec<IpAddr>,
+    /// The zone's server addresses that were not: (NS name, address).
+    pub not_asked: Vec<(Name, IpAddr)>,
+    /// The batch's targets in the zone.
+    pub population: u64,
+    /// The chance each of them had to be in the sample asked of every address.
+    pub sample_rate: f64,
+}
+
 /// Everything one trace observed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Walk {
@@ -293,6 +309,8 @@ pub struct Walk {
     pub rounds: u32,
     /// Server addresses not queried because their family is disabled (`-4` / `-6`).
     pub skipped: BTreeSet<IpAddr>,
+    /// Zones where a batch asked the target's PTR of some addresses only (spread probing).
+    pub spread: Vec<Spread>,
     /// The HELO name checked, if any.
     pub helo: Option<Name>,
     /// The DNS port servers were asked on (53 unless `--port`), for advice that names it.

@@ -167,6 +167,7 @@ impl Walker<'_> {
                     ..l.clone()
                 })
                 .collect(),
+            spread: self.spread_of(q0),
             cname_loops: self
                 .cname_loops
                 .iter()
@@ -214,6 +215,8 @@ impl Walker<'_> {
         self.scheduled.retain(|(q, _, _, _)| !gone.contains(q));
         self.escalated.retain(|(q, _, _, _)| !gone.contains(q));
         self.adaptive_seen.retain(|(q, _), _| !gone.contains(q));
+        self.spread_skipped.retain(|(q, _, _, _)| !gone.contains(q));
+        self.spread_full.retain(|q| !gone.contains(q));
         self.support_count.retain(|(q, _), _| !gone.contains(q));
         for q in &gone {
             self.questions[*q].zones = Vec::new();
@@ -270,15 +273,24 @@ pub async fn trace_batch(
             }
         }
         w.run(cancel.clone()).await;
-        if cfg.axfr && rest.len() >= transfer::TRANSFER_MIN_TARGETS {
+        if !rest.is_empty() {
             let zones = w.answering_zones();
-            w.transfer(&zones).await;
+            if cfg.axfr && rest.len() >= transfer::TRANSFER_MIN_TARGETS {
+                w.transfer(&zones).await;
+            }
+            w.plan_spread(&zones);
         }
         for (t, name) in rest {
             let q = w.start_question(name, RecordType::PTR, Purpose::Target, 0, 0, None);
             qids.push((t, q));
         }
         w.run(cancel.clone()).await;
+        // A failed sample, or a spread target its one address did not answer: asked again
+        // of the addresses it skipped.
+        let asked: Vec<QId> = qids.iter().map(|(_, q)| *q).collect();
+        if w.check_spread(&asked) {
+            w.run(cancel.clone()).await;
+        }
         sort_delegations(&mut w.zones);
         for &(t, q) in &qids {
             sink(w.view(t, q));

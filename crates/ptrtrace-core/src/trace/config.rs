@@ -65,6 +65,11 @@ pub struct TraceConfig {
     /// In batches, transfer (AXFR) the zones that answer many targets from every address that
     /// allows it, and answer later targets from those copies (trace/transfer.rs).
     pub axfr: bool,
+    /// In batches, the batch's addresses: a reverse zone holding enough of them, whose
+    /// servers agree, gets each target's PTR asked of one address and a random sample asked
+    /// of all (trace/spread.rs). None: every target asked of every address (`--no-spread`,
+    /// single traces).
+    pub spread: Option<Arc<crate::targets::Population>>,
     /// The pacer, shared by every round and target of a run (and by clones of this config).
     pub pacer: Arc<pace::Pacer>,
     /// The per-address token buckets of `rate_per_address`, shared the same way.
@@ -99,6 +104,7 @@ impl TraceConfig {
             dnssec: Some(crate::model::anchors::TrustAnchors::builtin()),
             rrl_pacing: true,
             axfr: true,
+            spread: None,
             pacer: Arc::new(pace::Pacer::default()),
             buckets: Arc::new(pace::Buckets::default()),
         }

@@ -27,6 +27,7 @@ pub mod pace;
 mod replies;
 mod rounds;
 mod schedule;
+mod spread;
 mod transfer;
 mod walker;
 
@@ -35,6 +36,7 @@ use config::SUPPORT_ADDRESSES;
 pub use config::{Families, MAX_CUT_CANDIDATES, TraceConfig};
 pub use rounds::trace_rounds;
 use rounds::{sort_delegations, sort_probes};
+pub use spread::sample_rate;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
@@ -50,7 +52,7 @@ use crate::model::kept::Reply;
 pub use crate::model::reply::{LameReason, ReplyClass, Silence, Transport, rcode_name};
 pub use crate::model::walk::{
     AttemptRecord, CnameLoop, CutSeen, DelegationSeen, LimitHit, Probe, ProbeKind, Purpose, QId,
-    Question, Walk, Zone, forward_type,
+    Question, Spread, Walk, Zone, forward_type,
 };
 use crate::net::{self, AddressMap, Attempt, Outcome, QuerySpec};
 
@@ -144,6 +146,14 @@ pub struct Walker<'a> {
     /// copies that arrived.
     transfer_tried: HashSet<(Name, IpAddr)>,
     copies: HashMap<(Name, IpAddr), Arc<transfer::ZoneCopy>>,
+    /// Spread probing (batches, spread.rs): the zones planned, those whose sample failed,
+    /// the (question, zone, server, address) probes skipped, the questions asked in full
+    /// after all, and the run's random key for sampling.
+    spread_plan: HashMap<Name, spread::SpreadZone>,
+    spread_off: HashSet<Name>,
+    spread_skipped: BTreeSet<(QId, Name, Name, IpAddr)>,
+    spread_full: HashSet<QId>,
+    spread_key: std::hash::RandomState,
     sent: u32,
     /// Probes in flight, each its own task: a busy walker (thousands of replies handled at
     /// once) must not delay reading a socket until its timeout passes.
@@ -218,6 +228,7 @@ pub async fn trace_until(
         fcrdns: cfg.fcrdns,
         rounds: 1,
         skipped: w.skipped,
+        spread: Vec::new(),
         helo: cfg.helo.clone(),
         port: cfg.map.port(),
         dnssec: cfg.dnssec.clone(),
@@ -262,6 +273,11 @@ impl<'a> Walker<'a> {
             cut_asked: HashSet::new(),
             transfer_tried: HashSet::new(),
             copies: HashMap::new(),
+            spread_plan: HashMap::new(),
+            spread_off: HashSet::new(),
+            spread_skipped: BTreeSet::new(),
+            spread_full: HashSet::new(),
+            spread_key: std::hash::RandomState::new(),
             sent: 0,
             pending: tokio::task::JoinSet::new(),
             events,

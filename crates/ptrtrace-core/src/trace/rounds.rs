@@ -123,6 +123,11 @@ impl Walk {
             }
         }
         self.skipped.extend(other.skipped);
+        for s in other.spread {
+            if !self.spread.contains(&s) {
+                self.spread.push(s);
+            }
+        }
         self.queries_sent += other.queries_sent;
         self.elapsed_ms += other.elapsed_ms;
         self.rounds += other.rounds;

@@ -81,6 +81,12 @@ impl Walker<'_> {
             self.skipped.insert(addr);
             return;
         }
+        // A spread zone's target outside the sample is asked of one address (spread.rs).
+        if self.spread_skips(q, zone, addr) {
+            self.spread_skipped
+                .insert((q, zone.clone(), server.clone(), addr));
+            return;
+        }
         if !self
             .scheduled
             .insert((q, zone.clone(), server.clone(), addr))
