@@ -248,6 +248,56 @@ def main(workdir):
                            NS3_EXPIRED] + ISP_GLUE)
             check(found == want and t["verdict"] == "broken",
                   f"batch {ip}: NXDOMAIN proven by BIND's and NSD's copies, Knot's expired: {t['verdict']} {found}")
+    # Spread probing over BIND, NSD and Knot: the same verdicts and PTRs as asking every
+    # address, the load spread, counted from packets.
+    def wide(mode):
+        lines = (Path(workdir) / f"wide-{mode}.jsonl").read_text().splitlines()
+        recs = [json.loads(l) for l in lines if '"record":"target"' in l]
+        counts = {}
+        for line in (Path(workdir) / f"wide-{mode}.counts.txt").read_text().splitlines():
+            addr, n = line.split()
+            counts[addr] = int(n)
+        return {r["target"]: r for r in recs}, counts
+    spread, spread_q = wide("spread")
+    full, full_q = wide("no-spread")
+    check(len(spread) == 1024 and len(full) == 1024,
+          f"198.18.0.0/22: 1024 targets both ways ({len(spread)}, {len(full)})")
+    same = [ip for ip in full if ip in spread and spread[ip]["verdict"] == full[ip]["verdict"]
+            and spread[ip]["ptr"] == full[ip]["ptr"]]
+    check(len(same) == 1024, f"198.18.0.0/22: same verdict and PTR spread or not ({len(same)} of 1024)")
+    ptrs = sum(1 for r in spread.values() if r["ptr"])
+    check(ptrs == 1024, f"198.18.0.0/22: every target has its PTR ({ptrs})")
+    sampled = sum(1 for r in spread.values()
+                  if any(f["kind"] == "untested" and f.get("reason") == "sampled" for f in r["findings"]))
+    # p = 1 - 0.01^(1/11) = 0.342: about 670 of the 1020 later targets are spread (sd 15).
+    check(550 <= sampled <= 780, f"198.18.0.0/22: {sampled} targets asked of one address only")
+    addrs = {"198.51.100.53", "198.51.100.54", "2001:db8:5300::54", "198.51.100.55"}
+    # The walk to the zone asks the root and in-addr.arpa. servers too (the chunks' first
+    # targets): only the wide zone's own servers are counted.
+    spread_q = {a: n for a, n in spread_q.items() if a in addrs}
+    full_q = {a: n for a, n in full_q.items() if a in addrs}
+    check(set(full_q) == addrs and min(full_q.values()) >= 3 * 1024,
+          f"--no-spread: every address got every PTR three times, from packets ({full_q})")
+    ts, tf = sum(spread_q.values()), sum(full_q.values())
+    check(set(spread_q) == addrs and ts < 0.75 * tf,
+          f"spread: {ts} PTR queries against {tf} asking every address ({spread_q})")
+    check(min(spread_q.values()) >= 0.6 * max(spread_q.values()),
+          f"spread: the load is even over the four addresses ({spread_q})")
+    # Knot's old copy of the twin zone: the sample catches it, spreading stops, and exactly
+    # the targets it answers wrongly name it.
+    lines = (Path(workdir) / "wide19.jsonl").read_text().splitlines()
+    w19 = [json.loads(l) for l in lines if '"record":"target"' in l]
+    knot = "198.51.100.55"
+    def names_knot(r):
+        return any(f["zone"] == "19.198.in-addr.arpa." and (
+            f.get("address") == knot or any(a == knot for _, a in f.get("involved", [])))
+            for f in r["findings"])
+    wrong = sorted(r["target"] for r in w19 if int(r["target"].split(".")[3]) % 16 == 7)
+    named = sorted(r["target"] for r in w19 if names_knot(r))
+    check(len(w19) == 1024 and len(wrong) == 64 and named == wrong,
+          f"198.19.0.0/22, Knot wrong on 1 name in 16: {len(named)} targets name it, the {len(wrong)} it answers wrongly")
+    left = sum(1 for r in w19 if any(f.get("reason") == "sampled" for f in r["findings"]))
+    check(left == 0, f"198.19.0.0/22: the failed sample ended spreading, every target asked of every address ({left} left spread)")
     # A real Prometheus scraping `ptrtrace serve`, with the shipped alert rules.
     verdicts = json.loads((Path(workdir) / "prom-verdicts.json").read_text())
     got = sorted((r["metric"]["target"], r["metric"]["verdict"])

@@ -55,6 +55,7 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v unbound >/dev/null || need+=(unbound)
 command -v postfix >/dev/null || need+=(postfix)
 command -v prometheus >/dev/null || need+=(prometheus)
+command -v tcpdump >/dev/null || need+=(tcpdump)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "interop: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -131,6 +132,31 @@ mkdir -p "$work/otherkeys"
 other=$(dnssec-keygen -q -K "$work/otherkeys" -a ECDSAP256SHA256 -f KSK -n ZONE 1.51.198.in-addr.arpa.) \
   || die "dnssec-keygen failed"
 dnssec-dsfromkey -2 "$work/otherkeys/$other.key" >> "$zones/in-addr.zone" || die "dnssec-dsfromkey failed"
+# A wide reverse zone: 18.198.in-addr.arpa. (a /16 zone, RFC 2544's benchmarking network) with
+# PTRs for 198.18.0.0/22 and their forward names, unsigned, on BIND, NSD and Knot, which all
+# refuse transfers: a batch there is spread over the three (docs/findings.md "Spread probing").
+{
+  echo '$TTL 3600'
+  echo '18.198.in-addr.arpa. SOA ns1.isp.example. hostmaster.example. 2026120100 3600 600 86400 300'
+  for n in 1 2 3; do echo "18.198.in-addr.arpa. NS ns$n.isp.example."; done
+  for x in 0 1 2 3; do for y in $(seq 0 255); do
+    echo "$y.$x.18.198.in-addr.arpa. PTR h-$x-$y.wide.isp.example."
+  done; done
+} > "$zones/r18.zone"
+for x in 0 1 2 3; do for y in $(seq 0 255); do
+  echo "h-$x-$y.wide.isp.example. A 198.18.$x.$y"
+done; done >> "$zones/isp.zone"
+for n in 1 2 3; do echo "18.198.in-addr.arpa. NS ns$n.isp.example." >> "$zones/in-addr.zone"; done
+# Its twin 19.198.in-addr.arpa. (198.19.0.0/22), where Knot (ns3) serves an old copy that names
+# another host for 1 name in 16 (y % 16 = 7; never the chunks' first targets, y = 0), same
+# serial: the sample must catch it and every such target must name ns3.
+sed -e 's/18\.198\.in-addr/19.198.in-addr/' -e 's/\.wide\.isp/.wide19.isp/' "$zones/r18.zone" > "$zones/r19.zone"
+awk '{ if ($1 ~ /^[0-9]+\.[0-3]\.19\.198/) { split($1, l, "."); if (l[1] % 16 == 7) sub(/\.wide19\./, ".old19.", $3) } print }' \
+  "$zones/r19.zone" > "$zones/r19-old.zone"
+for x in 0 1 2 3; do for y in $(seq 0 255); do
+  echo "h-$x-$y.wide19.isp.example. A 198.19.$x.$y"
+done; done >> "$zones/isp.zone"
+for n in 1 2 3; do echo "19.198.in-addr.arpa. NS ns$n.isp.example." >> "$zones/in-addr.zone"; done
 sign in-addr.arpa. in-addr.zone -3 - -A
 cat "$work/keys/dsset-in-addr.arpa." >> "$zones/arpa.zone"
 # The IPv6 reverse zone: two algorithms at once (ECDSA P-256, 13, and RSA/SHA-256, 8; a zone
@@ -225,11 +251,13 @@ start_nsd  arpa 192.0.2.11 "arpa.:arpa.zone"
 start_knot inaddr 192.0.2.31 "in-addr.arpa.:in-addr.zone"
 start_knot example 192.0.2.21 "example.:example.zone"
 start_bind ns1 198.51.100.53 - "113.0.203.in-addr.arpa.:r113.zone" "2.0.192.in-addr.arpa.:r192.zone" \
-  "8.b.d.0.1.0.0.2.ip6.arpa.:v6.zone" "isp.example.:isp.zone" "1.51.198.in-addr.arpa.:r1-51-198.zone"
+  "8.b.d.0.1.0.0.2.ip6.arpa.:v6.zone" "isp.example.:isp.zone" "1.51.198.in-addr.arpa.:r1-51-198.zone" \
+  "18.198.in-addr.arpa.:r18.zone" "19.198.in-addr.arpa.:r19.zone"
 start_nsd  ns2 198.51.100.54,2001:db8:5300::54 "113.0.203.in-addr.arpa.:r113.zone" \
-  "100.51.198.in-addr.arpa.:r198.zone" "8.b.d.0.1.0.0.2.ip6.arpa.:v6.zone" "isp.example.:isp.zone"
+  "100.51.198.in-addr.arpa.:r198.zone" "8.b.d.0.1.0.0.2.ip6.arpa.:v6.zone" "isp.example.:isp.zone" \
+  "18.198.in-addr.arpa.:r18.zone" "19.198.in-addr.arpa.:r19.zone"
 start_knot ns3 198.51.100.55 "113.0.203.in-addr.arpa.:r113-old.zone" "100.51.198.in-addr.arpa.:r198.zone" \
-  "isp.example.:isp.zone"
+  "isp.example.:isp.zone" "18.198.in-addr.arpa.:r18.zone" "19.198.in-addr.arpa.:r19-old.zone"
 start_knot customer 198.51.100.80 "customer.example.:customer.zone" \
   "128-26.113.0.203.in-addr.arpa.:classless.zone"
 start_nsd  ns4 198.51.100.56 "isp.example.:isp.zone"
@@ -258,6 +286,9 @@ wait_for 2001:db8:5300::54 isp.example.
 wait_for 198.51.100.55 isp.example.
 wait_for 198.51.100.80 customer.example.
 wait_for 198.51.100.56 isp.example.
+for a in 198.51.100.53 198.51.100.54 2001:db8:5300::54 198.51.100.55; do
+  wait_for "$a" 18.198.in-addr.arpa.; wait_for "$a" 19.198.in-addr.arpa.
+done
 
 # A stopped server: ns4 ran, and is stopped before the traces.
 ns4_pid="${pids[-1]}"
@@ -298,6 +329,36 @@ PTRTRACE_FORBID_BUILTIN_HINTS=1 in_ns "$bin" --root-hints "$work/interop.hints" 
 # address's own copy (Knot's with expired signatures), NSEC proofs of NXDOMAIN included.
 PTRTRACE_FORBID_BUILTIN_HINTS=1 in_ns "$bin" --root-hints "$work/interop.hints" \
   --trust-anchor "$anchor" --timeout 1s -f json -o "$work/batch-xfr.json" 203.0.113.0/27 || true
+
+# Spread probing against real servers: 198.18.0.0/22 in the wide zone, with spreading (the
+# default) and with --no-spread, one after the other; the PTR queries each server address
+# received are counted from packets on the namespace's loopback (tcpdump), not from ptrtrace.
+# --rate 1000: the per-address politeness bound would make the two runs take minutes, and it
+# does not change which addresses are asked.
+for mode in spread no-spread; do
+  extra=(); [ "$mode" = no-spread ] && extra=(--no-spread)
+  # Its own process group, so that stopping it stops tcpdump itself.
+  setsid ip netns exec "$ns" tcpdump -i lo -n -l 'udp dst port 53' \
+    > "$work/wide-$mode.pcap.txt" 2> /dev/null &
+  dump=$!
+  sleep 1
+  PTRTRACE_FORBID_BUILTIN_HINTS=1 in_ns "$bin" --root-hints "$work/interop.hints" \
+    --trust-anchor "$anchor" --timeout 1s --rate 1000 "${extra[@]}" -f jsonl \
+    -o "$work/wide-$mode.jsonl" 198.18.0.0/22 || true
+  sleep 1; kill -- "-$dump" 2>/dev/null || true; wait "$dump" 2>/dev/null || true
+  # A query line: "time IP src.port > dst.53: id [1au] PTR? y.x.18.198.in-addr.arpa. (len)".
+  grep -E 'PTR\? [0-9]+\.[0-3]\.18\.198\.in-addr\.arpa\.' "$work/wide-$mode.pcap.txt" \
+    | awk '{ d = $5; sub(/\.53:$/, "", d); n[d]++ } END { for (a in n) print a, n[a] }' \
+    | sort > "$work/wide-$mode.counts.txt"
+  echo "interop: PTR queries per server address, 198.18.0.0/22 ($mode):" \
+    $(tr '\n' ' ' < "$work/wide-$mode.counts.txt")
+done
+
+# … and the twin zone with Knot's old copy, in one chunk so the sample is checked before any
+# target is reported.
+PTRTRACE_FORBID_BUILTIN_HINTS=1 in_ns "$bin" --root-hints "$work/interop.hints" \
+  --trust-anchor "$anchor" --timeout 1s --rate 1000 --concurrency 1024 -f jsonl \
+  -o "$work/wide19.jsonl" 198.19.0.0/22 || true
 
 # Response rate limiting (BIND on ns1, ISC's example settings) is real: a burst of 30
 # identical queries (another name, after the paced trace, so as not to spend its credit)
@@ -495,7 +556,7 @@ echo "interop: ns3 stopped; Prometheus saw it unreachable after $(( $(date +%s) 
 # … and the history file has the change, read while serve writes it.
 in_ns "$bin" history --db "$work/serve.sqlite" -f json 203.0.113.25 > "$work/history.json" || true
 start_knot ns3 198.51.100.55 "113.0.203.in-addr.arpa.:r113-old.zone" "100.51.198.in-addr.arpa.:r198.zone" \
-  "isp.example.:isp.zone"
+  "isp.example.:isp.zone" "18.198.in-addr.arpa.:r18.zone" "19.198.in-addr.arpa.:r19-old.zone"
 wait_for 198.51.100.55 isp.example.
 
 # PTRTRACE_INTEROP_KEEP=DIR keeps the reports and the judges' answers for a look afterwards.
