@@ -20,8 +20,9 @@ fn keys(r: &TargetReport) -> Vec<lab::FindingKey> {
     v
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_24_shares_the_chain_and_matches_single_traces() {
+/// The lab scenario `refused` (one reverse server refuses), one probe per address, and a
+/// config for it; the lab serves while the first is held.
+async fn refused_lab() -> (lab::RunningLab, trace::TraceConfig) {
     let s = lab::scenarios()
         .into_iter()
         .find(|s| s.name == "refused")
@@ -30,6 +31,12 @@ async fn a_24_shares_the_chain_and_matches_single_traces() {
     let mut cfg = running.config();
     cfg.timeout = Duration::from_millis(600);
     cfg.probes = 1;
+    (running, cfg)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_24_shares_the_chain_and_matches_single_traces() {
+    let (_running, cfg) = refused_lab().await;
     let all = targets::expand("203.0.113.0/24", false).unwrap();
     let mut reports: BTreeMap<IpAddr, TargetReport> = BTreeMap::new();
     let mut own_queries: BTreeMap<IpAddr, u32> = BTreeMap::new();
@@ -275,14 +282,7 @@ async fn transfers_answer_later_targets_with_the_same_findings() {
 /// order the plain batch delivers them, with the same verdict, findings and PTR.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn judged_on_threads_in_the_batch_order() {
-    let s = lab::scenarios()
-        .into_iter()
-        .find(|s| s.name == "refused")
-        .unwrap();
-    let running = lab::start(&s).await.unwrap();
-    let mut cfg = running.config();
-    cfg.timeout = Duration::from_millis(600);
-    cfg.probes = 1;
+    let (_running, cfg) = refused_lab().await;
     let all = targets::expand("203.0.113.0/25", false).unwrap();
     let mut plain: Vec<TargetReport> = Vec::new();
     trace::trace_batch(all.clone(), &cfg, 32, None, None, |w| {
@@ -371,10 +371,12 @@ async fn wide_lab(wrong_every: u32) -> (Vec<lab::LabServer>, trace::TraceConfig)
         source: "test".into(),
     };
     let mut cfg = trace::TraceConfig::new(hints, ptrtrace_core::net::AddressMap::strict(map));
-    cfg.rate_per_address = 0;
+    // A thousand queries a second per address: re-asking a whole chunk at once would otherwise
+    // send one lab socket more datagrams than its receive buffer holds (seen as timeouts).
+    cfg.rate_per_address = 1000;
     cfg.rrl_pacing = false;
     cfg.dnssec = None;
-    cfg.timeout = Duration::from_millis(800);
+    cfg.timeout = Duration::from_secs(2);
     cfg.probes = 1;
     (servers, cfg)
 }

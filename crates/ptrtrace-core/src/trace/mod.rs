@@ -15,6 +15,8 @@
 //! entered), `schedule` (probes per address, pacing, glueless NS names), `replies` (what a
 //! finished probe opens), `cuts` (zone cuts a referral skipped), `checks` (per-zone SOA/NS,
 //! DNSKEY/DS and glue checks), `batch` (many targets in one walk, per-target views),
+//! `transfer` (a batch's zone transfers), `spread` (a batch's targets spread over a large
+//! zone's servers, with a sampled agreement check),
 //! `rounds` (repeated walks merged), `classify` (what one reply means), `pace` (RRL-safe
 //! spacing). The data they fill is [`crate::model`].
 
