@@ -25,6 +25,10 @@ pub use crate::fault::Fault;
 use crate::fault::{compression_loop, mutate};
 pub use crate::zone_data::{ZoneData, ZoneError};
 
+/// One identical response's rate limiting state: its credit, when it was last credited, and
+/// how many responses it limited since it last had full credit.
+type RrlEntry = (f64, std::time::Instant, u32);
+
 /// A running lab server: one UDP socket and one TCP listener on the same loopback port.
 #[derive(Debug)]
 pub struct LabServer {
@@ -51,8 +55,9 @@ struct Shared {
     counters: Mutex<HashMap<(Name, RecordType), u32>>,
     /// RRL credit per (name, type): balance and when it was last refilled; and the number of
     /// limited responses (for slips).
-    rrl: Mutex<HashMap<(Name, RecordType), (f64, std::time::Instant)>>,
-    rrl_limited: Mutex<u32>,
+    /// Response rate limiting: per identical response, its credit, when it was last
+    /// credited, and how many responses it had limited since it last had credit.
+    rrl: Mutex<HashMap<(Name, RecordType), RrlEntry>>,
     rng: Mutex<rand::rngs::StdRng>,
 }
 
@@ -93,7 +98,6 @@ impl LabServer {
             fault_zone,
             counters: Mutex::new(HashMap::new()),
             rrl: Mutex::new(HashMap::new()),
-            rrl_limited: Mutex::new(0),
             rng: Mutex::new(<rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(
                 seed,
             )),
@@ -271,29 +275,32 @@ impl Shared {
                 }
             }
             Fault::Rrl { per_second, slip } if udp => {
-                let allowed = {
+                // BIND's order (rrl.c): an entry's first limited response slips, then every
+                // `slip`-th; the others are dropped; an entry back to full credit starts
+                // counting afresh.
+                let slipped = {
                     let mut m = self.rrl.lock().ok()?;
                     let now = std::time::Instant::now();
                     let rate = f64::from(per_second);
                     let e = m
                         .entry((qname.clone(), q.query_type()))
-                        .or_insert((rate, now));
+                        .or_insert((rate, now, 0));
                     e.0 = (e.0 + now.duration_since(e.1).as_secs_f64() * rate).min(rate);
                     e.1 = now;
+                    if e.0 >= rate {
+                        e.2 = 0;
+                    }
                     if e.0 >= 1.0 {
                         e.0 -= 1.0;
-                        true
+                        None
                     } else {
-                        false
+                        let n = e.2;
+                        e.2 += 1;
+                        Some(slip != 0 && n % slip == 0)
                     }
                 };
-                if !allowed {
-                    let n = {
-                        let mut c = self.rrl_limited.lock().ok()?;
-                        *c += 1;
-                        *c
-                    };
-                    if slip == 0 || n % slip != 0 {
+                if let Some(slipped) = slipped {
+                    if !slipped {
                         return None;
                     }
                     let mut tc = Message::new(

@@ -220,16 +220,25 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
     // Addresses that "slipped" (RRL's TC=1 empty reply, answered over TCP with any RCODE) for
     // some question of a zone: their lost probes in that zone are rate limiting. RRL counts
     // per client, and error and NXDOMAIN responses of different questions are "identical" to
-    // it, so the evidence holds across questions.
+    // it, so the evidence holds across questions. A probe without EDNS slips as well: BIND
+    // counts it with the EDNS ones of the same question, and alternates slips and drops, so
+    // the slip may land on it and the drop on a standard probe (seen against BIND when
+    // separate runs ask one server within a second: each run's pacer starts afresh).
     let mut slipping: BTreeMap<AddrKey, usize> = BTreeMap::new();
     for p in walk.probes.iter().filter(|p| {
-        p.kind == ProbeKind::Standard
-            && p.attempts.len() > 1
+        // What fits in UDP without truncation: the EDNS payload ptrtrace offers, or 512
+        // bytes without EDNS (RFC 1035 §4.2.1).
+        let fits = match p.kind {
+            ProbeKind::Standard => 1232,
+            ProbeKind::NoEdns => 512,
+            ProbeKind::Tcp => 0,
+        };
+        p.attempts.len() > 1
             && p.attempts[0].tc
             && p.attempts[0].answer.is_empty()
             && p.attempts[0].authority.is_empty()
             // A reply that fit in UDP all along: truncated to slip, not for size.
-            && p.attempts.last().is_some_and(|a| a.status == "reply" && a.bytes <= 1232)
+            && p.attempts.last().is_some_and(|a| a.status == "reply" && a.bytes <= fits)
     }) {
         *slipping
             .entry((p.zone.clone(), p.server.clone(), p.address))
