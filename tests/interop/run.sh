@@ -562,9 +562,10 @@ wait_for 198.51.100.55 isp.example.
 # serve is done with: stopped, so that its rounds do not add to what is measured below.
 kill -- "-$serve_pid" 2>/dev/null || kill "$serve_pid" 2>/dev/null || true
 
-# PTRTRACE_INTEROP_KEEP=DIR keeps the reports and the judges' answers for a look afterwards.
+# PTRTRACE_INTEROP_KEEP=DIR keeps the reports, the judges' answers and the servers' logs (BIND logs
+# what its rate limiting did) for a look afterwards.
 if [ -n "${PTRTRACE_INTEROP_KEEP:-}" ]; then
-  mkdir -p "$PTRTRACE_INTEROP_KEEP" && cp "$work"/*.json "$work"/*.txt "$PTRTRACE_INTEROP_KEEP"/ || true
+  mkdir -p "$PTRTRACE_INTEROP_KEEP" && cp "$work"/*.json "$work"/*.txt "$work"/*.log "$PTRTRACE_INTEROP_KEEP"/ || true
 fi
 python3 "$here/check.py" "$work"
 
