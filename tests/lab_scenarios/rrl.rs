@@ -41,6 +41,18 @@ async fn three_way_split_marks_every_side() {
     );
 }
 
+/// A configuration for an RRL scenario's lab: 1 s timeout, RRL pacing as given, and the
+/// per-address rate limit as for real servers (it must not undo the pacing). A fresh one has
+/// its own pacer and token buckets, as a separate run has.
+fn rrl_config(running: &lab::RunningLab, s: &lab::Scenario, pacing: bool) -> trace::TraceConfig {
+    let mut cfg = running.config();
+    cfg.timeout = Duration::from_millis(1000);
+    s.fit(&mut cfg);
+    cfg.rrl_pacing = pacing;
+    cfg.rate_per_address = 20;
+    cfg
+}
+
 /// Response rate limiting is not loss. With RRL pacing (the default for real servers),
 /// `--probes 20` against a server that rate-limits identical responses at 5 a second (BIND's
 /// example) gives no `flaky`, whether it slips or drops. Without pacing the same probes are
@@ -51,13 +63,8 @@ async fn rate_limiting_is_not_loss() {
     async fn at_20(name: &str, pacing: bool) -> TargetReport {
         let s = scenario(name);
         let running = lab::start(&s).await.unwrap();
-        let mut cfg = running.config();
-        cfg.timeout = Duration::from_millis(1000);
-        s.fit(&mut cfg);
-        cfg.rrl_pacing = pacing;
+        let mut cfg = rrl_config(&running, &s, pacing);
         cfg.probes = 20;
-        // As for real servers: the per-address rate limit too (it must not undo the pacing).
-        cfg.rate_per_address = 20;
         let walk = trace::trace(s.target.parse().unwrap(), &cfg, None).await;
         TargetReport::new(walk)
     }
@@ -133,11 +140,7 @@ async fn a_slip_on_the_no_edns_probe_is_rate_limiting() {
         for _ in 0..6 {
             sock.send_to(&bytes, to).await.unwrap();
         }
-        let mut cfg = running.config();
-        cfg.timeout = Duration::from_millis(1000);
-        s.fit(&mut cfg);
-        cfg.rrl_pacing = true;
-        cfg.rate_per_address = 20;
+        let mut cfg = rrl_config(&running, &s, true);
         cfg.probes = 1;
         let r = TargetReport::new(trace::trace(target, &cfg, None).await);
         let kinds: Vec<&str> = r

@@ -295,7 +295,6 @@ pub async fn trace_batch(
         for &(t, q) in &qids {
             sink(w.view(t, q));
         }
-        let done: Vec<QId> = qids.iter().map(|(_, q)| *q).collect();
-        w.prune(&done);
+        w.prune(&asked);
     }
 }
