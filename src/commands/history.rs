@@ -77,7 +77,13 @@ struct Doc<'a> {
 
 fn text(target: IpAddr, from: f64, rounds: &[Round], servers: &[ServerHistory]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{target}: {} rounds since {}", rounds.len(), utc(from));
+    let n = rounds.len();
+    let _ = writeln!(
+        out,
+        "{target}: {n} round{} since {}",
+        if n == 1 { "" } else { "s" },
+        utc(from)
+    );
     if rounds.is_empty() {
         return out;
     }
@@ -105,8 +111,13 @@ fn text(target: IpAddr, from: f64, rounds: &[Round], servers: &[ServerHistory]) 
     for s in failing {
         let _ = writeln!(
             out,
-            "  {} ({}) in {}: not ok in {} of {} rounds",
-            s.server, s.address, s.zone, s.failing, s.rounds
+            "  {} ({}) in {}: not ok in {} of {} round{}",
+            s.server,
+            s.address,
+            s.zone,
+            s.failing,
+            s.rounds,
+            if s.rounds == 1 { "" } else { "s" }
         );
         for c in &s.changes {
             let from = c.from.as_deref().unwrap_or("first seen");

@@ -105,7 +105,7 @@ fn serve_exposes_probes_reloads_and_stops() {
     // The round is in the history file too, readable while serve writes it (WAL).
     let o = ptrtrace(&["history", "--db", db.to_str().unwrap(), "203.0.113.25"]);
     assert!(
-        stdout(&o).starts_with("203.0.113.25: 1 rounds since"),
+        stdout(&o).starts_with("203.0.113.25: 1 round since"),
         "{}{}",
         stdout(&o),
         stderr(&o)

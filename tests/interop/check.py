@@ -82,6 +82,9 @@ V6 = "8.b.d.0.1.0.0.2.ip6.arpa."
 # at RCPT TO for each of ptrtrace's receiver predictions.
 SMTP = {
     "accept": {250},
+    # Every lookup succeeds once the resolver retries another server (issue 22: the
+    # receiver's answer follows the with-retries odds).
+    "delayed": {250},
     "permanent": {550},
     "temporary": {450},
     "sometimes_temporary": {250, 450},

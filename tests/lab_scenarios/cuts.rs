@@ -164,7 +164,10 @@ async fn receiver_answer_follows_the_cause() {
         ("dnssec-ds-mismatch", Receiver::Temporary),
         ("all-silent", Receiver::Temporary),
         ("hidden-cut-bad-ds", Receiver::Temporary),
-        ("flaky", Receiver::SometimesTemporary),
+        ("flaky", Receiver::Delayed),
+        ("refused", Receiver::Delayed),
+        ("dnssec-expired-one", Receiver::Delayed),
+        ("three-way-split", Receiver::Accept),
         ("inconsistent", Receiver::SometimesPermanent),
         ("stale-serial", Receiver::Accept),
     ] {

@@ -10,7 +10,8 @@ async fn stale_serial_names_both_serials() {
     let f = finding(&r, "inconsistent_serial");
     let ev = f.evidence.join(" | ");
     assert!(
-        ev.contains("has serial 2026112700") && ev.contains("has serial 2026112801"),
+        ev.contains("(198.51.100.55) has serial 2026112700")
+            && ev.contains("have serial 2026112801"),
         "{ev}"
     );
     assert_eq!(f.severity, Severity::Warning);
@@ -227,8 +228,21 @@ async fn ptr_silent_is_judged_per_question() {
         f.message
     );
     assert!(
-        f.message.contains("it answers other questions"),
+        f.message.contains("it answered every other question there"),
         "{}",
         f.message
     );
+    // Its silence was confirmed: the PTR was asked again after the first --probes were lost.
+    let ptr_probes = r
+        .walk
+        .probes
+        .iter()
+        .filter(|p| {
+            p.address.to_string() == "198.51.100.55"
+                && r.walk.questions[p.question].qtype.to_string() == "PTR"
+                && p.kind == ptrtrace_core::model::ProbeKind::Standard
+        })
+        .count();
+    // The lab's runs use the default --probes (3): three, then three more.
+    assert_eq!(ptr_probes, 6, "PTR probes to ns3");
 }

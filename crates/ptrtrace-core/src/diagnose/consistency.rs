@@ -208,7 +208,10 @@ fn serials(zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) {
     let (server, address) = minority(&groups);
     let labels: Vec<(String, Vec<(Name, IpAddr)>)> = groups
         .iter()
-        .map(|(s, v)| (format!("has serial {s}"), (*v).clone()))
+        .map(|(s, v)| {
+            let verb = if v.len() == 1 { "has" } else { "have" };
+            (format!("{verb} serial {s}"), (*v).clone())
+        })
         .collect();
     let relabelled: Vec<(&String, &Vec<(Name, IpAddr)>)> =
         labels.iter().map(|(s, v)| (s, v)).collect();
@@ -227,7 +230,7 @@ fn serials(zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) {
         advice: format!(
             "A server with an old serial is not getting zone transfers: check NOTIFY and \
              allow-transfer on the primary, the secondary's logs, and that the serial was \
-             increased after the last change. Until then it may serve outdated PTR records for {zone}."
+             increased after the last change. Until then, {zone} may give outdated PTR records through it."
         ),
         evidence: evidence(&relabelled),
     });

@@ -19,6 +19,7 @@ pub mod odds;
 pub mod receiver;
 mod servers;
 pub mod stats;
+mod untested;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -160,7 +161,8 @@ pub fn diagnose(walk: &Walk, validator: &crate::dnssec::validate::Validator) -> 
     } else {
         Verdict::Ok
     };
-    let levels = levels(walk, &findings);
+    let loss = servers::loss(walk);
+    let levels = levels(walk, &findings, &loss);
     let stats = stats::compute(walk, &findings);
     let bogus = |zone: &Name, address: IpAddr| {
         dnssec.as_ref().is_some_and(|d| {
@@ -174,7 +176,7 @@ pub fn diagnose(walk: &Walk, validator: &crate::dnssec::validate::Validator) -> 
             })
         })
     };
-    let odds = odds::compute(walk, &chain.fcrdns, &bogus);
+    let odds = odds::compute(walk, &chain.fcrdns, &bogus, &loss);
     let receiver = receiver::compute(
         root_reachable,
         verdict,
@@ -199,8 +201,14 @@ pub fn diagnose(walk: &Walk, validator: &crate::dnssec::validate::Validator) -> 
     }
 }
 
-/// The share of failing addresses for each zone the target's questions went through.
-fn levels(walk: &Walk, findings: &[Finding]) -> Vec<LevelShare> {
+/// The share of failing addresses for each zone the target's questions went through. An
+/// address whose only fault is loss (`flaky`) fails that share of first tries, not all of
+/// them: the same measured loss as its finding and its statistics.
+fn levels(
+    walk: &Walk,
+    findings: &[Finding],
+    loss: &BTreeMap<(Name, Name, IpAddr), (usize, usize)>,
+) -> Vec<LevelShare> {
     let mut zones: Vec<Name> = Vec::new();
     for q in walk.questions.iter().filter(|q| q.origin == 0) {
         for z in &q.zones {
@@ -218,20 +226,40 @@ fn levels(walk: &Walk, findings: &[Finding]) -> Vec<LevelShare> {
                 .filter(|p| p.zone == zone && walk.questions[p.question].origin == 0)
                 .map(|p| (p.server.clone(), p.address))
                 .collect();
-            let fails = |server: &Name, addr: &IpAddr| {
-                findings.iter().any(|f| {
-                    f.severity == Severity::Error
-                        && f.zone == zone
-                        && f.server.as_ref() == Some(server)
-                        && f.address == Some(*addr)
-                })
+            // How much of an address's first tries fail: 0, its loss when flaky only, or all.
+            let fails = |server: &Name, addr: &IpAddr| -> f64 {
+                let errors: Vec<&Finding> = findings
+                    .iter()
+                    .filter(|f| {
+                        f.severity == Severity::Error
+                            && f.zone == zone
+                            && f.server.as_ref() == Some(server)
+                            && f.address == Some(*addr)
+                    })
+                    .collect();
+                if errors.is_empty() {
+                    0.0
+                } else if errors.iter().all(|f| f.kind == FindingKind::Flaky) {
+                    let (sent, lost) = loss
+                        .get(&(zone.clone(), server.clone(), *addr))
+                        .copied()
+                        .unwrap_or((1, 1));
+                    #[allow(clippy::cast_precision_loss)]
+                    let share = lost as f64 / sent.max(1) as f64;
+                    share
+                } else {
+                    1.0
+                }
             };
-            let mut per_server: BTreeMap<&Name, (usize, usize)> = BTreeMap::new();
+            // server → (failing addresses, addresses, failing share of first tries)
+            let mut per_server: BTreeMap<&Name, (usize, usize, f64)> = BTreeMap::new();
             for (server, addr) in &addrs {
-                let e = per_server.entry(server).or_insert((0, 0));
+                let e = per_server.entry(server).or_insert((0, 0, 0.0));
                 e.1 += 1;
-                if fails(server, addr) {
+                let share = fails(server, addr);
+                if share > 0.0 {
                     e.0 += 1;
+                    e.2 += share;
                 }
             }
             let servers = per_server.len();
@@ -241,16 +269,16 @@ fn levels(walk: &Walk, findings: &[Finding]) -> Vec<LevelShare> {
             } else {
                 per_server
                     .values()
-                    .map(|(f, n)| *f as f64 / *n as f64)
+                    .map(|(_, n, share)| share / *n as f64)
                     .sum::<f64>()
                     / servers as f64
             };
             LevelShare {
                 zone,
                 servers,
-                failing_servers: per_server.values().filter(|(f, _)| *f > 0).count(),
+                failing_servers: per_server.values().filter(|(f, _, _)| *f > 0).count(),
                 addresses: addrs.len(),
-                failing_addresses: per_server.values().map(|(f, _)| f).sum(),
+                failing_addresses: per_server.values().map(|(f, _, _)| f).sum(),
                 first_try_failure,
             }
         })

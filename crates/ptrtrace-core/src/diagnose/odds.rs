@@ -96,6 +96,28 @@ fn with_retries(servers: &[Cwf]) -> Cwf {
     go(servers, all, &mut HashMap::new())
 }
 
+/// One address's (correct, wrong, fail) for one question from its probes' `[correct, wrong,
+/// fail, of which lost]` counts. Where it answered the question, its loss is its rate over
+/// the zone (`zone_loss`: sent, lost) and its replies share the rest; where it answered
+/// nothing, the question's own counts stand.
+#[allow(clippy::cast_precision_loss)]
+fn address_odds(counts: &[usize; 4], zone_loss: Option<&(usize, usize)>) -> Cwf {
+    let [c, w, f, lost] = counts.map(|n| n as f64);
+    let n = (c + w + f).max(1.0);
+    let replied = n - lost;
+    match zone_loss {
+        Some(&(sent, zone_lost)) if replied > 0.0 && sent > 0 => {
+            let l = zone_lost as f64 / sent as f64;
+            (
+                c / replied * (1.0 - l),
+                w / replied * (1.0 - l),
+                (f - lost) / replied * (1.0 - l) + l,
+            )
+        }
+        _ => (c / n, w / n, f / n),
+    }
+}
+
 fn combine(levels: &[Cwf]) -> Outcomes {
     let mut reach = 1.0;
     let mut wrong = 0.0;
@@ -111,9 +133,17 @@ fn combine(levels: &[Cwf]) -> Outcomes {
 }
 
 /// Computes the odds for the target's reverse chain and the forward chain of its PTR.
-/// `bogus` tells whether a server address's DNSSEC data fails for a zone.
+/// `bogus` tells whether a server address's DNSSEC data fails for a zone; `loss` is each
+/// (zone, server, address)'s standard probes (sent, lost) over every question: an address
+/// that answered this question is lost at its rate over the zone, the best estimate of its
+/// loss (a question asked once or thrice measures little).
 #[must_use]
-pub fn compute(walk: &Walk, fcrdns: &[Fcrdns], bogus: &dyn Fn(&Name, IpAddr) -> bool) -> Odds {
+pub fn compute(
+    walk: &Walk,
+    fcrdns: &[Fcrdns],
+    bogus: &dyn Fn(&Name, IpAddr) -> bool,
+    loss: &BTreeMap<(Name, Name, IpAddr), (usize, usize)>,
+) -> Odds {
     let confirmed: BTreeSet<String> = fcrdns
         .iter()
         .filter(|f| f.confirmed)
@@ -169,8 +199,8 @@ pub fn compute(walk: &Walk, fcrdns: &[Fcrdns], bogus: &dyn Fn(&Name, IpAddr) -> 
     let mut retry = Vec::new();
     for &qi in &path {
         for zone in &walk.questions[qi].zones {
-            // server → address → (correct, wrong, fail) counts
-            let mut per: BTreeMap<Name, BTreeMap<IpAddr, [usize; 3]>> = BTreeMap::new();
+            // server → address → (correct, wrong, fail, of which lost) counts
+            let mut per: BTreeMap<Name, BTreeMap<IpAddr, [usize; 4]>> = BTreeMap::new();
             for p in walk.probes.iter().filter(|p| {
                 p.question == qi
                     && p.zone == *zone
@@ -182,10 +212,15 @@ pub fn compute(walk: &Walk, fcrdns: &[Fcrdns], bogus: &dyn Fn(&Name, IpAddr) -> 
                 } else {
                     judge(qi, &p.class)
                 };
-                per.entry(p.server.clone())
+                let counts = per
+                    .entry(p.server.clone())
                     .or_default()
                     .entry(p.address)
-                    .or_default()[usize::from(outcome)] += 1;
+                    .or_default();
+                counts[usize::from(outcome)] += 1;
+                if matches!(p.class, ReplyClass::Silent { .. }) {
+                    counts[3] += 1;
+                }
             }
             if per.is_empty() {
                 continue;
@@ -194,12 +229,13 @@ pub fn compute(walk: &Walk, fcrdns: &[Fcrdns], bogus: &dyn Fn(&Name, IpAddr) -> 
             for (server, addrs) in &per {
                 let mut s = (0.0, 0.0, 0.0);
                 #[allow(clippy::cast_precision_loss)]
-                for counts in addrs.values() {
-                    let n = counts.iter().sum::<usize>().max(1) as f64;
+                for (addr, counts) in addrs {
                     let k = addrs.len() as f64;
-                    s.0 += counts[0] as f64 / n / k;
-                    s.1 += counts[1] as f64 / n / k;
-                    s.2 += counts[2] as f64 / n / k;
+                    let (c, w, f) =
+                        address_odds(counts, loss.get(&(zone.clone(), server.clone(), *addr)));
+                    s.0 += c / k;
+                    s.1 += w / k;
+                    s.2 += f / k;
                 }
                 servers.push((server.clone(), s));
             }
@@ -210,9 +246,12 @@ pub fn compute(walk: &Walk, fcrdns: &[Fcrdns], bogus: &dyn Fn(&Name, IpAddr) -> 
             });
             let cwf: Vec<Cwf> = servers.iter().map(|(_, s)| *s).collect();
             let wr = with_retries(&cwf);
+            // The worst server only where it is worse than another: when every server gives
+            // the same (wrong) answer, the fault is the data, not a server.
+            let best = servers.iter().map(|(_, s)| s.0).fold(0.0, f64::max);
             let worst = servers
                 .iter()
-                .filter(|(_, s)| s.0 < 0.999)
+                .filter(|(_, s)| s.0 < 0.999 && s.0 < best - 0.001)
                 .min_by(|a, b| a.1.0.total_cmp(&b.1.0))
                 .map(|(n, _)| n.clone());
             levels.push(LevelOdds {

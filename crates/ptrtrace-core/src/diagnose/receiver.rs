@@ -25,8 +25,12 @@ pub enum Receiver {
     Temporary,
     /// No PTR, or the PTR name does not resolve back: rejected, `550-5.7.25`.
     Permanent,
-    /// Lookups through some servers fail temporarily: a receiver whose resolver picks one
-    /// of them (and does not retry in time) defers the mail; others accept it.
+    /// Some servers fail (lame, silent, lossy, DNSSEC-bogus) but every lookup succeeds once
+    /// the resolver retries another server: the mail is accepted, some of it after the
+    /// resolver's retry (a timeout's delay).
+    Delayed,
+    /// Lookups fail temporarily even with retries, some of the time (every server of a level
+    /// fails now and then): a receiver whose lookup fails defers the mail; others accept it.
     SometimesTemporary,
     /// Some servers answer wrongly (no PTR, or a name that does not resolve back): a
     /// receiver whose resolver picks one of them rejects the mail; others accept it.
@@ -42,6 +46,7 @@ impl Receiver {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Accept => "accept",
+            Self::Delayed => "delayed",
             Self::Temporary => "temporary",
             Self::Permanent => "permanent",
             Self::SometimesTemporary => "sometimes_temporary",
@@ -50,12 +55,16 @@ impl Receiver {
         }
     }
 
-    /// The receiver's reply in Gmail's and Postfix's words, for the headline (empty when the
-    /// mail is accepted).
+    /// The receiver's reply in Gmail's and Postfix's words, for the headline (empty when
+    /// nothing is known).
     #[must_use]
     pub fn phrase(self) -> &'static str {
         match self {
-            Self::Accept | Self::Unknown => "",
+            Self::Unknown => "",
+            Self::Accept => "receivers accept its mail",
+            Self::Delayed => {
+                "receivers accept its mail, some of it late: a resolver that first picks a failing server waits for it, then retries another"
+            }
             Self::Temporary => {
                 "receivers such as Gmail defer its mail (421-4.7.23; Postfix 450 4.7.25) and bounce it when this lasts"
             }
@@ -89,11 +98,16 @@ pub fn compute(
     }
     match verdict {
         Verdict::Ok => Receiver::Accept,
+        // A receiver's resolver retries other servers after a failure (never after an
+        // answer): what it finally gets is the with-retries figure; first-try failures that
+        // retries cure only delay the mail.
         Verdict::Degraded => {
-            if odds.first_try.fail > NOISE {
-                Receiver::SometimesTemporary
-            } else if odds.first_try.wrong > NOISE {
+            if odds.with_retries.wrong > NOISE {
                 Receiver::SometimesPermanent
+            } else if odds.with_retries.fail > NOISE {
+                Receiver::SometimesTemporary
+            } else if odds.first_try.fail > NOISE {
+                Receiver::Delayed
             } else {
                 Receiver::Accept
             }

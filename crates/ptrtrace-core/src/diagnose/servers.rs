@@ -18,101 +18,8 @@ use crate::model::{LameReason, Probe, ProbeKind, QId, ReplyClass, Silence, Walk}
 type AddrKey = (Name, Name, IpAddr);
 
 /// Probes that say nothing about the server: never sent, or no route from this host.
-fn not_sent(p: &Probe) -> bool {
+pub(super) fn not_sent(p: &Probe) -> bool {
     p.class.is_untested()
-}
-
-/// `untested` (info): addresses of a family this host cannot reach, or that `-4`/`-6`
-/// excluded. They are not blamed on the servers; the report says what was not checked.
-fn untested(walk: &Walk, findings: &mut Vec<Finding>) {
-    for s in &walk.spread {
-        let total = s.asked.len() + s.not_asked.len();
-        findings.push(Finding {
-            involved: Vec::new(),
-            kind: FindingKind::Untested,
-            severity: Severity::Info,
-            reason: Some(Reason::Detail(Detail::Sampled)),
-            zone: s.zone.clone(),
-            server: None,
-            address: None,
-            message: format!(
-                "{} of {total} server addresses of {} were not asked this PTR: the batch spread its {} targets there over the servers, which agreed on a random sample of them",
-                s.not_asked.len(),
-                s.zone,
-                s.population
-            ),
-            advice: format!(
-                "Each target was in the sample asked of every address with probability {:.2} %, \
-                 so a server answering differently for 1 % of the names is caught with at least \
-                 99 % probability, and the batch then asks every target of every address. \
-                 Trace this address alone, or the batch with --no-spread, to ask every server.",
-                s.sample_rate * 100.0
-            ),
-            evidence: s
-                .not_asked
-                .iter()
-                .map(|(server, addr)| format!("{server} ({addr})"))
-                .collect(),
-        });
-    }
-    for (v6, family) in [(false, "IPv4"), (true, "IPv6")] {
-        let no_route: BTreeSet<IpAddr> = walk
-            .probes
-            .iter()
-            .filter(|p| {
-                p.address.is_ipv6() == v6
-                    && matches!(
-                        p.class,
-                        ReplyClass::Silent {
-                            reason: Silence::NoRoute
-                        }
-                    )
-            })
-            .map(|p| p.address)
-            .collect();
-        if !no_route.is_empty() {
-            findings.push(Finding {
-                involved: Vec::new(),
-                kind: FindingKind::Untested,
-                severity: Severity::Info,
-                reason: Some(Reason::Detail(Detail::NoRoute)),
-                zone: Name::root(),
-                server: None,
-                address: None,
-                message: format!(
-                    "{} {family} server addresses were not tested: this host has no {family} route",
-                    no_route.len()
-                ),
-                advice: format!(
-                    "Their servers are not blamed. Run ptrtrace from a host with {family} \
-                     connectivity to check them: resolvers that have it will use them."
-                ),
-                evidence: no_route.iter().take(8).map(ToString::to_string).collect(),
-            });
-        }
-        let skipped: Vec<&IpAddr> = walk.skipped.iter().filter(|a| a.is_ipv6() == v6).collect();
-        if !skipped.is_empty() {
-            findings.push(Finding {
-                involved: Vec::new(),
-                kind: FindingKind::Untested,
-                severity: Severity::Info,
-                reason: Some(Reason::Detail(Detail::FamilyDisabled)),
-                zone: Name::root(),
-                server: None,
-                address: None,
-                message: format!(
-                    "{} {family} server addresses were not queried ({})",
-                    skipped.len(),
-                    if v6 { "-4" } else { "-6" }
-                ),
-                advice: format!(
-                    "Run without {} to check them too.",
-                    if v6 { "-4" } else { "-6" }
-                ),
-                evidence: skipped.iter().take(8).map(ToString::to_string).collect(),
-            });
-        }
-    }
 }
 
 fn lame_text(reason: LameReason) -> &'static str {
@@ -272,6 +179,10 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             .or_default()
             .push(p);
     }
+    // Each address's standard probes for a zone, all questions together: (sent, lost), the
+    // figures of its probe statistics. Loss is a property of the address, measured over
+    // everything asked of it there.
+    let totals = loss(walk);
     for (((zone, server, address), q), sent) in &groups {
         if edns.contains(&(zone.clone(), server.clone(), *address)) {
             continue;
@@ -358,17 +269,26 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             } else {
                 Detail::Timeout
             };
-            // Judged per question: say so when the same address answers other questions.
-            let answers_others = walk.probes.iter().any(|p| {
-                p.kind == ProbeKind::Standard
-                    && p.zone == *zone
-                    && p.address == *address
-                    && p.question != *q
-                    && p.class.is_useful()
-            });
+            // Judged per question, but loss is not silence (docs/findings.md "Loss is not
+            // silence"): an address that answers other questions of the zone is unreachable
+            // for this one only when it lost nothing else there and the question was asked
+            // more than once; otherwise its silence here is its loss, and it is flaky.
+            let (zone_sent, zone_lost) = totals.get(&key).copied().unwrap_or_default();
+            let answers_others = zone_lost < zone_sent;
+            if answers_others && (zone_lost > silent.len() || sent.len() < 2) {
+                findings.push(flaky(
+                    zone,
+                    server,
+                    *address,
+                    zone_sent,
+                    zone_lost,
+                    ev.clone(),
+                ));
+                continue;
+            }
             let what = if answers_others {
                 format!(
-                    "{} questions for {zone} (it answers other questions)",
+                    "{} questions for {zone} (it answered every other question there)",
                     walk.questions[*q].qtype
                 )
             } else {
@@ -399,18 +319,14 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             continue;
         }
         if !silent.is_empty() && !erroring.contains(&key) {
-            findings.push(base(
-                FindingKind::Flaky,
-                None,
-                format!(
-                    "{server} ({address}) answered only {} of {} probes for {zone}",
-                    sent.len() - silent.len(),
-                    sent.len()
-                ),
-                format!(
-                    "Some lookups that pick {address} fail. Look for packet loss, an overloaded \
-                     server, rate limiting (RRL) or a firewall dropping DNS on the way to {address}."
-                ),
+            let (zone_sent, zone_lost) = totals.get(&key).copied().unwrap_or_default();
+            findings.push(flaky(
+                zone,
+                server,
+                *address,
+                zone_sent,
+                zone_lost,
+                ev.clone(),
             ));
         }
         // Keyed by the identifier first: ties go to the same reason as when these were strings.
@@ -438,7 +354,60 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
     tcp(walk, findings);
     slow(walk, findings);
     no_reachable_server(walk, findings);
-    untested(walk, findings);
+    super::untested::check(walk, findings);
+}
+
+/// Each (zone, server, address)'s standard probes sent and lost, over every question: the
+/// figures of `stats` (its `sent` and `lost`), shared by the findings, the levels and the odds.
+pub(super) fn loss(walk: &Walk) -> BTreeMap<AddrKey, (usize, usize)> {
+    let mut totals: BTreeMap<AddrKey, (usize, usize)> = BTreeMap::new();
+    for p in walk
+        .probes
+        .iter()
+        .filter(|p| p.kind == ProbeKind::Standard && !not_sent(p))
+    {
+        let t = totals
+            .entry((p.zone.clone(), p.server.clone(), p.address))
+            .or_default();
+        t.0 += 1;
+        if matches!(p.class, ReplyClass::Silent { .. }) {
+            t.1 += 1;
+        }
+    }
+    totals
+}
+
+/// `flaky`: an address that lost some of its probes for a zone and answered others, with its
+/// loss measured over every question asked of it there (one message for all its questions).
+fn flaky(
+    zone: &Name,
+    server: &Name,
+    address: IpAddr,
+    sent: usize,
+    lost: usize,
+    evidence: String,
+) -> Finding {
+    #[allow(clippy::cast_precision_loss)]
+    let share = lost as f64 / sent.max(1) as f64 * 100.0;
+    Finding {
+        involved: Vec::new(),
+        kind: FindingKind::Flaky,
+        severity: Severity::Error,
+        reason: None,
+        zone: zone.clone(),
+        server: Some(server.clone()),
+        address: Some(address),
+        message: format!(
+            "{server} ({address}) answered only {} of {sent} probes for {zone} ({share:.0}% lost)",
+            sent - lost
+        ),
+        advice: format!(
+            "Some lookups that pick {address} fail or wait for a retry. Look for packet loss, an \
+             overloaded server, rate limiting (RRL) or a firewall dropping DNS on the way to \
+             {address}."
+        ),
+        evidence: vec![evidence],
+    }
 }
 
 /// Zones where no server gave a usable reply to a question asked of them: every resolver

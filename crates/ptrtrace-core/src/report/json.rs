@@ -46,7 +46,7 @@ pub struct TargetHead<'a> {
     /// ok, degraded, broken.
     pub verdict: Verdict,
     /// What a receiving mail server that checks reverse DNS answers: accept, temporary,
-    /// permanent, sometimes_temporary, sometimes_permanent.
+    /// permanent, sometimes_temporary, sometimes_permanent, delayed (docs/findings.md).
     pub receiver: crate::diagnose::receiver::Receiver,
     /// One line, as in the text report.
     pub summary: String,

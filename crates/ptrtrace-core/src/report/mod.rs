@@ -110,7 +110,8 @@ impl TargetReport {
     pub fn headline(&self) -> String {
         let reply = self.diagnosis.receiver.phrase();
         let base = self.facts();
-        if reply.is_empty() {
+        // Every verdict but ok says what receivers answer; ok needs no saying.
+        if reply.is_empty() || self.diagnosis.verdict == crate::diagnose::Verdict::Ok {
             base
         } else {
             format!("{base}: {reply}")

@@ -159,13 +159,17 @@ fn summary(out: &mut String, r: &TargetReport, style: Style) {
     }
     let o = &d.odds;
     if o.first_try.correct < 0.999 && !d.ptr.is_empty() {
+        // The worst server of the worst level that has one (odds.rs names a server only
+        // where it does worse than another of its zone).
         let worst = o
             .levels
             .iter()
+            .filter(|l| l.worst_server.is_some())
             .min_by(|a, b| a.first_try.correct.total_cmp(&b.first_try.correct))
-            .map(|l| match &l.worst_server {
-                Some(s) => format!(" (worst: {s} for {})", l.zone),
-                None => format!(" (worst: {})", l.zone),
+            .and_then(|l| {
+                l.worst_server
+                    .as_ref()
+                    .map(|s| format!(" (worst: {s} for {})", l.zone))
             })
             .unwrap_or_default();
         let _ = writeln!(
@@ -183,14 +187,14 @@ fn summary(out: &mut String, r: &TargetReport, style: Style) {
     for l in d.levels.iter().filter(|l| l.failing_servers > 0) {
         let _ = writeln!(
             out,
-            "  {} {} of {} servers of {} fail ({} of {} addresses): about {} first tries there go wrong",
+            "  {} {} of {} servers of {} fail ({} of {} addresses): {}",
             style.paint("33", "•"),
             l.failing_servers,
             l.servers,
             l.zone,
             l.failing_addresses,
             l.addresses,
-            share_words(l.first_try_failure)
+            first_tries(l.first_try_failure)
         );
     }
     if let Some(line) = dnssec_line(d) {
@@ -430,10 +434,20 @@ fn findings(out: &mut String, r: &TargetReport, style: Style) {
 /// A share as a percentage: `33%`, `0.5%`.
 fn pct(p: f64) -> String {
     let v = p * 100.0;
-    if v > 0.0 && v < 1.0 {
+    // Below 0.05 % is rounding noise of the model: "0%", never "0.0%".
+    if (0.05..1.0).contains(&v) {
         format!("{v:.1}%")
     } else {
         format!("{v:.0}%")
+    }
+}
+
+/// The share of first tries that go wrong at a level, in words.
+fn first_tries(p: f64) -> String {
+    if p >= 0.999 {
+        "every first try there goes wrong".into()
+    } else {
+        format!("about {} first tries there go wrong", share_words(p))
     }
 }
 

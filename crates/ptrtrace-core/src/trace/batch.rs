@@ -214,6 +214,8 @@ impl Walker<'_> {
         self.entered.retain(|(q, _)| !gone.contains(q));
         self.scheduled.retain(|(q, _, _, _)| !gone.contains(q));
         self.escalated.retain(|(q, _, _, _)| !gone.contains(q));
+        self.tally.retain(|(q, _, _, _), _| !gone.contains(q));
+        self.confirming.retain(|(q, _, _, _)| !gone.contains(q));
         self.adaptive_seen.retain(|(q, _), _| !gone.contains(q));
         self.spread_skipped.retain(|(q, _, _, _)| !gone.contains(q));
         self.spread_full.retain(|q| !gone.contains(q));

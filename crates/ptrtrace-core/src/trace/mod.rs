@@ -126,6 +126,10 @@ pub struct Walker<'a> {
     lost: HashSet<(IpAddr, Name)>,
     answered: HashSet<(IpAddr, Name)>,
     suspect: HashSet<(IpAddr, Name)>,
+    /// Standard probes finished and answered per (question, zone, server, address), and the
+    /// ones whose silence was re-asked to confirm it (schedule.rs `settle`).
+    tally: HashMap<(QId, Name, Name, IpAddr), (usize, usize)>,
+    confirming: HashSet<(QId, Name, Name, IpAddr)>,
     probes: Vec<Probe>,
     limits: BTreeSet<LimitHit>,
     skipped: BTreeSet<IpAddr>,
@@ -260,6 +264,8 @@ impl<'a> Walker<'a> {
             lost: HashSet::new(),
             answered: HashSet::new(),
             suspect: HashSet::new(),
+            tally: HashMap::new(),
+            confirming: HashSet::new(),
             probes: Vec::new(),
             limits: BTreeSet::new(),
             skipped: BTreeSet::new(),

@@ -114,11 +114,12 @@ impl Walker<'_> {
         // Probes per address (docs/findings.md "How many probes"): the target's own questions
         // (its PTR and the referrals towards it) measure loss and get `--probes`; content
         // questions (a zone's SOA and NS, forward names, the HELO name) get one, and the rest
-        // of `--probes` only where that one looks wrong (escalate); DNSKEY, DS, cut checks and
-        // supporting lookups get one.
+        // of `--probes` only where that one looks wrong (escalate); DNSKEY, DS and supporting
+        // lookups get one, and the rest where it is lost at an address that answers the zone
+        // (settle); cut checks get one.
         // A suspect address gets every probe of a content question at once (and counts as
         // escalated for it).
-        let suspect = self.adaptive(q) && self.suspect.contains(&(addr, zone.clone()));
+        let suspect = self.reaskable(q) && self.suspect.contains(&(addr, zone.clone()));
         if suspect {
             self.escalated
                 .insert((q, zone.clone(), server.clone(), addr));
@@ -171,15 +172,16 @@ impl Walker<'_> {
         zone_content || forward
     }
 
-    /// After each standard probe. An address that has both lost a probe and replied as a
-    /// server of the same zone (alive but lossy there) becomes suspect for that zone: every
-    /// adaptive question asked of it there so far gets the rest of `--probes`, and later ones
-    /// get them all. An address that never replied for the zone is not escalated: it looks
-    /// dead there (a server may serve one zone and not another), and asking again would only
-    /// add a timeout in sequence (its target-chain probes already measure it). An adaptive
+    /// After each probe. An address that has both lost a probe and replied as a server of the
+    /// same zone (alive but lossy there) becomes suspect for that zone: every re-askable
+    /// question asked of it there so far gets the rest of `--probes`, and later ones get them
+    /// all. An address that never replied for the zone is not escalated: it looks dead there
+    /// (a server may serve one zone and not another), and asking again would only add a
+    /// timeout in sequence (its target-chain probes already measure it). An adaptive
     /// question's probe that looks wrong (a lame or malformed reply, an answer that differs
     /// from another address's) gets the rest of `--probes` for its address and for any
-    /// address it disagrees with.
+    /// address it disagrees with. A question none of whose probes an alive address answered
+    /// is asked again ([`Self::settle`]).
     pub(super) fn escalate_if_wrong(&mut self, job: &Job, class: &ReplyClass) {
         if class.is_untested() {
             return;
@@ -191,16 +193,42 @@ impl Walker<'_> {
         } else {
             self.answered.insert(at.clone());
         }
+        if job.kind == ProbeKind::Standard {
+            let key = (
+                job.question,
+                job.zone.clone(),
+                job.server.clone(),
+                job.address,
+            );
+            let t = self.tally.entry(key).or_default();
+            t.0 += 1;
+            if !silent {
+                t.1 += 1;
+            }
+        }
         if self.lost.contains(&at) && self.answered.contains(&at) && self.suspect.insert(at) {
             let pending: Vec<(QId, Name)> = self
                 .scheduled
                 .iter()
-                .filter(|(q, z, _, a)| *a == job.address && *z == job.zone && self.adaptive(*q))
+                .filter(|(q, z, _, a)| *a == job.address && *z == job.zone && self.reaskable(*q))
                 .map(|(q, _, s, _)| (*q, s.clone()))
                 .collect();
             for (q, server) in pending {
                 self.escalate(q, &job.zone, &server, job.address);
             }
+            let silenced: Vec<(QId, Name)> = self
+                .tally
+                .iter()
+                .filter(|((_, z, _, a), (_, answered))| {
+                    *a == job.address && *z == job.zone && *answered == 0
+                })
+                .map(|((q, _, s, _), _)| (*q, s.clone()))
+                .collect();
+            for (q, server) in silenced {
+                self.settle(q, &job.zone, &server, job.address);
+            }
+        } else if silent && job.kind == ProbeKind::Standard {
+            self.settle(job.question, &job.zone, &job.server, job.address);
         }
         if !self.adaptive(job.question) || silent {
             return;
@@ -223,6 +251,43 @@ impl Walker<'_> {
         }
         for (server, address) in wrong {
             self.escalate(job.question, &job.zone, &server, address);
+        }
+    }
+
+    /// True for the questions that start with one probe per address and may be asked again
+    /// there (docs/findings.md "How many probes"): everything but the target's own chain,
+    /// which gets `--probes` at once, and cut checks, which are discovery.
+    pub(super) fn reaskable(&self, q: QId) -> bool {
+        self.cfg.probes > 1 && !self.questions[q].is_cut() && !self.measures_loss(q)
+    }
+
+    /// No verdict rests on a lost probe at an address that answers the zone (docs/findings.md
+    /// "Loss is not silence"). While none of a question's probes at an alive address has been
+    /// answered, it is asked again: first the rest of `--probes` (re-askable questions), then,
+    /// once all of those are lost too, `--probes` more, so that a question the address really
+    /// never answers (a server that drops PTR queries) is told apart from loss.
+    fn settle(&mut self, q: QId, zone: &Name, server: &Name, addr: IpAddr) {
+        let key = (q, zone.clone(), server.clone(), addr);
+        let (done, answered) = self.tally.get(&key).copied().unwrap_or_default();
+        if answered > 0
+            || self.questions[q].is_cut()
+            || !self.answered.contains(&(addr, zone.clone()))
+        {
+            return;
+        }
+        if self.reaskable(q) {
+            self.escalate(q, zone, server, addr);
+        }
+        let first = usize::from(self.cfg.probes);
+        if done >= first && self.confirming.insert(key) {
+            let plan = vec![ProbeKind::Standard; first];
+            let to = To {
+                q,
+                zone,
+                server,
+                addr,
+            };
+            self.send(&to, &plan, first, first + 1);
         }
     }
 
