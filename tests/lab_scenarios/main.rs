@@ -59,6 +59,18 @@ async fn check(name: &str) -> TargetReport {
         s.verdict,
         "verdict of scenario {name}"
     );
+    // Cause first: where every expected finding that names a server names the same one,
+    // the headline names it (docs/findings.md "Cause first").
+    let named: std::collections::BTreeSet<&str> =
+        s.expect.iter().filter_map(|e| e.server).collect();
+    if named.len() == 1 && s.verdict != "ok" {
+        let server = named.first().unwrap();
+        assert!(
+            r.headline().starts_with(server),
+            "{name}: the headline does not start with {server}: {}",
+            r.headline()
+        );
+    }
     // No probe may have been refused by the strict map: the lab is complete.
     for p in &r.walk.probes {
         for a in &p.attempts {

@@ -159,6 +159,72 @@ async fn inconsistent() {
         "{:?}",
         f.evidence
     );
+    // Cause first: the odd server is named with its old serial, and the failed forward
+    // confirmation of its PTR name hangs under it, right after it, with the server as the fix.
+    assert_eq!(
+        f.server.as_ref().map(ToString::to_string).as_deref(),
+        Some("ns3.isp.example.")
+    );
+    assert!(
+        f.message.starts_with("ns3.isp.example. (198.51.100.55) serves an old copy of 113.0.203.in-addr.arpa. (serial 2026010100; the others 2026112801)"),
+        "{}",
+        f.message
+    );
+    let at = |kind: &str| {
+        r.diagnosis
+            .findings
+            .iter()
+            .position(|f| f.kind.as_str() == kind)
+            .unwrap()
+    };
+    let fcrdns = &r.diagnosis.findings[at("fcrdns_failed")];
+    let cause = fcrdns
+        .caused_by
+        .as_ref()
+        .expect("fcrdns_failed has a cause");
+    assert!(cause.is(f), "{cause:?}");
+    assert_eq!(at("fcrdns_failed"), at("inconsistent_answer") + 1);
+    assert!(
+        fcrdns.advice.contains("Do not add an address record"),
+        "{}",
+        fcrdns.advice
+    );
+    let json = serde_json::to_value(fcrdns).unwrap();
+    assert_eq!(json["caused_by"]["kind"], "inconsistent_answer");
+    assert_eq!(json["caused_by"]["server"], "ns3.isp.example.");
+    // The text indents it under its cause.
+    let text = ptrtrace_core::report::text::render(
+        &r,
+        ptrtrace_core::report::text::Style { color: false },
+    );
+    assert!(
+        text.contains("      ↳ caused by the finding above: ERROR fcrdns_failed (no_address)"),
+        "{text}"
+    );
+    // `worst` never names a server whose answers are right.
+    let worst: Vec<String> = r
+        .diagnosis
+        .odds
+        .levels
+        .iter()
+        .filter_map(|l| l.worst_server.as_ref().map(ToString::to_string))
+        .collect();
+    assert_eq!(worst, ["ns3.isp.example."]);
+}
+
+/// When every server gives the same wrong answer, no server is the worst: the data is.
+#[tokio::test]
+async fn forward_mismatch_blames_no_server() {
+    let r = check("forward-mismatch").await;
+    assert!(
+        r.diagnosis
+            .odds
+            .levels
+            .iter()
+            .all(|l| l.worst_server.is_none()),
+        "{:?}",
+        r.diagnosis.odds.levels
+    );
 }
 
 #[tokio::test]

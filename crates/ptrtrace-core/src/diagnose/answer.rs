@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use hickory_proto::rr::Name;
 
 use super::{Fcrdns, Finding, Severity, q_text};
-use crate::model::finding::{Detail, FindingKind, Limit, Reason};
+use crate::model::finding::{Cause, Detail, FindingKind, Limit, Reason};
 use crate::model::reply::{address_in, ptr_in};
 use crate::model::{ProbeKind, Purpose, ReplyClass, Walk, forward_type};
 
@@ -102,6 +102,7 @@ fn answers(walk: &Walk, chain: &[usize], findings: &mut Vec<Finding>) -> Answers
                 .unwrap_or_else(Name::root);
             findings.push(Finding {
                 involved: Vec::new(),
+                caused_by: None,
                 kind: FindingKind::ClasslessDelegation,
                 severity: Severity::Info,
                 reason: None,
@@ -128,6 +129,7 @@ fn answers(walk: &Walk, chain: &[usize], findings: &mut Vec<Finding>) -> Answers
 fn multiple_ptr(walk: &Walk, zone: &Name, names: &[String], findings: &mut Vec<Finding>) {
     findings.push(Finding {
         involved: Vec::new(),
+        caused_by: None,
         kind: FindingKind::MultiplePtr,
         severity: Severity::Warning,
         reason: None,
@@ -166,6 +168,7 @@ fn ptr_missing(
     );
     findings.push(Finding {
         involved: Vec::new(),
+        caused_by: None,
         kind: FindingKind::PtrMissing,
         severity: Severity::Error,
         reason: Some(Reason::Detail(*reason)),
@@ -210,6 +213,7 @@ fn generic(
         if let Some(why) = generic_reason(name, walk.target) {
             findings.push(Finding {
                 involved: Vec::new(),
+                caused_by: None,
                 kind: FindingKind::GenericPtr,
                 severity: Severity::Warning,
                 reason: None,
@@ -226,6 +230,40 @@ fn generic(
         }
     }
     ptr_zone
+}
+
+/// The cause of a PTR name's failed forward confirmation when only the odd server out of a
+/// zone on the reverse path gives that name (an old copy): its `inconsistent_answer`, which
+/// consistency.rs made before this runs. Then the name is a symptom, and the fix is the
+/// server, not an address record for the name.
+fn odd_source(walk: &Walk, pname: &Name, findings: &[Finding]) -> Option<Cause> {
+    let want = pname.to_string().to_lowercase();
+    let chain = walk.chain(0);
+    let givers: BTreeSet<(&Name, &Name, IpAddr)> = walk
+        .probes
+        .iter()
+        .filter(|p| chain.contains(&p.question) && p.kind == ProbeKind::Standard)
+        .filter(|p| match &p.class {
+            ReplyClass::Answer { data } => data
+                .iter()
+                .any(|d| ptr_in(d).is_some_and(|n| n.to_lowercase() == want)),
+            _ => false,
+        })
+        .map(|p| (&p.zone, &p.server, p.address))
+        .collect();
+    findings
+        .iter()
+        .find(|f| {
+            f.kind == FindingKind::InconsistentAnswer
+                && f.server.is_some()
+                && !givers.is_empty()
+                && givers.iter().all(|(z, s, a)| {
+                    **z == f.zone
+                        && f.server.as_ref() == Some(*s)
+                        && f.address.is_none_or(|fa| fa == *a)
+                })
+        })
+        .map(Cause::of)
 }
 
 fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Vec<Fcrdns> {
@@ -294,8 +332,28 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
                     format!("{pname} could not be resolved: no server of its zone answered"),
                 )
             };
+            let cause = odd_source(walk, pname, findings);
+            let advice = match &cause {
+                Some(c) => format!(
+                    "{pname} comes only from the answers of {}, which differ from the other \
+                     servers of {} (the finding above): fix that server, and the PTR resolvers \
+                     get is the others' name. Do not add an address record for {pname}: it would \
+                     confirm a name the zone no longer gives.",
+                    c.server
+                        .as_ref()
+                        .map_or_else(String::new, ToString::to_string),
+                    c.zone
+                ),
+                None => format!(
+                    "Receivers such as Gmail require the PTR name to resolve back to the sending \
+                     address (550-5.7.25). Add `{pname} {qtype} {}` in {zone}, or change the PTR \
+                     to a name that already does.",
+                    walk.target
+                ),
+            };
             findings.push(Finding {
                 involved: Vec::new(),
+                caused_by: cause,
                 kind: FindingKind::FcrdnsFailed,
                 severity: Severity::Error,
                 reason: Some(Reason::Detail(reason)),
@@ -303,12 +361,7 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
                 server: None,
                 address: None,
                 message: format!("forward confirmation fails for PTR {pname}: {message}"),
-                advice: format!(
-                    "Receivers such as Gmail require the PTR name to resolve back to the sending \
-                     address (550-5.7.25). Add `{pname} {qtype} {}` in {zone}, or change the PTR \
-                     to a name that already does.",
-                    walk.target
-                ),
+                advice,
                 evidence: vec![format!("forward lookup {pname} {qtype}")],
             });
         }
@@ -336,6 +389,7 @@ fn limits(walk: &Walk, findings: &mut Vec<Finding>) {
     for l in &walk.limits {
         findings.push(Finding {
             involved: Vec::new(),
+            caused_by: None,
             kind: FindingKind::LimitExceeded,
             // A chain or a depth beyond the bound fails resolvers too; the other bounds are
             // ptrtrace's own and only leave part of the picture unchecked.
@@ -359,6 +413,7 @@ fn limits(walk: &Walk, findings: &mut Vec<Finding>) {
         let names: Vec<String> = l.chain.iter().map(ToString::to_string).collect();
         findings.push(Finding {
             involved: Vec::new(),
+            caused_by: None,
             kind: FindingKind::CnameLoop,
             severity: Severity::Error,
             reason: None,
@@ -478,6 +533,7 @@ fn helo(walk: &Walk, ptr: &BTreeSet<Name>, zone: &Name, findings: &mut Vec<Findi
     };
     findings.push(Finding {
         involved: Vec::new(),
+        caused_by: None,
         kind: FindingKind::HeloMismatch,
         severity: Severity::Warning,
         reason: None,

@@ -93,7 +93,8 @@ fn sorted(map: &BTreeMap<String, Vec<(Name, IpAddr)>>) -> Vec<(&String, &Vec<(Na
 }
 
 /// Adds `inconsistent_answer` and `inconsistent_serial` findings.
-pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
+/// Returns each zone's odd server out by serial.
+pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Vec<OddSerial> {
     let mut by_qzone: BTreeMap<(QId, Name), ByServer> = BTreeMap::new();
     // Cut checks are discovery, not survey: the zones they find get their own checks.
     for p in walk
@@ -108,9 +109,18 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             .or_default()
             .push(p);
     }
+    // Serials first: an answer that differs at the server with the old serial is that
+    // server's old copy, and its finding says so.
+    let mut odd_serials: BTreeMap<Name, OddSerial> = BTreeMap::new();
+    for ((q, zone), servers) in &by_qzone {
+        if walk.questions[*q].qtype == RecordType::SOA
+            && let Some(odd) = serials(zone, servers, findings)
+        {
+            odd_serials.insert(zone.clone(), odd);
+        }
+    }
     for ((q, zone), servers) in &by_qzone {
         if walk.questions[*q].qtype == RecordType::SOA {
-            serials(zone, servers, findings);
             continue;
         }
         let mut sig_of = signatures(servers, |p| match &p.class {
@@ -136,28 +146,111 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
         }
         let groups = sorted(&sig_of);
         let (server, address) = minority(&groups);
+        let (message, advice) = match &server {
+            Some(odd) => odd_one_words(walk, *q, zone, odd, &groups, odd_serials.get(zone)),
+            None => (
+                format!(
+                    "the servers of {zone} give {} different answers to {}",
+                    groups.len(),
+                    q_text(walk, *q)
+                ),
+                format!(
+                    "Resolvers get one answer or the other depending on the server they pick. \
+                     Make every server of {zone} serve the same zone version: compare SOA \
+                     serials, fix zone transfers (NOTIFY, allow-transfer, TSIG) or the \
+                     provisioning of the servers that differ."
+                ),
+            ),
+        };
         findings.push(Finding {
             involved: involved(&groups, server.as_ref()),
+            caused_by: None,
             kind: FindingKind::InconsistentAnswer,
             severity: Severity::Error,
             reason: None,
             zone: zone.clone(),
             server,
             address,
-            message: format!(
-                "the servers of {zone} give {} different answers to {}",
-                groups.len(),
-                q_text(walk, *q)
-            ),
-            advice: format!(
-                "Resolvers get one answer or the other depending on the server they pick. \
-                 Make every server of {zone} serve the same zone version: compare SOA serials, \
-                 fix zone transfers (NOTIFY, allow-transfer, TSIG) or the provisioning of the odd \
-                 server out."
-            ),
+            message,
+            advice,
             evidence: evidence(&groups),
         });
     }
+    odd_serials.into_values().collect()
+}
+
+/// A zone's odd server out by serial: its serial and the others' (an old copy of the zone
+/// when it is the lower one; the headline names it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OddSerial {
+    /// The zone.
+    pub zone: Name,
+    /// The odd server out.
+    pub server: Name,
+    /// Its serial.
+    pub serial: String,
+    /// The other servers' serials.
+    pub others: String,
+}
+
+impl OddSerial {
+    /// True when the odd server's serial is older than every other (RFC 1982 serial number
+    /// arithmetic: `s1 < s2` when `0 < (s2 - s1) mod 2^32 < 2^31`).
+    #[must_use]
+    pub fn is_older(&self) -> bool {
+        let Ok(mine) = self.serial.parse::<u32>() else {
+            return false;
+        };
+        self.others.split(", ").all(|o| {
+            o.parse::<u32>()
+                .is_ok_and(|o| (1..1u32 << 31).contains(&o.wrapping_sub(mine)))
+        })
+    }
+}
+
+/// The words of an `inconsistent_answer` with an odd server out: it, what it answers and what
+/// the others answer, and — when it also has the odd serial — that it serves an old copy.
+fn odd_one_words(
+    walk: &Walk,
+    q: QId,
+    zone: &Name,
+    odd: &Name,
+    groups: &[(&String, &Vec<(Name, IpAddr)>)],
+    serial: Option<&OddSerial>,
+) -> (String, String) {
+    let addrs: Vec<String> = groups[0].1.iter().map(|(_, a)| a.to_string()).collect();
+    let strip = |s: &str| s.strip_prefix("answered ").unwrap_or(s).to_string();
+    let theirs = strip(groups[0].0);
+    let others: Vec<String> = groups[1..].iter().map(|(s, _)| strip(s)).collect();
+    let copy = match serial.filter(|o| o.server == *odd) {
+        Some(o) => format!(
+            "{odd} ({}) serves {} of {zone} (serial {}; the others {})",
+            addrs.join(", "),
+            if o.is_older() {
+                "an old copy"
+            } else {
+                "another version"
+            },
+            o.serial,
+            o.others
+        ),
+        None => format!(
+            "{odd} ({}) answers differently from the other servers of {zone}",
+            addrs.join(", ")
+        ),
+    };
+    (
+        format!(
+            "{copy}: to {} it gives {theirs}, the others {}",
+            q_text(walk, q),
+            others.join(" or ")
+        ),
+        format!(
+            "Resolvers that pick {odd} get its answer, and believe it. The other servers agree: \
+             reload {zone} on {odd} and check its zone transfers (NOTIFY and allow-transfer on \
+             the primary, TSIG, the secondary's logs), or fix its provisioning."
+        ),
+    )
 }
 
 /// Referrals to different children are consistent: a server that also serves an intermediate
@@ -199,13 +292,25 @@ fn soa_fields(p: &Probe) -> Option<Vec<String>> {
         .map(|s| s.split_whitespace().map(str::to_string).collect())
 }
 
-fn serials(zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) {
+/// Adds the `inconsistent_serial` of a zone whose servers differ; returns the odd server
+/// out, if one, with its serial and the others'.
+fn serials(zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) -> Option<OddSerial> {
     let sig_of = signatures(servers, |p| soa_fields(p).and_then(|f| f.get(2).cloned()));
     if sig_of.len() < 2 {
-        return;
+        return None;
     }
     let groups = sorted(&sig_of);
     let (server, address) = minority(&groups);
+    let odd = server.clone().map(|server| OddSerial {
+        zone: zone.clone(),
+        server,
+        serial: groups[0].0.clone(),
+        others: groups[1..]
+            .iter()
+            .map(|(s, _)| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    });
     let labels: Vec<(String, Vec<(Name, IpAddr)>)> = groups
         .iter()
         .map(|(s, v)| {
@@ -217,6 +322,7 @@ fn serials(zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) {
         labels.iter().map(|(s, v)| (s, v)).collect();
     findings.push(Finding {
         involved: involved(&groups, server.as_ref()),
+        caused_by: None,
         kind: FindingKind::InconsistentSerial,
         severity: Severity::Warning,
         reason: None,
@@ -234,6 +340,7 @@ fn serials(zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) {
         ),
         evidence: evidence(&relabelled),
     });
+    odd
 }
 
 /// Each zone's contact, from the SOA RNAME most of its servers gave (RFC 1035 §3.3.13:

@@ -110,6 +110,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                 }
                 findings.push(Finding {
                     involved: Vec::new(),
+                    caused_by: None,
                     kind: FindingKind::NsMismatch,
                     severity: Severity::Warning,
                     reason: None,
@@ -145,6 +146,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                 if given.is_empty() {
                     findings.push(Finding {
                         involved: Vec::new(),
+                        caused_by: None,
                         kind: FindingKind::MissingGlue,
                         severity: Severity::Error,
                         reason: None,
@@ -217,6 +219,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             let wrong = glue_cmp.difference(&child_cmp).next().copied();
             findings.push(Finding {
                 involved: Vec::new(),
+                caused_by: None,
                 kind: FindingKind::GlueMismatch,
                 severity: Severity::Error,
                 reason: None,
@@ -256,6 +259,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             if zone.ns.get(ns).is_some_and(BTreeSet::is_empty) {
                 findings.push(Finding {
                     involved: Vec::new(),
+                    caused_by: None,
                     kind: FindingKind::NsUnresolvable,
                     severity: Severity::Warning,
                     reason: None,

@@ -97,6 +97,7 @@ fn edns_broken(walk: &Walk, findings: &mut Vec<Finding>) -> BTreeSet<AddrKey> {
         };
         findings.push(Finding {
             involved: Vec::new(),
+            caused_by: None,
             kind: FindingKind::EdnsFailed,
             severity: Severity::Error,
             reason: None,
@@ -195,6 +196,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
         let ev = evidence_line(walk, *q, sent);
         let base = |kind, reason, message: String, advice: String| Finding {
             involved: Vec::new(),
+            caused_by: None,
             kind,
             severity: Severity::Error,
             reason,
@@ -391,6 +393,7 @@ fn flaky(
     let share = lost as f64 / sent.max(1) as f64 * 100.0;
     Finding {
         involved: Vec::new(),
+        caused_by: None,
         kind: FindingKind::Flaky,
         severity: Severity::Error,
         reason: None,
@@ -430,6 +433,7 @@ fn no_reachable_server(walk: &Walk, findings: &mut Vec<Finding>) {
             }
             findings.push(Finding {
                 involved: Vec::new(),
+                caused_by: None,
                 kind: FindingKind::NoReachableServer,
                 severity: Severity::Error,
                 reason: None,
@@ -492,6 +496,7 @@ fn tcp(walk: &Walk, findings: &mut Vec<Finding>) {
             .unwrap_or_default();
         findings.push(Finding {
             involved: Vec::new(),
+            caused_by: None,
             kind: FindingKind::TcpFailed,
             severity: if truncated { Severity::Error } else { Severity::Warning },
             reason: None,
@@ -536,6 +541,7 @@ fn slow(walk: &Walk, findings: &mut Vec<Finding>) {
         }
         findings.push(Finding {
             involved: Vec::new(),
+            caused_by: None,
             kind: FindingKind::Slow,
             severity: Severity::Warning,
             reason: None,

@@ -18,6 +18,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
         let total = s.asked.len() + s.not_asked.len();
         findings.push(Finding {
             involved: Vec::new(),
+            caused_by: None,
             kind: FindingKind::Untested,
             severity: Severity::Info,
             reason: Some(Reason::Detail(Detail::Sampled)),
@@ -62,6 +63,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
         if !no_route.is_empty() {
             findings.push(Finding {
                 involved: Vec::new(),
+                caused_by: None,
                 kind: FindingKind::Untested,
                 severity: Severity::Info,
                 reason: Some(Reason::Detail(Detail::NoRoute)),
@@ -83,6 +85,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
         if !skipped.is_empty() {
             findings.push(Finding {
                 involved: Vec::new(),
+                caused_by: None,
                 kind: FindingKind::Untested,
                 severity: Severity::Info,
                 reason: Some(Reason::Detail(Detail::FamilyDisabled)),

@@ -290,4 +290,46 @@ pub struct Finding {
     /// odd one out). Empty otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub involved: Vec<(Name, IpAddr)>,
+    /// The finding that explains this one, when it is a symptom of another (an FCrDNS failure
+    /// seen only through a stale server's answer): reports list it under its cause
+    /// (docs/findings.md "Cause first").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caused_by: Option<Cause>,
+}
+
+/// Which finding is the cause: its kind, zone, and the server and address it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cause {
+    /// The cause's kind.
+    pub kind: FindingKind,
+    /// The cause's zone.
+    pub zone: Name,
+    /// The server it names, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<Name>,
+    /// The address it names, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<IpAddr>,
+}
+
+impl Cause {
+    /// The cause that `f` is.
+    #[must_use]
+    pub fn of(f: &Finding) -> Self {
+        Self {
+            kind: f.kind,
+            zone: f.zone.clone(),
+            server: f.server.clone(),
+            address: f.address,
+        }
+    }
+
+    /// True when `f` is this cause.
+    #[must_use]
+    pub fn is(&self, f: &Finding) -> bool {
+        f.kind == self.kind
+            && f.zone == self.zone
+            && f.server == self.server
+            && f.address == self.address
+    }
 }

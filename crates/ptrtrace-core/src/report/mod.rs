@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod dot;
+mod headline;
 pub mod json;
 pub mod pipeline;
 pub mod text;
@@ -108,14 +109,53 @@ impl TargetReport {
     /// a receiver that checks reverse DNS replies: [`crate::diagnose::receiver::Receiver`]).
     #[must_use]
     pub fn headline(&self) -> String {
-        let reply = self.diagnosis.receiver.phrase();
-        let base = self.facts();
+        let facts = self.facts();
+        let d = &self.diagnosis;
         // Every verdict but ok says what receivers answer; ok needs no saying.
-        if reply.is_empty() || self.diagnosis.verdict == crate::diagnose::Verdict::Ok {
-            base
-        } else {
-            format!("{base}: {reply}")
+        let tail = match self.receiver_words() {
+            Some(reply) if d.verdict != crate::diagnose::Verdict::Ok => {
+                format!("{facts}: {reply}")
+            }
+            _ => facts,
+        };
+        // Cause first: the server to fix and the fix, then what it costs.
+        match headline::cause(self) {
+            Some(cause) if d.verdict != crate::diagnose::Verdict::Ok => {
+                let stop = if cause.ends_with('.') { "" } else { "." };
+                let mut chars = tail.chars();
+                let tail: String = chars
+                    .next()
+                    .map(|c| c.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default();
+                format!("{cause}{stop} {tail}")
+            }
+            _ => tail,
         }
+    }
+
+    /// The receiver's answer with its share, from the same odds as the "lookups" line: what
+    /// a receiver finally gets follows the with-retries figures, the delay the first-try ones.
+    fn receiver_words(&self) -> Option<String> {
+        use crate::diagnose::receiver::Receiver;
+        let d = &self.diagnosis;
+        let o = &d.odds;
+        let words = match d.receiver {
+            Receiver::Unknown => return None,
+            Receiver::Delayed => format!(
+                "receivers accept its mail, but {} of their lookups first meet a failing server and wait for a retry",
+                share_words(o.first_try.fail)
+            ),
+            Receiver::SometimesPermanent => format!(
+                "receivers reject {} of its mail (550-5.7.25; Postfix 550): their resolver picked a server with a wrong answer",
+                share_words(o.with_retries.wrong)
+            ),
+            Receiver::SometimesTemporary => format!(
+                "receivers defer {} of its mail (421-4.7.23; Postfix 450): every server their resolver tried failed",
+                share_words(o.with_retries.fail)
+            ),
+            other => other.phrase().to_string(),
+        };
+        Some(words)
     }
 
     /// The headline's facts: the PTR, its forward confirmation, a DNSSEC break.
@@ -284,4 +324,22 @@ pub fn median(mut v: Vec<f64>) -> Option<f64> {
     }
     v.sort_by(f64::total_cmp);
     Some(v[v.len() / 2])
+}
+
+/// A probability in words: "about 1 in 3", "all", or "about 14%".
+pub(crate) fn share_words(p: f64) -> String {
+    if p >= 0.999 {
+        return "all".into();
+    }
+    for den in 2..=10u32 {
+        for num in 1..den {
+            if (f64::from(num) / f64::from(den) - p).abs() < 0.005 {
+                return format!("about {num} in {den}");
+            }
+        }
+    }
+    if p < 0.01 {
+        return "under 1%".into();
+    }
+    format!("about {:.0}%", p * 100.0)
 }

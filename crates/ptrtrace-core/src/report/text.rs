@@ -140,7 +140,11 @@ fn summary(out: &mut String, r: &TargetReport, style: Style) {
         .filter(|f| f.severity >= Severity::Warning)
         .collect();
     for f in problems.iter().take(5) {
-        let _ = writeln!(out, "  {} {}", style.paint("31", "•"), f.message);
+        if f.caused_by.is_some() {
+            let _ = writeln!(out, "      ↳ {}", f.message);
+        } else {
+            let _ = writeln!(out, "  {} {}", style.paint("31", "•"), f.message);
+        }
     }
     if problems.len() > 5 {
         let _ = writeln!(out, "  • … and {} more (see Findings)", problems.len() - 5);
@@ -410,24 +414,35 @@ fn findings(out: &mut String, r: &TargetReport, style: Style) {
             Some(r) => format!("{} ({r})", f.kind),
             None => f.kind.to_string(),
         };
-        let _ = writeln!(out, "  {} {kind} · {}", style.paint(c, label), f.zone);
-        let _ = writeln!(out, "    {}", f.message);
+        // A symptom hangs under its cause, indented, and says so.
+        let (pad, arrow) = if f.caused_by.is_some() {
+            ("    ", "↳ caused by the finding above: ")
+        } else {
+            ("", "")
+        };
+        let _ = writeln!(
+            out,
+            "{pad}  {arrow}{} {kind} · {}",
+            style.paint(c, label),
+            f.zone
+        );
+        let _ = writeln!(out, "{pad}    {}", f.message);
         for e in &f.evidence {
-            let _ = writeln!(out, "    evidence: {e}");
+            let _ = writeln!(out, "{pad}    evidence: {e}");
         }
         let contact = |z: &hickory_proto::rr::Name| {
             d.contacts
                 .get(z)
                 .map_or_else(String::new, |c| format!(" (contact {c})"))
         };
-        let mut who = format!("    zone {}{}", f.zone, contact(&f.zone));
+        let mut who = format!("{pad}    zone {}{}", f.zone, contact(&f.zone));
         if let Some(zone) = r.walk.zones.get(&f.zone)
             && let Some(parent) = &zone.parent
         {
             let _ = write!(who, ", delegated by {parent}{}", contact(parent));
         }
         let _ = writeln!(out, "{who}");
-        let _ = writeln!(out, "    what to do: {}", f.advice);
+        let _ = writeln!(out, "{pad}    what to do: {}", f.advice);
     }
 }
 
@@ -447,32 +462,25 @@ fn first_tries(p: f64) -> String {
     if p >= 0.999 {
         "every first try there goes wrong".into()
     } else {
-        format!("about {} first tries there go wrong", share_words(p))
+        let w = super::share_words(p);
+        let of = if w.ends_with('%') { " of" } else { "" };
+        format!("{w}{of} first tries there go wrong")
     }
-}
-
-/// A probability in words: "1 in 3", "2 in 3", "all", or a percentage.
-fn share_words(p: f64) -> String {
-    if p >= 0.999 {
-        return "all".into();
-    }
-    for den in 2..=10u32 {
-        for num in 1..den {
-            if (f64::from(num) / f64::from(den) - p).abs() < 0.005 {
-                return format!("{num} in {den}");
-            }
-        }
-    }
-    format!("{:.0}% of", p * 100.0)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn shares_in_words() {
-        assert_eq!(super::share_words(1.0 / 3.0), "1 in 3");
-        assert_eq!(super::share_words(0.5), "1 in 2");
-        assert_eq!(super::share_words(1.0), "all");
-        assert_eq!(super::share_words(0.137), "14% of");
+        use crate::report::share_words;
+        assert_eq!(share_words(1.0 / 3.0), "about 1 in 3");
+        assert_eq!(share_words(0.5), "about 1 in 2");
+        assert_eq!(share_words(1.0), "all");
+        assert_eq!(share_words(0.137), "about 14%");
+        assert_eq!(share_words(0.004), "under 1%");
+        assert_eq!(
+            super::first_tries(0.137),
+            "about 14% of first tries there go wrong"
+        );
     }
 }

@@ -101,6 +101,7 @@ pub(super) fn private_root(
     };
     let finding = Finding {
         involved: Vec::new(),
+        caused_by: None,
         kind: FindingKind::Untested,
         severity: Severity::Info,
         reason: Some(Reason::Detail(Detail::TrustAnchor)),
@@ -143,6 +144,7 @@ pub(super) fn insecure_finding(
 ) -> Finding {
     Finding {
         involved: Vec::new(),
+        caused_by: None,
         kind: FindingKind::DnssecInsecure,
         severity: Severity::Info,
         reason,
@@ -224,6 +226,7 @@ impl Judge<'_> {
                 .retain(|(z, _, _, r), _| !(z == zone && *r == BogusReason::DsMismatch));
             self.findings.push(Finding {
                 involved: Vec::new(),
+                caused_by: None,
                 kind: FindingKind::DnssecBogus,
                 severity: Severity::Error,
                 reason: Some(Reason::Bogus(BogusReason::DsMismatch)),
@@ -274,6 +277,7 @@ impl Judge<'_> {
             };
             findings.push(Finding {
                 involved: Vec::new(),
+                caused_by: None,
                 kind: FindingKind::DnssecBogus,
                 severity: Severity::Error,
                 reason: Some(Reason::Bogus(reason)),
