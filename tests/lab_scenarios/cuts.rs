@@ -186,3 +186,55 @@ async fn all_silent_is_a_temporary_failure() {
         r.headline()
     );
 }
+
+/// A signed DNAME (RFC 6672): the answer carries the DNAME with its RRSIG and a synthesized
+/// CNAME without one, which validators accept (§5.3.1). Every zone is secure, and the report
+/// says a DNAME redirected the name. Without the DNAME rule in the validator, every server of
+/// 51.198.in-addr.arpa. is `missing_rrsig` and the verdict `broken`.
+#[tokio::test]
+async fn dname_signed_validates() {
+    let r = check("dname").await;
+    assert_eq!(
+        dnssec_zone(&r, "51.198.in-addr.arpa.").status,
+        ptrtrace_core::dnssec::validate::Security::Secure
+    );
+    assert_eq!(
+        dnssec_zone(&r, "100.51.198.in-addr.arpa.").status,
+        ptrtrace_core::dnssec::validate::Security::Secure
+    );
+    let f = finding(&r, "classless_delegation");
+    assert!(
+        f.message
+            .contains("redirected by the DNAME at 101.51.198.in-addr.arpa. (RFC 6672)"),
+        "{}",
+        f.message
+    );
+    // The servers' answers carry both records.
+    let answered = r.walk.probes.iter().any(|p| match &p.class {
+        ReplyClass::Answer { data } => {
+            data.iter()
+                .any(|d| d == "cname 60.100.51.198.in-addr.arpa.")
+                && data
+                    .iter()
+                    .any(|d| d == "dname 101.51.198.in-addr.arpa. 100.51.198.in-addr.arpa.")
+        }
+        _ => false,
+    });
+    assert!(answered, "no answer with the DNAME and its CNAME");
+}
+
+#[tokio::test]
+async fn dname_unsigned_is_followed() {
+    let r = check("dname-unsigned").await;
+    assert_eq!(r.diagnosis.ptr.len(), 1);
+}
+
+/// The same in ip6.arpa: a renumbered /64's nibbles redirected by a signed DNAME.
+#[tokio::test]
+async fn dname_ipv6_validates() {
+    let r = check("dname-ipv6").await;
+    assert_eq!(
+        dnssec_zone(&r, "8.b.d.0.1.0.0.2.ip6.arpa.").status,
+        ptrtrace_core::dnssec::validate::Security::Secure
+    );
+}

@@ -478,6 +478,23 @@ impl Shared {
             return;
         }
         resp.metadata.authoritative = true;
+        // RFC 6672 §3.2: below a DNAME, the answer is the DNAME (signed) and a CNAME
+        // synthesized from it (unsigned, with the DNAME's TTL); resolution goes on at the
+        // CNAME's target, which this server does not chase.
+        if let Some((owner, dname)) = zone.dname_above(qname) {
+            let synthesized = dname.first().and_then(|d| {
+                let target = ptrtrace_core::model::reply::dname_target(&d.data)?;
+                let to = ptrtrace_core::model::reply::dname_substitute(qname, &owner, &target)?;
+                Some(Record::from_rdata(
+                    qname.clone(),
+                    d.ttl,
+                    RData::CNAME(hickory_proto::rr::rdata::CNAME(to)),
+                ))
+            });
+            resp.add_answers(with_sigs(dname));
+            resp.add_answers(synthesized);
+            return;
+        }
         let data = zone.get(qname, qtype);
         if !data.is_empty() {
             resp.add_answers(with_sigs(data));

@@ -47,10 +47,15 @@ impl ZoneData {
             message,
         };
         let apex = Name::from_ascii(origin).map_err(|e| err(e.to_string()))?;
-        let (apex, sets) = Parser::new(text, None, Some(apex))
+        // hickory-proto's parser has no DNAME (RFC 6672): those lines are read here.
+        let (dnames, text) = dname_lines(&apex, text).map_err(err)?;
+        let (apex, sets) = Parser::new(&text, None, Some(apex))
             .parse()
             .map_err(|e| err(e.to_string()))?;
         let mut records: BTreeMap<Name, Vec<Record>> = BTreeMap::new();
+        for r in dnames {
+            records.entry(r.name.to_lowercase()).or_default().push(r);
+        }
         for set in sets.values() {
             for r in set.records_without_rrsigs() {
                 records
@@ -152,7 +157,78 @@ impl ZoneData {
         glue
     }
 
+    /// The DNAME strictly above `qname` in this zone (RFC 6672 §2.3: it redirects the names
+    /// below its owner, not the owner itself): its owner and RRset.
+    pub(crate) fn dname_above(&self, qname: &Name) -> Option<(Name, Vec<Record>)> {
+        let mut n = qname.base_name();
+        while self.origin.zone_of(&n) {
+            let set = self.get(&n, RecordType::DNAME);
+            if !set.is_empty() {
+                return Some((n, set));
+            }
+            if n.is_root() {
+                break;
+            }
+            n = n.base_name();
+        }
+        None
+    }
+
     pub(crate) fn name_or_descendant_exists(&self, qname: &Name) -> bool {
         self.records.keys().any(|k| qname.zone_of(k))
     }
+}
+
+/// Splits the DNAME lines (`OWNER [TTL] DNAME TARGET`, RFC 6672 §2.1) out of a zone text:
+/// the records, and the text without them. Owners may be relative, `@` or absolute; the TTL
+/// defaults to 3600. The target is kept as uncompressed wire bytes in lower case (hickory-proto
+/// 0.26 keeps DNAME RDATA as bytes; lower case is its canonical form, RFC 4034 §6.2).
+fn dname_lines(apex: &Name, text: &str) -> Result<(Vec<Record>, String), String> {
+    use hickory_proto::rr::rdata::NULL;
+    let mut records = Vec::new();
+    let mut rest = String::new();
+    for line in text.lines() {
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        let (owner, ttl, target) = match tokens.as_slice() {
+            [owner, t, target] if t.eq_ignore_ascii_case("DNAME") => (*owner, 3600, *target),
+            [owner, ttl, t, target] if t.eq_ignore_ascii_case("DNAME") => (
+                *owner,
+                ttl.parse::<u32>()
+                    .map_err(|e| format!("DNAME TTL {ttl}: {e}"))?,
+                *target,
+            ),
+            _ => {
+                rest.push_str(line);
+                rest.push('\n');
+                continue;
+            }
+        };
+        let name = |s: &str| -> Result<Name, String> {
+            if s == "@" {
+                return Ok(apex.clone());
+            }
+            let n = Name::from_ascii(s).map_err(|e| format!("DNAME name {s}: {e}"))?;
+            if n.is_fqdn() {
+                Ok(n)
+            } else {
+                n.append_domain(apex).map_err(|e| e.to_string())
+            }
+        };
+        let (owner, target) = (name(owner)?.to_lowercase(), name(target)?.to_lowercase());
+        let mut wire = Vec::new();
+        for label in target.iter() {
+            wire.push(u8::try_from(label.len()).map_err(|e| e.to_string())?);
+            wire.extend_from_slice(label);
+        }
+        wire.push(0);
+        records.push(Record::from_rdata(
+            owner,
+            ttl,
+            RData::Unknown {
+                code: RecordType::DNAME,
+                rdata: NULL::with(wire),
+            },
+        ));
+    }
+    Ok((records, rest))
 }

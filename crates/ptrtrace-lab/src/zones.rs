@@ -249,6 +249,9 @@ $TTL 3600
 100 NS ns1.isp.example.
 100 NS ns2.isp.example.
 100 NS ns3.isp.example.
+; 198.51.101.0/24 was renumbered into 198.51.100.0/24: its reverse names are redirected
+; (RFC 6672 DNAME), so 198.51.101.60 has the PTR of 198.51.100.60.
+101 DNAME 100.51.198.in-addr.arpa.
 "#;
 
 /// 198.51.100.0/24, where the ISP's name servers live.
@@ -261,6 +264,7 @@ $TTL 3600
 53  PTR ns1.isp.example.
 54  PTR ns2.isp.example.
 55  PTR ns3.isp.example.
+60  PTR mail2.isp.example.
 "#;
 
 /// 203.0.113.192/26, delegated (RFC 2317) to the servers that serve the /24 itself.
@@ -354,6 +358,9 @@ $TTL 3600
 @   NS  ns3.isp.example.
 @   NS  ns6.isp.example.
 5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 PTR mail.isp.example.
+; 2001:db8:0:2::/64 was renumbered into 2001:db8::/64: its reverse names are redirected
+; (RFC 6672 DNAME), so 2001:db8:0:2::25 has the PTR of 2001:db8::25.
+2.0.0.0.0.0.0.0 DNAME 0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.
 ; 2001:db8:1::/48 is delegated to a customer, who delegates a /56 onwards
 1.0.0.0 NS ns1.customer.example.
 "#;
@@ -411,6 +418,9 @@ ns3  A    198.51.100.55
 ns6  AAAA 2001:db8:5300::66
 mail A    203.0.113.25
 mail AAAA 2001:db8::25
+mail AAAA 2001:db8:0:2::25
+mail2 A   198.51.100.60
+mail2 A   198.51.101.60
 mx1  A    203.0.113.26
 mx2  A    203.0.113.26
 ; web's PTR is 203.0.113.27, but the name points elsewhere

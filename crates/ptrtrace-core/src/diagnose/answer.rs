@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use hickory_proto::rr::Name;
 
 use super::{Fcrdns, Finding, Severity, q_text};
-use crate::model::finding::{Cause, Detail, FindingKind, Limit, Reason};
+use crate::model::finding::{Detail, FindingKind, Limit, Reason};
 use crate::model::reply::{address_in, ptr_in};
 use crate::model::{ProbeKind, Purpose, ReplyClass, Walk, forward_type};
 
@@ -109,10 +109,16 @@ fn answers(walk: &Walk, chain: &[usize], findings: &mut Vec<Finding>) -> Answers
                 zone: from.clone(),
                 server: None,
                 address: None,
-                message: format!(
-                    "{} is a CNAME to {} (RFC 2317 classless delegation); its PTR is looked up there",
-                    walk.questions[of].name, walk.questions[qi].name
-                ),
+                message: match dname_of(walk, of) {
+                    Some(owner) => format!(
+                        "{} is redirected by the DNAME at {owner} (RFC 6672) to {}; its PTR is looked up there",
+                        walk.questions[of].name, walk.questions[qi].name
+                    ),
+                    None => format!(
+                        "{} is a CNAME to {} (RFC 2317 classless delegation); its PTR is looked up there",
+                        walk.questions[of].name, walk.questions[qi].name
+                    ),
+                },
                 advice: "Nothing to do; the CNAME target's zone was traced too.".into(),
                 evidence: vec![format!("CNAME found in {from} for {}", q_text(walk, of))],
             });
@@ -123,6 +129,23 @@ fn answers(walk: &Walk, chain: &[usize], findings: &mut Vec<Finding>) -> Answers
         negatives,
         multi,
     }
+}
+
+/// The owner of the DNAME that synthesized question `q`'s CNAME, when its answers carry one
+/// (classify.rs notes it as "dname OWNER TARGET").
+fn dname_of(walk: &Walk, q: usize) -> Option<String> {
+    walk.probes
+        .iter()
+        .filter(|p| p.question == q)
+        .find_map(|p| match &p.class {
+            ReplyClass::Answer { data } => data.iter().find_map(|d| {
+                d.strip_prefix("dname ")?
+                    .split(' ')
+                    .next()
+                    .map(str::to_string)
+            }),
+            _ => None,
+        })
 }
 
 /// `multiple_ptr`: an answer with several PTR records.
@@ -232,40 +255,6 @@ fn generic(
     ptr_zone
 }
 
-/// The cause of a PTR name's failed forward confirmation when only the odd server out of a
-/// zone on the reverse path gives that name (an old copy): its `inconsistent_answer`, which
-/// consistency.rs made before this runs. Then the name is a symptom, and the fix is the
-/// server, not an address record for the name.
-fn odd_source(walk: &Walk, pname: &Name, findings: &[Finding]) -> Option<Cause> {
-    let want = pname.to_string().to_lowercase();
-    let chain = walk.chain(0);
-    let givers: BTreeSet<(&Name, &Name, IpAddr)> = walk
-        .probes
-        .iter()
-        .filter(|p| chain.contains(&p.question) && p.kind == ProbeKind::Standard)
-        .filter(|p| match &p.class {
-            ReplyClass::Answer { data } => data
-                .iter()
-                .any(|d| ptr_in(d).is_some_and(|n| n.to_lowercase() == want)),
-            _ => false,
-        })
-        .map(|p| (&p.zone, &p.server, p.address))
-        .collect();
-    findings
-        .iter()
-        .find(|f| {
-            f.kind == FindingKind::InconsistentAnswer
-                && f.server.is_some()
-                && !givers.is_empty()
-                && givers.iter().all(|(z, s, a)| {
-                    **z == f.zone
-                        && f.server.as_ref() == Some(*s)
-                        && f.address.is_none_or(|fa| fa == *a)
-                })
-        })
-        .map(Cause::of)
-}
-
 fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Vec<Fcrdns> {
     let qtype = forward_type(walk.target);
     let mut out = Vec::new();
@@ -332,7 +321,7 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
                     format!("{pname} could not be resolved: no server of its zone answered"),
                 )
             };
-            let cause = odd_source(walk, pname, findings);
+            let cause = super::causes::odd_source(walk, pname, findings);
             let advice = match &cause {
                 Some(c) => format!(
                     "{pname} comes only from the answers of {}, which differ from the other \

@@ -13,6 +13,7 @@
 //! [`answer`] (the PTR chain, FCrDNS, limits).
 
 mod answer;
+mod causes;
 pub mod consistency;
 mod delegation;
 pub mod odds;
@@ -148,7 +149,7 @@ pub fn diagnose(walk: &Walk, validator: &crate::dnssec::validate::Validator) -> 
             .then_with(|| a.server.cmp(&b.server))
             .then_with(|| a.address.cmp(&b.address))
     });
-    cause_first(&mut findings);
+    causes::cause_first(&mut findings);
 
     let root_reachable = walk
         .probes
@@ -288,46 +289,6 @@ fn levels(
             }
         })
         .collect()
-}
-
-/// Cause first (docs/findings.md "Cause first"): a finding explained by another comes right
-/// after its cause, whatever its severity or kind; one whose cause is not among the findings
-/// stays where it is, and its `caused_by` is dropped.
-fn cause_first(findings: &mut Vec<Finding>) {
-    let all: Vec<Finding> = findings.clone();
-    for f in findings.iter_mut() {
-        let cause = f.caused_by.take();
-        f.caused_by = cause.filter(|c| !c.is(f) && all.iter().any(|g| c.is(g)));
-    }
-    let mut left: Vec<Option<Finding>> = findings.drain(..).map(Some).collect();
-    let mut out: Vec<Finding> = Vec::new();
-    // Roots in their order, each followed by its effects (and theirs), depth first.
-    let mut stack: Vec<Finding> = Vec::new();
-    for i in 0..left.len() {
-        if left[i].as_ref().is_some_and(|f| f.caused_by.is_none()) {
-            stack.extend(left[i].take());
-        }
-        while let Some(f) = stack.pop() {
-            let mut effects: Vec<Finding> = left
-                .iter_mut()
-                .filter(|e| {
-                    e.as_ref()
-                        .and_then(|e| e.caused_by.as_ref())
-                        .is_some_and(|c| c.is(&f))
-                })
-                .filter_map(Option::take)
-                .collect();
-            effects.reverse();
-            out.push(f);
-            stack.extend(effects);
-        }
-    }
-    // A cycle of causes (none is a root): kept in order, links dropped.
-    out.extend(left.into_iter().flatten().map(|mut f| {
-        f.caused_by = None;
-        f
-    }));
-    *findings = out;
 }
 
 /// Joins findings about the same thing (kind, reason, zone, server, address) from several

@@ -225,7 +225,44 @@ pub fn ptr_in(data: &str) -> Option<&str> {
 /// The `TYPE data` text of a record's data, lower case, as compared between servers.
 #[must_use]
 pub fn rdata_text(rtype: RecordType, data: &RData) -> String {
+    if let Some(target) = dname_target(data) {
+        return format!("dname {target}");
+    }
     format!("{rtype} {data}").to_lowercase()
+}
+
+/// The target of a DNAME record (RFC 6672 §2.1), lower case. hickory-proto 0.26 has no
+/// DNAME type and keeps its RDATA as bytes: one uncompressed domain name (RFC 6672 §2.5
+/// forbids compressing it).
+#[must_use]
+pub fn dname_target(data: &RData) -> Option<hickory_proto::rr::Name> {
+    use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
+    let RData::Unknown { code, rdata } = data else {
+        return None;
+    };
+    if *code != RecordType::DNAME {
+        return None;
+    }
+    let mut d = BinDecoder::new(&rdata.anything);
+    let name = hickory_proto::rr::Name::read(&mut d).ok()?;
+    d.is_empty().then(|| name.to_lowercase())
+}
+
+/// The name a DNAME at `owner` with `target` substitutes for `qname` (RFC 6672 §2.2: the
+/// owner's suffix replaced by the target), when `qname` is strictly below `owner`.
+#[must_use]
+pub fn dname_substitute(
+    qname: &hickory_proto::rr::Name,
+    owner: &hickory_proto::rr::Name,
+    target: &hickory_proto::rr::Name,
+) -> Option<hickory_proto::rr::Name> {
+    if !owner.zone_of(qname) || qname.num_labels() <= owner.num_labels() {
+        return None;
+    }
+    let keep = usize::from(qname.num_labels() - owner.num_labels());
+    let labels: Vec<&[u8]> = qname.iter().take(keep).collect();
+    let prefix = hickory_proto::rr::Name::from_labels(labels).ok()?;
+    prefix.append_domain(target).ok().map(|n| n.to_lowercase())
 }
 
 /// A record as evidence, in master-file form; an RRSIG's signature bytes are replaced by

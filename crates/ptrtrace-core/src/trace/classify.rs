@@ -70,6 +70,15 @@ pub fn classify(msg: &Message, zone: &Name, qname: &Name, qtype: RecordType) -> 
         })
         .map(|r| rdata_text(r.record_type(), &r.data))
         .collect();
+    // A DNAME above the name (RFC 6672): the CNAME beside it was synthesized from it; the
+    // answer says so ("dname OWNER TARGET"), for the report and the comparison of servers.
+    if !data.is_empty() {
+        data.extend(msg.answers.iter().filter_map(|r| {
+            let target = crate::model::reply::dname_target(&r.data)?;
+            (r.name != *qname && r.name.zone_of(qname))
+                .then(|| format!("dname {} {target}", r.name.to_lowercase()))
+        }));
+    }
     if !data.is_empty() {
         if !aa {
             return ReplyClass::Lame {

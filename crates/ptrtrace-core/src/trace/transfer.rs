@@ -16,7 +16,7 @@ pub(super) struct ZoneCopy {
     sets: HashMap<(Name, RecordType), Vec<hickory_proto::rr::Record>>,
     /// RRSIGs by lowercased owner and the type they cover.
     sigs: HashMap<(Name, RecordType), Vec<hickory_proto::rr::Record>>,
-    /// Delegation points below the apex (owners of NS records).
+    /// Delegation points below the apex (owners of NS records), and DNAME owners.
     cuts: BTreeSet<Name>,
     /// Every owner name, in canonical order (hickory's `Name` order, RFC 4034 §6.1).
     names: BTreeSet<Name>,
@@ -55,7 +55,11 @@ impl ZoneCopy {
                         .push(r);
                 }
                 _ => {
-                    if r.record_type() == RecordType::NS && owner != apex {
+                    // Names at or below a delegation, or below a DNAME (whose answers are
+                    // synthesized, RFC 6672 §3.2), are asked of the server, not read here.
+                    if (r.record_type() == RecordType::NS && owner != apex)
+                        || r.record_type() == RecordType::DNAME
+                    {
                         cuts.insert(owner.clone());
                     }
                     sets.entry((owner, r.record_type())).or_default().push(r);

@@ -85,6 +85,56 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             ..Scenario::default()
         },
         Scenario {
+            name: "dname",
+            summary: "198.51.101.0/24 was renumbered: a signed DNAME in the ISP's /16 redirects its reverse names to 100.51.198.in-addr.arpa (RFC 6672), with an unsigned synthesized CNAME, as validators accept — no fault",
+            target: "198.51.101.60",
+            tweaks: vec![],
+            expect: vec![zone_finding(
+                "classless_delegation",
+                None,
+                "51.198.in-addr.arpa.",
+                None,
+                None,
+            )],
+            verdict: "ok",
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "dname-unsigned",
+            summary: "the same DNAME in an unsigned /16 (51.198.in-addr.arpa): insecure, followed like a CNAME — no fault",
+            target: "198.51.101.60",
+            tweaks: vec![Tweak::Unsigned {
+                zone: "51.198.in-addr.arpa.",
+            }],
+            expect: vec![
+                zone_finding(
+                    "classless_delegation",
+                    None,
+                    "51.198.in-addr.arpa.",
+                    None,
+                    None,
+                ),
+                zone_finding("dnssec_insecure", None, "51.198.in-addr.arpa.", None, None),
+            ],
+            verdict: "ok",
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "dname-ipv6",
+            summary: "2001:db8:0:2::/64 was renumbered: a signed DNAME in 8.b.d.0.1.0.0.2.ip6.arpa redirects its nibbles to 2001:db8::/64's — no fault",
+            target: "2001:db8:0:2::25",
+            tweaks: vec![],
+            expect: vec![zone_finding(
+                "classless_delegation",
+                None,
+                "8.b.d.0.1.0.0.2.ip6.arpa.",
+                None,
+                None,
+            )],
+            verdict: "ok",
+            ..Scenario::default()
+        },
+        Scenario {
             name: "hidden-cut-insecure",
             summary: "the ISP's hidden /24 (100.51.198.in-addr.arpa) is unsigned below its signed /16: insecure, not an error",
             target: "198.51.100.53",

@@ -226,10 +226,22 @@ impl<'w> Judge<'w> {
                         if set.is_empty() {
                             continue;
                         }
-                        let sigs = sigs_in(&msg.answers, qname, t);
+                        let mut sigs = sigs_in(&msg.answers, qname, t);
+                        // RFC 6672 §5.3.1: a CNAME synthesized from a DNAME comes without an
+                        // RRSIG; the DNAME is what is signed, and the CNAME must be exactly
+                        // its substitution. Validators verify the DNAME instead.
+                        let (mut owner, mut t, mut set) = (qname.clone(), t, set);
+                        if t == RecordType::CNAME
+                            && sigs.is_empty()
+                            && let Some(d) = synthesized_by(msg, qname, &set)
+                        {
+                            set = rrset_in(&msg.answers, &d, RecordType::DNAME);
+                            sigs = sigs_in(&msg.answers, &d, RecordType::DNAME);
+                            (owner, t) = (d, RecordType::DNAME);
+                        }
                         let check =
-                            || verify_set(qname, t, &set, &sigs, trusted, zone, v).map(|_| ());
-                        if let Err(e) = reply.memo(3, qname, t, trusted, zone, v.now, check) {
+                            || verify_set(&owner, t, &set, &sigs, trusted, zone, v).map(|_| ());
+                        if let Err(e) = reply.memo(3, &owner, t, trusted, zone, v.now, check) {
                             r = Err(e);
                         }
                     }
@@ -247,6 +259,29 @@ impl<'w> Judge<'w> {
             note(&mut self.problems, zone, probe, result);
         }
     }
+}
+
+/// The owner of the DNAME in `msg`'s answers that synthesizes the CNAME `set` of `qname`
+/// (RFC 6672 §3.2: the target is `qname` with the DNAME owner's suffix replaced by its
+/// target), if one does.
+fn synthesized_by(
+    msg: &hickory_proto::op::Message,
+    qname: &Name,
+    set: &[&hickory_proto::rr::Record],
+) -> Option<Name> {
+    let [cname] = set else {
+        return None;
+    };
+    let hickory_proto::rr::RData::CNAME(c) = &cname.data else {
+        return None;
+    };
+    let want = c.0.to_lowercase();
+    msg.answers.iter().find_map(|r| {
+        let target = crate::model::reply::dname_target(&r.data)?;
+        let owner = r.name.to_lowercase();
+        (crate::model::reply::dname_substitute(qname, &owner, &target) == Some(want.clone()))
+            .then_some(owner)
+    })
 }
 
 /// What the DNSKEY checks found.
