@@ -71,7 +71,17 @@ EXPECT = {
         # ns4's address is looked up through isp.example., whose glue for ns3 is stale.
         ISP_GLUE[1],
     ], []),
+    # A renumbered block (RFC 6672): a signed DNAME at the apex of 3.51.198.in-addr.arpa.
+    # into 4.51.198.in-addr.arpa., on BIND, NSD and Knot: the synthesized CNAME comes without
+    # an RRSIG, as it must; both zones validate on every server (Unbound: AD).
+    "198.51.3.25": ("degraded", ISP_GLUE, [
+        ("classless_delegation", None, "3.51.198.in-addr.arpa.", None, None),
+    ]),
 }
+# Signed zones below in-addr.arpa. that must validate on every server, per target.
+SIGNED_BELOW = {"198.51.3.25": {"3.51.198.in-addr.arpa.", "4.51.198.in-addr.arpa."}}
+# Targets whose whole chain is signed: Unbound must answer with AD=1.
+AD_EXPECTED = {"198.51.3.25"}
 # Targets without a PTR on purpose (or none to be had).
 NO_PTR = {"203.0.114.1", "198.51.2.25"}
 # Targets whose PTR is found but not confirmed.
@@ -146,6 +156,7 @@ def main(workdir):
         # Every signed zone on the path validates on every server, whatever daemon serves it.
         sec = {z["zone"]: z for z in t["dnssec"]["zones"]}
         want_signed = SIGNED if ":" not in target else (SIGNED - {"in-addr.arpa."}) | {V6}
+        want_signed = want_signed | SIGNED_BELOW.get(target, set())
         # The root servers also serve arpa.: its cut is found inside them, at every address.
         arpa = next((z for z in t["zones"] if z["name"] == "arpa."), None)
         found = sorted({c["address"] for c in (arpa or {}).get("found_inside", [])})
@@ -200,6 +211,9 @@ def main(workdir):
               f"ptrtrace's DNSSEC broken list {t['dnssec']['broken']}")
         if t["verdict"] != "broken":
             check(status == "NOERROR", f"{target}: Unbound resolves a {t['verdict']} target ({status})")
+        if target in AD_EXPECTED:
+            check(ad == "ad", f"{target}: Unbound validates the chain (AD={ad}); ptrtrace: "
+                  f"{ {z['zone']: z['status'] for z in t['dnssec']['zones']} }")
     # Unbound through one server address at a time: ptrtrace's per-address DNSSEC status.
     for target, address, status, ad in table(Path(workdir) / "stub.txt"):
         t = reports.get(target)

@@ -238,3 +238,27 @@ async fn dname_ipv6_validates() {
         ptrtrace_core::dnssec::validate::Security::Secure
     );
 }
+
+/// Cuts below the last referral, down to the target's own name: the referral goes to the
+/// /16, whose servers answer from a zone at 61.100.51.198.in-addr.arpa. (signed by it), two
+/// labels down. Both hidden zones are found at every ISP address and validate.
+#[tokio::test]
+async fn hidden_cut_at_the_targets_own_name() {
+    let r = check("hidden-cut-at-target").await;
+    let zone = zone_of(&r, "61.100.51.198.in-addr.arpa.");
+    assert_eq!(
+        zone.parent.as_ref().map(ToString::to_string).as_deref(),
+        Some("100.51.198.in-addr.arpa.")
+    );
+    assert_eq!(
+        found_addresses(&r, "61.100.51.198.in-addr.arpa."),
+        ISP_ADDRESSES
+    );
+    for z in ["100.51.198.in-addr.arpa.", "61.100.51.198.in-addr.arpa."] {
+        assert_eq!(
+            dnssec_zone(&r, z).status,
+            ptrtrace_core::dnssec::validate::Security::Secure,
+            "{z}"
+        );
+    }
+}

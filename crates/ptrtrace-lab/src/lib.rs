@@ -58,17 +58,17 @@ pub const SERVERS: &[(&str, &[&str], &[&str])] = &[
     (
         "ns1.isp.example.",
         &["198.51.100.53"],
-        &["rev", "isp", "v6rev", "r51", "r100", "classless-isp"],
+        &["rev", "isp", "v6rev", "r51", "r100", "r61", "classless-isp"],
     ),
     (
         "ns2.isp.example.",
         &["198.51.100.54", "2001:db8:5300::54"],
-        &["rev", "isp", "v6rev", "r51", "r100", "classless-isp"],
+        &["rev", "isp", "v6rev", "r51", "r100", "r61", "classless-isp"],
     ),
     (
         "ns3.isp.example.",
         &["198.51.100.55"],
-        &["rev", "isp", "v6rev", "r51", "r100", "classless-isp"],
+        &["rev", "isp", "v6rev", "r51", "r100", "r61", "classless-isp"],
     ),
     (
         "ns1.customer.example.",

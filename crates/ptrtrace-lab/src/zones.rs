@@ -23,6 +23,7 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
         // The /16 publishes a DS for a key the /24 does not have.
         ("r51-bad-ds", "51.198.in-addr.arpa.", R51.into()),
         ("r100", "100.51.198.in-addr.arpa.", R100.into()),
+        ("r61", "61.100.51.198.in-addr.arpa.", R61.into()),
         // The same /24 still signed with the key from before a rollover (a stale secondary).
         ("r100-old-key", "100.51.198.in-addr.arpa.", R100.into()),
         // The parent publishes a DS for a key 113.0.203.in-addr.arpa does not have.
@@ -265,6 +266,21 @@ $TTL 3600
 54  PTR ns2.isp.example.
 55  PTR ns3.isp.example.
 60  PTR mail2.isp.example.
+; 198.51.100.61 is a zone of its own (a customer's single address), on the same servers.
+61  NS  ns1.isp.example.
+61  NS  ns2.isp.example.
+61  NS  ns3.isp.example.
+"#;
+
+/// A zone at a single address's own reverse name (198.51.100.61), hidden two labels below
+/// the last referral (to the ISP's /16) inside the same servers.
+const R61: &str = r#"
+$TTL 3600
+@   SOA ns1.isp.example. hostmaster.isp.example. 2026112801 7200 1800 1209600 3600
+@   NS  ns1.isp.example.
+@   NS  ns2.isp.example.
+@   NS  ns3.isp.example.
+@   PTR mail3.isp.example.
 "#;
 
 /// 203.0.113.192/26, delegated (RFC 2317) to the servers that serve the /24 itself.
@@ -420,6 +436,7 @@ mail A    203.0.113.25
 mail AAAA 2001:db8::25
 mail AAAA 2001:db8:0:2::25
 mail2 A   198.51.100.60
+mail3 A   198.51.100.61
 mail2 A   198.51.101.60
 mx1  A    203.0.113.26
 mx2  A    203.0.113.26

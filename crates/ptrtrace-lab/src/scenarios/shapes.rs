@@ -85,6 +85,15 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             ..Scenario::default()
         },
         Scenario {
+            name: "hidden-cut-at-target",
+            summary: "198.51.100.61 is a signed zone of its own, on the servers of the /16 and the /24 above it: two cuts below the last referral, the last at the target's own name, found and validated — no fault",
+            target: "198.51.100.61",
+            tweaks: vec![],
+            expect: vec![],
+            verdict: "ok",
+            ..Scenario::default()
+        },
+        Scenario {
             name: "dname",
             summary: "198.51.101.0/24 was renumbered: a signed DNAME in the ISP's /16 redirects its reverse names to 100.51.198.in-addr.arpa (RFC 6672), with an unsigned synthesized CNAME, as validators accept — no fault",
             target: "198.51.101.60",
