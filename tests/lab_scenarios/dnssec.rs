@@ -207,3 +207,25 @@ async fn dnssec_nxdomain_without_nsec_is_bogus_for_that_server() {
     let r = check("dnssec-nxdomain-no-nsec").await;
     assert!(finding(&r, "dnssec_bogus").evidence[0].contains("without NSEC"));
 }
+
+/// One story: a zone where one server address serves bogus DNSSEC is marked like a zone with
+/// a lame server (✗ on the zone and the server) and counted in the summary.
+#[tokio::test]
+async fn one_bogus_server_marks_its_zone_and_is_counted() {
+    let r = check("dnssec-expired-one").await;
+    let text = ptrtrace_core::report::text::render(
+        &r,
+        ptrtrace_core::report::text::Style { color: false },
+    );
+    assert!(
+        text.contains("✗ 113.0.203.in-addr.arpa.  DNSSEC secure, bogus on 1 of 4 server addresses"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "7 secure (1 of them bogus on some server addresses), 0 insecure, 0 bogus of 7 zones"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("      ✗ ns3.isp.example.\n"), "{text}");
+}

@@ -304,6 +304,12 @@ impl TraceGraph {
                 if server_status != Status::Untested {
                     zone_status = zone_status.max(server_status);
                 }
+                // A server whose DNSSEC data fails validation fails validating resolvers like
+                // a lame one: the zone is marked as with a lame server (its addresses keep
+                // their own status and carry the DNSSEC mark).
+                if server_sec == Some(Security::Bogus) {
+                    zone_status = zone_status.max(Status::Lame);
+                }
             }
             if let Node::Zone { status, .. } = &mut graph[zi] {
                 *status = zone_status;

@@ -170,14 +170,20 @@ pub fn diff(old: &Value, new: &Value) -> Result<Vec<Change>, DiffError> {
                 .unwrap_or_default()
         };
         let (fa, fb) = (fwd(ta), fwd(tb));
-        for (name, addrs) in &fb {
-            if fa.get(name) != Some(addrs) {
+        // A name without addresses on both sides (or absent on one) is no change; an empty
+        // side reads "no address", never an empty string.
+        let names: BTreeSet<&String> = fa.keys().chain(fb.keys()).collect();
+        for name in names {
+            let get = |m: &BTreeMap<String, String>| m.get(name).filter(|a| !a.is_empty()).cloned();
+            let (from, to) = (get(&fa), get(&fb));
+            if from != to {
+                let words = |a: Option<String>| a.unwrap_or_else(|| "no address".to_string());
                 out.push(change(
                     target,
                     "forward",
                     name.clone(),
-                    fa.get(name).cloned().unwrap_or_default(),
-                    addrs.clone(),
+                    words(from),
+                    words(to),
                 ));
             }
         }
@@ -293,5 +299,40 @@ mod tests {
         );
         assert!(diff(&old, &old).unwrap().is_empty());
         assert!(diff(&serde_json::json!({"schema_version": 3}), &old).is_err());
+    }
+
+    /// A PTR name that appears without addresses is no empty change; one that loses or gains
+    /// its addresses says "no address", never an empty string.
+    #[test]
+    fn forward_changes_are_never_empty() {
+        let with = |fcrdns: Value| {
+            let mut d = doc("ok", serde_json::json!([]), "ok");
+            d["targets"][0]["fcrdns"] = fcrdns;
+            d
+        };
+        let none = with(serde_json::json!([]));
+        let empty = with(serde_json::json!([{"name": "old-mail.example.", "addresses": []}]));
+        assert!(diff(&none, &empty).unwrap().is_empty());
+        assert!(diff(&empty, &none).unwrap().is_empty());
+        let one =
+            with(serde_json::json!([{"name": "old-mail.example.", "addresses": ["192.0.2.9"]}]));
+        let lines: Vec<String> = diff(&empty, &one)
+            .unwrap()
+            .iter()
+            .map(Change::line)
+            .collect();
+        assert_eq!(
+            lines,
+            ["203.0.113.25: forward old-mail.example.: no address → 192.0.2.9"]
+        );
+        let lines: Vec<String> = diff(&one, &none)
+            .unwrap()
+            .iter()
+            .map(Change::line)
+            .collect();
+        assert_eq!(
+            lines,
+            ["203.0.113.25: forward old-mail.example.: 192.0.2.9 → no address"]
+        );
     }
 }

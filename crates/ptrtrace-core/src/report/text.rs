@@ -30,8 +30,22 @@ impl Style {
 fn dnssec_line(d: &crate::diagnose::Diagnosis) -> Option<String> {
     let sec = d.dnssec.as_ref()?;
     let count = |s: Security| sec.zones.iter().filter(|z| z.status == s).count();
+    // A secure zone with a bogus server address is counted apart: it fails the validating
+    // resolvers that pick that address.
+    let partly = sec
+        .zones
+        .iter()
+        .filter(|z| {
+            z.status == Security::Secure && z.servers.iter().any(|s| s.status == Security::Bogus)
+        })
+        .count();
+    let partly_words = if partly > 0 {
+        format!(" ({partly} of them bogus on some server addresses)")
+    } else {
+        String::new()
+    };
     let mut line = format!(
-        "DNSSEC: {} secure, {} insecure, {} bogus of {} zones (trust anchor: {})",
+        "DNSSEC: {} secure{partly_words}, {} insecure, {} bogus of {} zones (trust anchor: {})",
         count(Security::Secure),
         count(Security::Insecure),
         count(Security::Bogus),
@@ -233,9 +247,33 @@ fn delegation(out: &mut String, r: &TargetReport, style: Style) {
             continue;
         };
         let (m, c) = mark(*status);
+        // A secure zone with bogus server addresses says how many.
+        let bogus_at = d
+            .dnssec
+            .as_ref()
+            .and_then(|x| x.zones.iter().find(|z| z.zone == *name))
+            .map(|z| {
+                let bad = z
+                    .servers
+                    .iter()
+                    .filter(|s| s.status == Security::Bogus)
+                    .count();
+                (bad, z.servers.len())
+            })
+            .filter(|(bad, _)| *bad > 0);
         let sec = dnssec.map_or_else(String::new, |s| {
-            let code = if s == Security::Bogus { "31" } else { "2" };
-            format!("  {}", style.paint(code, &format!("DNSSEC {}", s.as_str())))
+            let code = if s == Security::Bogus || bogus_at.is_some() {
+                "31"
+            } else {
+                "2"
+            };
+            let words = match bogus_at {
+                Some((bad, n)) if s == Security::Secure => {
+                    format!("DNSSEC secure, bogus on {bad} of {n} server addresses")
+                }
+                _ => format!("DNSSEC {}", s.as_str()),
+            };
+            format!("  {}", style.paint(code, &words))
         });
         let cut = r.cut_note(name).map_or_else(String::new, |n| {
             format!("  {}", style.paint("2", &format!("— {n}")))
