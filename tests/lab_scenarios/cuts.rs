@@ -262,3 +262,28 @@ async fn hidden_cut_at_the_targets_own_name() {
         );
     }
 }
+
+/// A signed wildcard (RFC 4592): the answer's RRSIG was made over `*.105.51.198.in-addr.arpa.`
+/// (labels 5 below the owner's 6) and comes with the NSEC proving no closer name: secure.
+#[tokio::test]
+async fn wildcard_answer_validates() {
+    let r = check("wildcard").await;
+    assert_eq!(
+        dnssec_zone(&r, "51.198.in-addr.arpa.").status,
+        ptrtrace_core::dnssec::validate::Security::Secure
+    );
+}
+
+/// The same answer without the NSEC (RFC 4035 §5.3.4): bogus at that server only.
+#[tokio::test]
+async fn wildcard_answer_without_its_proof_is_bogus() {
+    let r = check("wildcard-no-nsec").await;
+    let f = finding(&r, "dnssec_bogus");
+    assert!(
+        f.evidence
+            .iter()
+            .any(|e| e.contains("wildcard answer came without a signed NSEC")),
+        "{:?}",
+        f.evidence
+    );
+}

@@ -478,24 +478,30 @@ impl Shared {
             return;
         }
         resp.metadata.authoritative = true;
-        // RFC 6672 §3.2: below a DNAME, the answer is the DNAME (signed) and a CNAME
-        // synthesized from it (unsigned, with the DNAME's TTL); resolution goes on at the
-        // CNAME's target, which this server does not chase.
-        if let Some((owner, dname)) = zone.dname_above(qname) {
-            let synthesized = dname.first().and_then(|d| {
-                let target = ptrtrace_core::model::reply::dname_target(&d.data)?;
-                let to = ptrtrace_core::model::reply::dname_substitute(qname, &owner, &target)?;
-                Some(Record::from_rdata(
-                    qname.clone(),
-                    d.ttl,
-                    RData::CNAME(hickory_proto::rr::rdata::CNAME(to)),
-                ))
-            });
+        // RFC 6672 §3.2: below a DNAME, the signed DNAME and an unsigned synthesized CNAME
+        // (zone_data.rs); resolution goes on at the CNAME's target, not chased here.
+        if let Some((dname, synthesized)) = zone.dname_answer(qname) {
             resp.add_answers(with_sigs(dname));
             resp.add_answers(synthesized);
             return;
         }
         let data = zone.get(qname, qtype);
+        // RFC 4592, RFC 4035 §3.1.3.3: a wildcard's records and RRSIGs under the name, and the
+        // NSEC that proves no closer name exists.
+        if data.is_empty()
+            && let Some((wild, set)) = zone.wildcard_answer(qname, qtype)
+        {
+            resp.add_answers(set);
+            resp.add_answers(ZoneData::renamed(sigs(&wild, qtype), qname));
+            if sec.on
+                && sec.denial
+                && zone.signed
+                && let Some(n) = zone.nsec_covering(qname)
+            {
+                resp.add_authorities(with_sigs(vec![n]));
+            }
+            return;
+        }
         if !data.is_empty() {
             resp.add_answers(with_sigs(data));
             if non_minimal {

@@ -174,6 +174,52 @@ impl ZoneData {
         None
     }
 
+    /// The answer below a DNAME (RFC 6672 §3.2): its RRset and the CNAME synthesized from
+    /// it for `qname` (the DNAME's TTL, unsigned).
+    pub(crate) fn dname_answer(&self, qname: &Name) -> Option<(Vec<Record>, Option<Record>)> {
+        use ptrtrace_core::model::reply::{dname_substitute, dname_target};
+        let (owner, dname) = self.dname_above(qname)?;
+        let synthesized = dname.first().and_then(|d| {
+            let to = dname_substitute(qname, &owner, &dname_target(&d.data)?)?;
+            Some(Record::from_rdata(
+                qname.clone(),
+                d.ttl,
+                RData::CNAME(hickory_proto::rr::rdata::CNAME(to)),
+            ))
+        });
+        Some((dname, synthesized))
+    }
+
+    /// The answer from a wildcard for a name that does not exist (RFC 4592 §4.1: `*.` and
+    /// the closest encloser): the wildcard's owner and its `qtype` records under `qname`.
+    pub(crate) fn wildcard_answer(
+        &self,
+        qname: &Name,
+        qtype: RecordType,
+    ) -> Option<(Name, Vec<Record>)> {
+        if self.name_or_descendant_exists(qname) {
+            return None;
+        }
+        let mut ce = qname.base_name();
+        while !self.name_or_descendant_exists(&ce) && self.origin.zone_of(&ce) && !ce.is_root() {
+            ce = ce.base_name();
+        }
+        let wild = ce.prepend_label("*").ok()?.to_lowercase();
+        let set = self.get(&wild, qtype);
+        (!set.is_empty()).then(|| (wild, Self::renamed(set, qname)))
+    }
+
+    /// `records` with `owner` as their owner name.
+    pub(crate) fn renamed(records: Vec<Record>, owner: &Name) -> Vec<Record> {
+        records
+            .into_iter()
+            .map(|mut r| {
+                r.name = owner.clone();
+                r
+            })
+            .collect()
+    }
+
     pub(crate) fn name_or_descendant_exists(&self, qname: &Name) -> bool {
         self.records.keys().any(|k| qname.zone_of(k))
     }

@@ -253,6 +253,8 @@ $TTL 3600
 ; 198.51.101.0/24 was renumbered into 198.51.100.0/24: its reverse names are redirected
 ; (RFC 6672 DNAME), so 198.51.101.60 has the PTR of 198.51.100.60.
 101 DNAME 100.51.198.in-addr.arpa.
+; 198.51.105.0/24 has one PTR for every address: a wildcard (RFC 4592), signed.
+*.105 PTR relay.isp.example.
 "#;
 
 /// 198.51.100.0/24, where the ISP's name servers live.
@@ -437,6 +439,7 @@ mail AAAA 2001:db8::25
 mail AAAA 2001:db8:0:2::25
 mail2 A   198.51.100.60
 mail3 A   198.51.100.61
+relay A   198.51.105.7
 mail2 A   198.51.101.60
 mx1  A    203.0.113.26
 mx2  A    203.0.113.26

@@ -94,6 +94,35 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             ..Scenario::default()
         },
         Scenario {
+            name: "wildcard",
+            summary: "198.51.105.7's PTR comes from a signed wildcard (*.105.51.198.in-addr.arpa): the RRSIG is the wildcard's and an NSEC proves no closer name, as validators accept — no fault",
+            target: "198.51.105.7",
+            tweaks: vec![],
+            expect: vec![],
+            verdict: "ok",
+            ..Scenario::default()
+        },
+        Scenario {
+            name: "wildcard-no-nsec",
+            summary: "ns1.isp.example answers from the signed wildcard without the NSEC that proves no closer name exists: validators reject its answer (RFC 4035 §5.3.4)",
+            target: "198.51.105.7",
+            tweaks: vec![Tweak::Fault {
+                server: "ns1.isp.example.",
+                fault: Fault::NoDenial,
+                zone: Some("51.198.in-addr.arpa."),
+            }],
+            expect: vec![zone_finding(
+                "dnssec_bogus",
+                Some("bad_denial"),
+                "51.198.in-addr.arpa.",
+                Some("ns1.isp.example."),
+                Some("198.51.100.53"),
+            )],
+            verdict: "degraded",
+            dnssec: true,
+            ..Scenario::default()
+        },
+        Scenario {
             name: "dname",
             summary: "198.51.101.0/24 was renumbered: a signed DNAME in the ISP's /16 redirects its reverse names to 100.51.198.in-addr.arpa (RFC 6672), with an unsigned synthesized CNAME, as validators accept — no fault",
             target: "198.51.101.60",

@@ -29,6 +29,43 @@ pub(super) fn type_absent(
     Ok(())
 }
 
+/// A positive answer expanded from a wildcard (its RRSIG's labels field is below the owner's
+/// label count) must carry a signed NSEC covering the name: no closer match exists (RFC 4035
+/// §5.3.4, RFC 4592). NSEC3 proofs of the next closer name are not rebuilt here and pass.
+pub(super) fn wildcard_proof(
+    msg: &Message,
+    qname: &Name,
+    keys: &[DNSKEY],
+    zone: &Name,
+    v: &Validator,
+) -> Result<(), Problem> {
+    let auth = &msg.authorities;
+    if auth.iter().any(|r| r.record_type() == RecordType::NSEC3) {
+        return Ok(());
+    }
+    let mut problem = Problem::new(
+        BogusReason::BadDenial,
+        format!(
+            "{qname}: a wildcard answer came without a signed NSEC proving that no closer name exists"
+        ),
+    );
+    for r in auth {
+        let RData::DNSSEC(DNSSECRData::NSEC(n)) = &r.data else {
+            continue;
+        };
+        if !covers(&r.name, n.next_domain_name(), qname) {
+            continue;
+        }
+        let set = rrset_in(auth, &r.name, RecordType::NSEC);
+        let sigs = sigs_in(auth, &r.name, RecordType::NSEC);
+        match verify_set(&r.name, RecordType::NSEC, &set, &sigs, keys, zone, v) {
+            Ok(_) => return Ok(()),
+            Err(p) => problem = p,
+        }
+    }
+    Err(problem)
+}
+
 /// Checks the NSEC proof of an NXDOMAIN or NODATA reply (RFC 4035 §5.4).
 pub(super) fn denial(
     msg: &Message,

@@ -239,8 +239,18 @@ impl<'w> Judge<'w> {
                             sigs = sigs_in(&msg.answers, &d, RecordType::DNAME);
                             (owner, t) = (d, RecordType::DNAME);
                         }
-                        let check =
-                            || verify_set(&owner, t, &set, &sigs, trusted, zone, v).map(|_| ());
+                        // An RRSIG whose labels field is below the owner's label count was made
+                        // over a wildcard: the answer was expanded from it (RFC 4035 §5.3.4).
+                        let expanded = sigs
+                            .iter()
+                            .any(|s| s.input().num_labels < owner.num_labels());
+                        let check = || {
+                            verify_set(&owner, t, &set, &sigs, trusted, zone, v)?;
+                            if expanded {
+                                super::denial::wildcard_proof(msg, &owner, trusted, zone, v)?;
+                            }
+                            Ok(())
+                        };
                         if let Err(e) = reply.memo(3, &owner, t, trusted, zone, v.now, check) {
                             r = Err(e);
                         }
