@@ -287,3 +287,24 @@ async fn wildcard_answer_without_its_proof_is_bogus() {
         f.evidence
     );
 }
+
+/// A CNAME whose target lies below a signed DNAME: the chain CNAME → DNAME → PTR is followed
+/// and every link validates (the RFC 2317-style CNAME is signed, the DNAME's synthesized one
+/// is judged by its DNAME).
+#[tokio::test]
+async fn cname_chain_through_a_dname() {
+    let r = check("cname-through-dname").await;
+    let ptr: Vec<String> = r.diagnosis.ptr.iter().map(ToString::to_string).collect();
+    assert_eq!(ptr, ["mail2.isp.example."]);
+    for z in [
+        "113.0.203.in-addr.arpa.",
+        "51.198.in-addr.arpa.",
+        "100.51.198.in-addr.arpa.",
+    ] {
+        assert_eq!(
+            dnssec_zone(&r, z).status,
+            ptrtrace_core::dnssec::validate::Security::Secure,
+            "{z}"
+        );
+    }
+}

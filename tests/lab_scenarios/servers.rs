@@ -166,7 +166,7 @@ async fn inconsistent() {
         Some("ns3.isp.example.")
     );
     assert!(
-        f.message.starts_with("ns3.isp.example. (198.51.100.55) serves an old copy of 113.0.203.in-addr.arpa. (serial 2026010100; the others 2026112801)"),
+        f.message.starts_with("ns3.isp.example. (198.51.100.55) serves an old copy (serial 2026010100; the others 2026112801) of 113.0.203.in-addr.arpa."),
         "{}",
         f.message
     );

@@ -314,6 +314,8 @@ $TTL 3600
 131 CNAME 131.128-26.113.0.203.in-addr.arpa.
 132 CNAME 132.128-26.113.0.203.in-addr.arpa.
 133 CNAME 133.128-26.113.0.203.in-addr.arpa.
+; a CNAME whose target lies below a DNAME (the renumbered 198.51.101.0/24)
+140 CNAME 60.101.51.198.in-addr.arpa.
 ; RFC 2317 delegation of 203.0.113.192/26 to the same servers
 192-26 NS ns1.isp.example.
 192-26 NS ns2.isp.example.
@@ -328,6 +330,7 @@ $TTL 7200
 192-26 NS ns3.isp.example.
 192-26 NS ns2.isp.example.
 192-26 NS ns1.isp.example.
+140 CNAME 60.101.51.198.in-addr.arpa.
 133 CNAME 133.128-26.113.0.203.in-addr.arpa.
 132 CNAME 132.128-26.113.0.203.in-addr.arpa.
 131 CNAME 131.128-26.113.0.203.in-addr.arpa.
@@ -441,6 +444,7 @@ mail2 A   198.51.100.60
 mail3 A   198.51.100.61
 relay A   198.51.105.7
 mail2 A   198.51.101.60
+mail2 A   203.0.113.140
 mx1  A    203.0.113.26
 mx2  A    203.0.113.26
 ; web's PTR is 203.0.113.27, but the name points elsewhere

@@ -194,6 +194,22 @@ pub struct OddSerial {
 }
 
 impl OddSerial {
+    /// "an old copy (serial N; the others M)", or "another version …" when its serial is
+    /// not the older one: what the odd server serves, for the finding and the headline.
+    #[must_use]
+    pub fn copy(&self) -> String {
+        format!(
+            "{} (serial {}; the others {})",
+            if self.is_older() {
+                "an old copy"
+            } else {
+                "another version"
+            },
+            self.serial,
+            self.others
+        )
+    }
+
     /// True when the odd server's serial is older than every other (RFC 1982 serial number
     /// arithmetic: `s1 < s2` when `0 < (s2 - s1) mod 2^32 < 2^31`).
     #[must_use]
@@ -223,17 +239,7 @@ fn odd_one_words(
     let theirs = strip(groups[0].0);
     let others: Vec<String> = groups[1..].iter().map(|(s, _)| strip(s)).collect();
     let copy = match serial.filter(|o| o.server == *odd) {
-        Some(o) => format!(
-            "{odd} ({}) serves {} of {zone} (serial {}; the others {})",
-            addrs.join(", "),
-            if o.is_older() {
-                "an old copy"
-            } else {
-                "another version"
-            },
-            o.serial,
-            o.others
-        ),
+        Some(o) => format!("{odd} ({}) serves {} of {zone}", addrs.join(", "), o.copy()),
         None => format!(
             "{odd} ({}) answers differently from the other servers of {zone}",
             addrs.join(", ")

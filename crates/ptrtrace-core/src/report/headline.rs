@@ -133,16 +133,7 @@ fn words(r: &TargetReport, f: &Finding, address: Option<IpAddr>) -> (String, Str
                 .find(|o| o.zone == *zone && Some(&o.server) == f.server.as_ref());
             match copy {
                 Some(o) => (
-                    format!(
-                        "serves {} (serial {}; the others {}) of",
-                        if o.is_older() {
-                            "an old copy"
-                        } else {
-                            "another version"
-                        },
-                        o.serial,
-                        o.others
-                    ),
+                    format!("serves {} of", o.copy()),
                     s("reload the zone on it and check its zone transfers"),
                 ),
                 None => (

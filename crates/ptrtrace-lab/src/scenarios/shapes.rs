@@ -138,6 +138,24 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             ..Scenario::default()
         },
         Scenario {
+            name: "cname-through-dname",
+            summary: "203.0.113.140 is a CNAME to a name below the signed DNAME of the renumbered 198.51.101.0/24: a chain CNAME → DNAME → PTR, every link validated — no fault",
+            target: "203.0.113.140",
+            tweaks: vec![],
+            expect: vec![
+                zone_finding("classless_delegation", None, REV, None, None),
+                zone_finding(
+                    "classless_delegation",
+                    None,
+                    "51.198.in-addr.arpa.",
+                    None,
+                    None,
+                ),
+            ],
+            verdict: "ok",
+            ..Scenario::default()
+        },
+        Scenario {
             name: "dname-unsigned",
             summary: "the same DNAME in an unsigned /16 (51.198.in-addr.arpa): insecure, followed like a CNAME — no fault",
             target: "198.51.101.60",
