@@ -270,9 +270,10 @@ pub struct TraceOpts {
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
     pub timeout: Duration,
 
-    /// Probes sent to every server address for the target's name at each zone (1-20); SOA, NS
-    /// and forward names get one, and this many where the first looks wrong. More probes
-    /// catch rarer drops.
+    /// Probes sent to every server address for the target's name at each zone (1-20); SOA, NS,
+    /// DNSKEY, DS and forward names get one, and this many where the first looks wrong or is
+    /// lost. A question that a server answering the zone never answered is asked this many
+    /// times more before it is called unreachable for it. More probes catch rarer drops.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=20))]
     pub probes: u8,
 

@@ -80,12 +80,17 @@ EXPECT = {
     # A signed wildcard (RFC 4592) in 4.51.198.in-addr.arpa.: the answer's RRSIG is the
     # wildcard's, with the NSEC proving no closer name (dnssec-signzone; BIND, NSD, Knot).
     "198.51.4.26": ("degraded", ISP_GLUE, []),
+    # The same in ip6.arpa: a DNAME in the signed IPv6 reverse zone (two algorithms, NSEC3;
+    # BIND and NSD) redirects a renumbered /64's nibbles.
+    "2001:db8:0:2::25": ("degraded", ISP_GLUE, [
+        ("classless_delegation", None, "8.b.d.0.1.0.0.2.ip6.arpa.", None, None),
+    ]),
 }
 # Signed zones below in-addr.arpa. that must validate on every server, per target.
 SIGNED_BELOW = {"198.51.3.25": {"3.51.198.in-addr.arpa.", "4.51.198.in-addr.arpa."},
                 "198.51.4.26": {"4.51.198.in-addr.arpa."}}
 # Targets whose whole chain is signed: Unbound must answer with AD=1.
-AD_EXPECTED = {"198.51.3.25", "198.51.4.26"}
+AD_EXPECTED = {"198.51.3.25", "198.51.4.26", "2001:db8:0:2::25"}
 # Targets without a PTR on purpose (or none to be had).
 NO_PTR = {"203.0.114.1", "198.51.2.25"}
 # Targets whose PTR is found but not confirmed.
