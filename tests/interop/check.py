@@ -85,12 +85,17 @@ EXPECT = {
     "2001:db8:0:2::25": ("degraded", ISP_GLUE, [
         ("classless_delegation", None, "8.b.d.0.1.0.0.2.ip6.arpa.", None, None),
     ]),
+    # A zone cut below the last referral, at the target's own name: the servers of
+    # 5.51.198.in-addr.arpa. answer from its signed child 25.5.51.198.in-addr.arpa.; the cut
+    # is found (RRSIG signer) and both zones validate on every server.
+    "198.51.5.25": ("degraded", ISP_GLUE, []),
 }
 # Signed zones below in-addr.arpa. that must validate on every server, per target.
 SIGNED_BELOW = {"198.51.3.25": {"3.51.198.in-addr.arpa.", "4.51.198.in-addr.arpa."},
-                "198.51.4.26": {"4.51.198.in-addr.arpa."}}
+                "198.51.4.26": {"4.51.198.in-addr.arpa."},
+                "198.51.5.25": {"5.51.198.in-addr.arpa.", "25.5.51.198.in-addr.arpa."}}
 # Targets whose whole chain is signed: Unbound must answer with AD=1.
-AD_EXPECTED = {"198.51.3.25", "198.51.4.26", "2001:db8:0:2::25"}
+AD_EXPECTED = {"198.51.3.25", "198.51.4.26", "2001:db8:0:2::25", "198.51.5.25"}
 # Targets without a PTR on purpose (or none to be had).
 NO_PTR = {"203.0.114.1", "198.51.2.25"}
 # Targets whose PTR is found but not confirmed.

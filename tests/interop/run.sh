@@ -90,7 +90,7 @@ for a in 2001:db8:53::1 2001:db8:5300::54; do
 done
 # The traced addresses, so that Postfix (192.0.2.250, 2001:db8:25::250) can receive an SMTP
 # connection from each of them.
-targets="203.0.113.25 203.0.113.26 203.0.113.130 192.0.2.25 198.51.100.25 198.51.1.25 198.51.2.25 2001:db8::25 203.0.114.1 198.51.3.25 198.51.4.26 2001:db8:0:2::25"
+targets="203.0.113.25 203.0.113.26 203.0.113.130 192.0.2.25 198.51.100.25 198.51.1.25 198.51.2.25 2001:db8::25 203.0.114.1 198.51.3.25 198.51.4.26 2001:db8:0:2::25 198.51.5.25"
 for a in $targets 192.0.2.250 2001:db8:25::250; do
   case "$a" in
     *:*) in_ns ip -6 addr add "$a/128" dev lo nodad ;;
@@ -164,6 +164,13 @@ for z in 3 4; do
   sign "$z.51.198.in-addr.arpa." "r$z-51-198.zone"
   cat "$work/keys/dsset-$z.51.198.in-addr.arpa." >> "$zones/in-addr.zone"
 done
+# A zone cut below the last referral: in-addr.arpa. delegates 5.51.198.in-addr.arpa., whose
+# servers also serve its signed child at one address's own name, 25.5.51.198.in-addr.arpa.;
+# they answer from the child, and no referral shows its cut.
+sign 25.5.51.198.in-addr.arpa. r25-5-51-198.zone
+cat "$work/keys/dsset-25.5.51.198.in-addr.arpa." >> "$zones/r5-51-198.zone"
+sign 5.51.198.in-addr.arpa. r5-51-198.zone
+cat "$work/keys/dsset-5.51.198.in-addr.arpa." >> "$zones/in-addr.zone"
 sign in-addr.arpa. in-addr.zone -3 - -A
 cat "$work/keys/dsset-in-addr.arpa." >> "$zones/arpa.zone"
 # The IPv6 reverse zone: two algorithms at once (ECDSA P-256, 13, and RSA/SHA-256, 8; a zone
@@ -260,14 +267,17 @@ start_knot example 192.0.2.21 "example.:example.zone"
 start_bind ns1 198.51.100.53 - "113.0.203.in-addr.arpa.:r113.zone" "2.0.192.in-addr.arpa.:r192.zone" \
   "8.b.d.0.1.0.0.2.ip6.arpa.:v6.zone" "isp.example.:isp.zone" "1.51.198.in-addr.arpa.:r1-51-198.zone" \
   "18.198.in-addr.arpa.:r18.zone" "19.198.in-addr.arpa.:r19.zone" \
-  "3.51.198.in-addr.arpa.:r3-51-198.zone" "4.51.198.in-addr.arpa.:r4-51-198.zone"
+  "3.51.198.in-addr.arpa.:r3-51-198.zone" "4.51.198.in-addr.arpa.:r4-51-198.zone" \
+  "5.51.198.in-addr.arpa.:r5-51-198.zone" "25.5.51.198.in-addr.arpa.:r25-5-51-198.zone"
 start_nsd  ns2 198.51.100.54,2001:db8:5300::54 "113.0.203.in-addr.arpa.:r113.zone" \
   "100.51.198.in-addr.arpa.:r198.zone" "8.b.d.0.1.0.0.2.ip6.arpa.:v6.zone" "isp.example.:isp.zone" \
   "18.198.in-addr.arpa.:r18.zone" "19.198.in-addr.arpa.:r19.zone" \
-  "3.51.198.in-addr.arpa.:r3-51-198.zone" "4.51.198.in-addr.arpa.:r4-51-198.zone"
+  "3.51.198.in-addr.arpa.:r3-51-198.zone" "4.51.198.in-addr.arpa.:r4-51-198.zone" \
+  "5.51.198.in-addr.arpa.:r5-51-198.zone" "25.5.51.198.in-addr.arpa.:r25-5-51-198.zone"
 start_knot ns3 198.51.100.55 "113.0.203.in-addr.arpa.:r113-old.zone" "100.51.198.in-addr.arpa.:r198.zone" \
   "isp.example.:isp.zone" "18.198.in-addr.arpa.:r18.zone" "19.198.in-addr.arpa.:r19-old.zone" \
-  "3.51.198.in-addr.arpa.:r3-51-198.zone" "4.51.198.in-addr.arpa.:r4-51-198.zone"
+  "3.51.198.in-addr.arpa.:r3-51-198.zone" "4.51.198.in-addr.arpa.:r4-51-198.zone" \
+  "5.51.198.in-addr.arpa.:r5-51-198.zone" "25.5.51.198.in-addr.arpa.:r25-5-51-198.zone"
 start_knot customer 198.51.100.80 "customer.example.:customer.zone" \
   "128-26.113.0.203.in-addr.arpa.:classless.zone"
 start_nsd  ns4 198.51.100.56 "isp.example.:isp.zone"
@@ -299,6 +309,7 @@ wait_for 198.51.100.56 isp.example.
 for a in 198.51.100.53 198.51.100.54 2001:db8:5300::54 198.51.100.55; do
   wait_for "$a" 18.198.in-addr.arpa.; wait_for "$a" 19.198.in-addr.arpa.
   wait_for "$a" 3.51.198.in-addr.arpa.; wait_for "$a" 4.51.198.in-addr.arpa.
+  wait_for "$a" 5.51.198.in-addr.arpa.; wait_for "$a" 25.5.51.198.in-addr.arpa.
 done
 
 # A stopped server: ns4 ran, and is stopped before the traces.

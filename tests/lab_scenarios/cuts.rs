@@ -308,3 +308,25 @@ async fn cname_chain_through_a_dname() {
         );
     }
 }
+
+/// A zone at the target's own name one label below the zone the referral named, on that
+/// zone's servers: the answer's RRSIG signer names it and it is found at every address. Real
+/// servers showed this one (interop, 198.51.5.25): without it, every server of the /24 was
+/// `missing_rrsig` and the verdict `broken`.
+#[tokio::test]
+async fn hidden_cut_one_label_below_the_referral() {
+    let r = check("hidden-cut-one-label").await;
+    let zone = zone_of(&r, "41.113.0.203.in-addr.arpa.");
+    assert_eq!(
+        zone.parent.as_ref().map(ToString::to_string).as_deref(),
+        Some("113.0.203.in-addr.arpa.")
+    );
+    assert_eq!(
+        found_addresses(&r, "41.113.0.203.in-addr.arpa."),
+        ISP_ADDRESSES
+    );
+    assert_eq!(
+        dnssec_zone(&r, "41.113.0.203.in-addr.arpa.").status,
+        ptrtrace_core::dnssec::validate::Security::Secure
+    );
+}

@@ -24,6 +24,7 @@ pub fn zones() -> Vec<(&'static str, &'static str, String)> {
         ("r51-bad-ds", "51.198.in-addr.arpa.", R51.into()),
         ("r100", "100.51.198.in-addr.arpa.", R100.into()),
         ("r61", "61.100.51.198.in-addr.arpa.", R61.into()),
+        ("r41", "41.113.0.203.in-addr.arpa.", R41.into()),
         // The same /24 still signed with the key from before a rollover (a stale secondary).
         ("r100-old-key", "100.51.198.in-addr.arpa.", R100.into()),
         // The parent publishes a DS for a key 113.0.203.in-addr.arpa does not have.
@@ -274,6 +275,17 @@ $TTL 3600
 61  NS  ns3.isp.example.
 "#;
 
+/// A zone at a single address's own reverse name (203.0.113.41), one label below the zone the
+/// referral names (113.0.203.in-addr.arpa.), on that zone's servers.
+const R41: &str = r#"
+$TTL 3600
+@   SOA ns1.isp.example. hostmaster.isp.example. 2026112801 7200 1800 1209600 3600
+@   NS  ns1.isp.example.
+@   NS  ns2.isp.example.
+@   NS  ns3.isp.example.
+@   PTR own.isp.example.
+"#;
+
 /// A zone at a single address's own reverse name (198.51.100.61), hidden two labels below
 /// the last referral (to the ISP's /16) inside the same servers.
 const R61: &str = r#"
@@ -316,6 +328,10 @@ $TTL 3600
 133 CNAME 133.128-26.113.0.203.in-addr.arpa.
 ; a CNAME whose target lies below a DNAME (the renumbered 198.51.101.0/24)
 140 CNAME 60.101.51.198.in-addr.arpa.
+; 203.0.113.41 is a zone of its own, on these same servers
+41  NS  ns1.isp.example.
+41  NS  ns2.isp.example.
+41  NS  ns3.isp.example.
 ; RFC 2317 delegation of 203.0.113.192/26 to the same servers
 192-26 NS ns1.isp.example.
 192-26 NS ns2.isp.example.
@@ -331,6 +347,9 @@ $TTL 7200
 192-26 NS ns2.isp.example.
 192-26 NS ns1.isp.example.
 140 CNAME 60.101.51.198.in-addr.arpa.
+41  NS  ns3.isp.example.
+41  NS  ns2.isp.example.
+41  NS  ns1.isp.example.
 133 CNAME 133.128-26.113.0.203.in-addr.arpa.
 132 CNAME 132.128-26.113.0.203.in-addr.arpa.
 131 CNAME 131.128-26.113.0.203.in-addr.arpa.
@@ -442,6 +461,7 @@ mail AAAA 2001:db8::25
 mail AAAA 2001:db8:0:2::25
 mail2 A   198.51.100.60
 mail3 A   198.51.100.61
+own  A    203.0.113.41
 relay A   198.51.105.7
 mail2 A   198.51.101.60
 mail2 A   203.0.113.140

@@ -6,23 +6,29 @@ use super::*;
 
 impl Walker<'_> {
     /// Looks for the zone cuts a reply skipped (DESIGN.md "The walk", step 3; RFC 9156 §2.3):
-    /// a server asked as a server of `job.zone` that refers to, or answers for, a name more
-    /// than one label down may also serve a zone in between (every real root server serves
-    /// `arpa.` and refers straight to `in-addr.arpa.`). The reply's own evidence says where
-    /// to look: an RRSIG's signer, or a negative answer's SOA owner, names the zone that
-    /// answered (nothing to find when it is the zone asked). Without evidence (unsigned, or
+    /// a server asked as a server of `job.zone` that refers to, or answers for, a name below
+    /// it may also serve a zone in between, or at the name itself (every real root server
+    /// serves `arpa.` and refers straight to `in-addr.arpa.`; an ISP's servers may hold a zone
+    /// at one address's own name). The reply's own evidence says where to look: an RRSIG's
+    /// signer, or a negative answer's SOA owner, names the zone that answered (nothing to find
+    /// when it is the zone asked; any name down to the one asked when it is deeper). Without
+    /// evidence, only names more than one label down have cuts in between to look for (unsigned, or
     /// `--no-dnssec`) every name in between is a candidate, the shallowest
     /// [`MAX_CUT_CANDIDATES`] first. Each candidate is asked once per address
     /// ([`Purpose::CutCheck`]). DS answers come from the parent side of a cut and are judged
     /// by their signer (dnssec::validate), so they are not used here.
     pub(super) fn seek_cuts(&mut self, job: &Job, below: &Name, msg: &Message) {
         let zone = &job.zone;
-        if !zone.zone_of(below) || below.num_labels() <= zone.num_labels() + 1 {
+        if !zone.zone_of(below) {
             return;
         }
+        // With evidence, the signer may be any name down to `below` itself — one label below
+        // the zone asked included (a zone at the target's own name on the same servers).
+        // Without it, only the names strictly between are candidates.
         let (deepest, bounded) = match classify::reply_zone(msg) {
             Some(z) if z == *zone => return,
-            Some(z) if z != *zone && zone.zone_of(&z) && z.zone_of(below) => (z, false),
+            Some(z) if zone.zone_of(&z) && z.zone_of(below) => (z, false),
+            _ if below.num_labels() <= zone.num_labels() + 1 => return,
             _ => (below.base_name(), true),
         };
         let mut candidates = Vec::new();

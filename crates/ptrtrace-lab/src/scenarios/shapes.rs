@@ -85,6 +85,15 @@ pub(super) fn scenarios() -> Vec<Scenario> {
             ..Scenario::default()
         },
         Scenario {
+            name: "hidden-cut-one-label",
+            summary: "203.0.113.41 is a signed zone of its own on the servers of the /24 the referral names: they answer from it, one label below, and no referral shows the cut — found by the RRSIG signer, no fault",
+            target: "203.0.113.41",
+            tweaks: vec![],
+            expect: vec![],
+            verdict: "ok",
+            ..Scenario::default()
+        },
+        Scenario {
             name: "hidden-cut-at-target",
             summary: "198.51.100.61 is a signed zone of its own, on the servers of the /16 and the /24 above it: two cuts below the last referral, the last at the target's own name, found and validated — no fault",
             target: "198.51.100.61",
