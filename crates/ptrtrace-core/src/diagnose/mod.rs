@@ -169,15 +169,18 @@ pub fn diagnose(walk: &Walk, validator: &crate::dnssec::validate::Validator) -> 
     let loss = servers::loss(walk);
     let levels = levels(walk, &findings, &loss);
     let stats = stats::compute(walk, &findings);
-    let bogus = |zone: &Name, address: IpAddr| {
+    // The zone asked, or one between it and the name (a cut hidden inside the same servers,
+    // whose keys signed the answer): its failure there fails the answer.
+    let bogus = |zone: &Name, qname: &Name, address: IpAddr| {
         dnssec.as_ref().is_some_and(|d| {
             d.zones.iter().any(|z| {
-                z.zone == *zone
-                    && (z.status == crate::dnssec::validate::Security::Bogus
-                        || z.servers.iter().any(|s| {
-                            s.address == address
-                                && s.status == crate::dnssec::validate::Security::Bogus
-                        }))
+                let at_address = || {
+                    z.servers.iter().any(|s| {
+                        s.address == address && s.status == crate::dnssec::validate::Security::Bogus
+                    })
+                };
+                (z.zone == *zone && z.status == crate::dnssec::validate::Security::Bogus)
+                    || (zone.zone_of(&z.zone) && z.zone.zone_of(qname) && at_address())
             })
         })
     };

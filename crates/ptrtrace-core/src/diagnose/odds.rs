@@ -133,7 +133,8 @@ fn combine(levels: &[Cwf]) -> Outcomes {
 }
 
 /// Computes the odds for the target's reverse chain and the forward chain of its PTR.
-/// `bogus` tells whether a server address's DNSSEC data fails for a zone; `loss` is each
+/// `bogus` tells whether a server address's DNSSEC data fails for a zone asked about a name
+/// (or for a zone between them that the same servers hold, a hidden cut); `loss` is each
 /// (zone, server, address)'s standard probes (sent, lost) over every question: an address
 /// that answered this question is lost at its rate over the zone, the best estimate of its
 /// loss (a question asked once or thrice measures little).
@@ -141,7 +142,7 @@ fn combine(levels: &[Cwf]) -> Outcomes {
 pub fn compute(
     walk: &Walk,
     fcrdns: &[Fcrdns],
-    bogus: &dyn Fn(&Name, IpAddr) -> bool,
+    bogus: &dyn Fn(&Name, &Name, IpAddr) -> bool,
     loss: &BTreeMap<(Name, Name, IpAddr), (usize, usize)>,
 ) -> Odds {
     let confirmed: BTreeSet<String> = fcrdns
@@ -207,7 +208,8 @@ pub fn compute(
                     && p.kind == ProbeKind::Standard
                     && !p.class.is_untested()
             }) {
-                let outcome = if p.class.is_useful() && bogus(zone, p.address) {
+                let qname = &walk.questions[qi].name;
+                let outcome = if p.class.is_useful() && bogus(zone, qname, p.address) {
                     2
                 } else {
                     judge(qi, &p.class)
