@@ -26,6 +26,20 @@ use ptrtrace_core::net::AddressMap;
 pub use scenarios::{Expect, Scenario, Tweak, scenarios};
 pub use server::{Fault, LabServer, ZoneData};
 
+/// The zones the ISP's three servers hold: besides the /24 and the forward zone, zones whose
+/// cuts their own referrals hide (a /16 and the /24 below it, single-address zones, a /24's
+/// RFC 2317 child), keys of [`zones::zones`].
+const ISP_ZONES: &[&str] = &[
+    "rev",
+    "isp",
+    "v6rev",
+    "r51",
+    "r100",
+    "r61",
+    "r41",
+    "classless-isp",
+];
+
 /// The lab's servers: NS name, addresses, zones served (keys of [`zones::zones`]).
 ///
 /// As on the real Internet (RFC 9120), every root server also serves `arpa.`, so its referrals
@@ -53,50 +67,13 @@ pub const SERVERS: &[(&str, &[&str], &[&str])] = &[
         &["192.0.2.52", "2001:db8:53::52"],
         &["r203", "r198"],
     ),
-    // The ISP's servers also hold zones whose cuts their own referrals hide: a /16 and the
-    // /24 below it, and a /24 and its RFC 2317 child.
-    (
-        "ns1.isp.example.",
-        &["198.51.100.53"],
-        &[
-            "rev",
-            "isp",
-            "v6rev",
-            "r51",
-            "r100",
-            "r61",
-            "r41",
-            "classless-isp",
-        ],
-    ),
+    ("ns1.isp.example.", &["198.51.100.53"], ISP_ZONES),
     (
         "ns2.isp.example.",
         &["198.51.100.54", "2001:db8:5300::54"],
-        &[
-            "rev",
-            "isp",
-            "v6rev",
-            "r51",
-            "r100",
-            "r61",
-            "r41",
-            "classless-isp",
-        ],
+        ISP_ZONES,
     ),
-    (
-        "ns3.isp.example.",
-        &["198.51.100.55"],
-        &[
-            "rev",
-            "isp",
-            "v6rev",
-            "r51",
-            "r100",
-            "r61",
-            "r41",
-            "classless-isp",
-        ],
-    ),
+    ("ns3.isp.example.", &["198.51.100.55"], ISP_ZONES),
     (
         "ns1.customer.example.",
         &["198.51.100.80"],

@@ -316,22 +316,15 @@ mod tests {
         assert!(diff(&empty, &none).unwrap().is_empty());
         let one =
             with(serde_json::json!([{"name": "old-mail.example.", "addresses": ["192.0.2.9"]}]));
-        let lines: Vec<String> = diff(&empty, &one)
-            .unwrap()
-            .iter()
-            .map(Change::line)
-            .collect();
+        let lines = |a: &Value, b: &Value| -> Vec<String> {
+            diff(a, b).unwrap().iter().map(Change::line).collect()
+        };
         assert_eq!(
-            lines,
+            lines(&empty, &one),
             ["203.0.113.25: forward old-mail.example.: no address → 192.0.2.9"]
         );
-        let lines: Vec<String> = diff(&one, &none)
-            .unwrap()
-            .iter()
-            .map(Change::line)
-            .collect();
         assert_eq!(
-            lines,
+            lines(&one, &none),
             ["203.0.113.25: forward old-mail.example.: 192.0.2.9 → no address"]
         );
     }
