@@ -130,7 +130,9 @@ pub(crate) fn evidence_line(walk: &Walk, q: QId, probes: &[&Probe]) -> String {
 #[must_use]
 pub fn diagnose(walk: &Walk, validator: &crate::dnssec::validate::Validator) -> Diagnosis {
     let mut findings: Vec<Finding> = Vec::new();
-    servers::check(walk, &mut findings);
+    // Each address's loss over a zone, counted once for the findings, the levels and the odds.
+    let loss = servers::loss(walk);
+    servers::check(walk, &loss, &mut findings);
     let old_copies = consistency::check(walk, &mut findings);
     delegation::check(walk, &mut findings);
     let chain = answer::check(walk, &mut findings);
@@ -166,7 +168,6 @@ pub fn diagnose(walk: &Walk, validator: &crate::dnssec::validate::Validator) -> 
     } else {
         Verdict::Ok
     };
-    let loss = servers::loss(walk);
     let levels = levels(walk, &findings, &loss);
     let stats = stats::compute(walk, &findings);
     // The zone asked, or one between it and the name (a cut hidden inside the same servers,

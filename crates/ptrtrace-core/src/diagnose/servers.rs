@@ -122,8 +122,14 @@ fn edns_broken(walk: &Walk, findings: &mut Vec<Finding>) -> BTreeSet<AddrKey> {
     broken
 }
 
-/// Adds `unreachable`, `flaky`, `lame`, `tcp_failed` and `edns_failed` findings.
-pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
+/// Adds `unreachable`, `flaky`, `lame`, `tcp_failed` and `edns_failed` findings; `totals` is
+/// [`loss`] of the walk (each address's standard probes for a zone, all questions together:
+/// sent, lost — loss is a property of the address, measured over everything asked of it).
+pub(super) fn check(
+    walk: &Walk,
+    totals: &BTreeMap<AddrKey, (usize, usize)>,
+    findings: &mut Vec<Finding>,
+) {
     let edns = edns_broken(walk, findings);
     // Addresses that "slipped" (RRL's TC=1 empty reply, answered over TCP with any RCODE) for
     // some question of a zone: their lost probes in that zone are rate limiting. RRL counts
@@ -180,10 +186,6 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             .or_default()
             .push(p);
     }
-    // Each address's standard probes for a zone, all questions together: (sent, lost), the
-    // figures of its probe statistics. Loss is a property of the address, measured over
-    // everything asked of it there.
-    let totals = loss(walk);
     for (((zone, server, address), q), sent) in &groups {
         if edns.contains(&(zone.clone(), server.clone(), *address)) {
             continue;
@@ -227,6 +229,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             continue;
         }
         let key = (zone.clone(), server.clone(), *address);
+        let (zone_sent, zone_lost) = totals.get(&key).copied().unwrap_or_default();
         if !silent.is_empty() && erroring.contains(&key) && silent.len() < sent.len() {
             // Partly silent and lame: judged by its answers below (lame), not as flaky.
         } else if !silent.is_empty() && erroring.contains(&key) {
@@ -275,7 +278,6 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             // silence"): an address that answers other questions of the zone is unreachable
             // for this one only when it lost nothing else there and the question was asked
             // more than once; otherwise its silence here is its loss, and it is flaky.
-            let (zone_sent, zone_lost) = totals.get(&key).copied().unwrap_or_default();
             let answers_others = zone_lost < zone_sent;
             if answers_others && (zone_lost > silent.len() || sent.len() < 2) {
                 findings.push(flaky(
@@ -321,7 +323,6 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
             continue;
         }
         if !silent.is_empty() && !erroring.contains(&key) {
-            let (zone_sent, zone_lost) = totals.get(&key).copied().unwrap_or_default();
             findings.push(flaky(
                 zone,
                 server,
