@@ -115,3 +115,70 @@ pub fn stop_on_ctrl_c() -> (
     });
     (stop_rx, watcher)
 }
+
+/// This process's soft limit on open files, read once from /proc/self/limits (Linux) at the
+/// first call ([`runtime_room`], at start: out of descriptors, it could not be read later).
+pub fn open_files_limit() -> Option<u64> {
+    static LIMIT: std::sync::LazyLock<Option<u64>> = std::sync::LazyLock::new(|| {
+        let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+        let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+        line.split_whitespace().nth(3)?.parse().ok()
+    });
+    *LIMIT
+}
+
+/// "too many open files (limit 12)": a local failure in a person's words, with the limit
+/// that caused it when it is the open-file limit.
+pub fn local_words(kind: ptrtrace_core::model::LocalKind) -> String {
+    use ptrtrace_core::model::LocalKind;
+    match (kind, open_files_limit()) {
+        (LocalKind::TooManyOpenFiles, Some(n)) => format!("{} (limit {n})", kind.words()),
+        _ => kind.words().to_string(),
+    }
+}
+
+/// Exit 3: this host failed (too many open files) while tracing `failed` of `total` targets;
+/// their reports say `unknown`, and nothing about them is a verdict.
+pub fn local_failure(
+    kind: ptrtrace_core::model::LocalKind,
+    failed: usize,
+    total: usize,
+) -> Failure {
+    let what = if total == 1 {
+        String::new()
+    } else {
+        format!(": {failed} of {total} targets are unknown")
+    };
+    let fix = match kind {
+        ptrtrace_core::model::LocalKind::TooManyOpenFiles => {
+            "raise the limit (ulimit -n) or lower --concurrency"
+        }
+        _ => "fix this host, or lower --concurrency",
+    };
+    Failure::cannot_run(format!(
+        "could not run: {}{what}; nothing is known about the servers — {fix}",
+        local_words(kind)
+    ))
+}
+
+/// Descriptors the async runtime takes when it starts (epoll, its waker, the signal pipe and
+/// its clone), with room to spare: fewer than this and tokio panics while starting.
+const RUNTIME_DESCRIPTORS: usize = 4;
+
+/// Checks that the runtime can start: tokio panics when it cannot open its signal pipe, so a
+/// process nearly out of descriptors exits 3 with one line here instead.
+pub fn runtime_room() -> Result<(), Failure> {
+    let _ = open_files_limit();
+    let mut held = Vec::with_capacity(RUNTIME_DESCRIPTORS);
+    for _ in 0..RUNTIME_DESCRIPTORS {
+        match std::os::unix::net::UnixStream::pair() {
+            Ok(pair) => held.push(pair),
+            Err(e) => {
+                let words = ptrtrace_core::model::LocalKind::of(&e)
+                    .map_or_else(|| e.to_string(), local_words);
+                return Err(Failure::cannot_run(format!("could not run: {words}")));
+            }
+        }
+    }
+    Ok(())
+}

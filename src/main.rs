@@ -63,6 +63,7 @@ fn main() -> ExitCode {
 
 /// Runs the command `cli` names.
 fn run(cli: Cli) -> Outcome {
+    exit::runtime_room()?;
     let rt = tokio::runtime::Runtime::new()
         .map_err(|e| Failure::cannot_run(format!("cannot start the async runtime: {e}")))?;
     match cli.command {

@@ -66,6 +66,8 @@ pub fn status_of(r: &TargetReport, warning: Option<f64>, critical: Option<f64>) 
         Verdict::Ok => Status::Ok,
         Verdict::Degraded => Status::Warning,
         Verdict::Broken => Status::Critical,
+        // A local failure (too many open files): the check could not run.
+        Verdict::Unknown => return Status::Unknown,
     };
     let bad = first_try_bad(r);
     // Above the threshold, as the monitoring-plugins guidelines read a bare number.
@@ -109,10 +111,15 @@ pub fn line(
     let threshold = |t: Option<f64>| t.map_or_else(String::new, |v| format!("{v}"));
     for r in reports {
         let label = r.target().to_string();
+        // "U": no value (monitoring-plugins guidelines), for a target this host could not trace.
+        let bad = if r.walk.local.is_some() {
+            "U".to_string()
+        } else {
+            format!("{:.1}%", first_try_bad(r))
+        };
         let _ = write!(
             perf,
-            "'{label} first_try_bad'={:.1}%;{};{};0;100 '{label} time'={:.3}s;;;0 '{label} queries'={};;;0 ",
-            first_try_bad(r),
+            "'{label} first_try_bad'={bad};{};{};0;100 '{label} time'={:.3}s;;;0 '{label} queries'={};;;0 ",
             threshold(warning),
             threshold(critical),
             r.walk.elapsed_ms as f64 / 1000.0,

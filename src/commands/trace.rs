@@ -75,6 +75,8 @@ struct Tally {
     verdicts: std::collections::BTreeMap<&'static str, usize>,
     servers: std::collections::BTreeMap<Blamed, usize>,
     root_unreachable: bool,
+    /// Targets a local failure left unknown (too many open files), and the first kind.
+    local: Option<(ptrtrace_core::model::LocalKind, usize)>,
     all_ok: bool,
     count: usize,
 }
@@ -91,6 +93,9 @@ impl Tally {
             .or_insert(0) += 1;
         self.all_ok &= r.diagnosis.verdict == Verdict::Ok;
         self.root_unreachable |= !r.diagnosis.root_reachable;
+        if let Some(l) = &r.walk.local {
+            self.local.get_or_insert((l.kind, 0)).1 += 1;
+        }
         let mut seen = std::collections::BTreeSet::new();
         for f in &r.diagnosis.findings {
             if f.severity < Severity::Warning {
@@ -111,8 +116,9 @@ impl Tally {
     }
 
     fn summary(&self) -> String {
-        let verdicts: Vec<String> = ["ok", "degraded", "broken"]
+        let verdicts: Vec<String> = ["ok", "degraded", "broken", "unknown"]
             .iter()
+            .filter(|v| **v != "unknown" || self.verdicts.contains_key(*v))
             .map(|v| format!("{} {v}", self.verdicts.get(v).copied().unwrap_or(0)))
             .collect();
         let mut out = format!(
@@ -235,6 +241,9 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
             "{} target entries were not valid (see above)",
             bad.len()
         )));
+    }
+    if let Some((kind, failed)) = tally.local {
+        return Err(crate::exit::local_failure(kind, failed, tally.count));
     }
     if tally.root_unreachable {
         return Err(Failure::cannot_run(root_message));

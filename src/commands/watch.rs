@@ -36,11 +36,35 @@ pub async fn run(
     let mut prev: Option<serde_json::Value> = None;
     let mut last: Vec<TargetReport> = Vec::new();
     let (mut rounds, mut changes) = (0u32, 0usize);
+    let mut local = None;
     loop {
         rounds += 1;
         let reports = trace_all(&targets, &cfg).await;
         if interrupted() {
             break;
+        }
+        // A round this host could not run (too many open files) is no evidence: it is said,
+        // neither compared nor stored, and the round before it stands.
+        local = reports
+            .iter()
+            .find_map(|r| r.walk.local.as_ref().map(|l| l.kind));
+        if let Some(kind) = local {
+            let line = format!(
+                "{} round {rounds} could not run: {}; the round before stands",
+                stamp(start),
+                crate::exit::local_words(kind)
+            );
+            if !say(&line) {
+                return Ok(Exit::Ok);
+            }
+            if count.is_some_and(|c| rounds >= c) {
+                break;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(cfg.interval) => {}
+                _ = tokio::signal::ctrl_c() => break,
+            }
+            continue;
         }
         if let Some((h, keep)) = store.as_mut() {
             for r in &reports {
@@ -102,7 +126,15 @@ pub async fn run(
             verdicts.join(", ")
         }
     ));
-    // As a trace: 3 when the last round could not run at all (no root server answered).
+    // As a trace: 3 when the last round could not run at all (a local failure, or no root
+    // server answered).
+    if let Some(kind) = local {
+        return Err(crate::exit::local_failure(
+            kind,
+            targets.len(),
+            targets.len(),
+        ));
+    }
     if !last.is_empty() && last.iter().all(|r| !r.diagnosis.root_reachable) {
         return Err(Failure::cannot_run(no_root_message(&source)));
     }

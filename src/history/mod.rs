@@ -187,7 +187,12 @@ impl History {
                 r.target().to_string(),
                 now_s(),
                 r.diagnosis.verdict.as_str(),
-                (1.0 - r.diagnosis.odds.first_try.correct).clamp(0.0, 1.0),
+                // 0 for an `unknown` round: a local failure stopped it, nothing was measured.
+                if r.walk.local.is_some() {
+                    0.0
+                } else {
+                    (1.0 - r.diagnosis.odds.first_try.correct).clamp(0.0, 1.0)
+                },
                 r.walk.elapsed_ms as f64 / 1000.0,
                 r.walk.queries_sent,
             ],

@@ -104,6 +104,7 @@ fn peak_rss_mb(pid: u32) -> Option<f64> {
 
 mod errors;
 mod lab;
+mod local;
 mod monitor;
 mod serve;
 mod trace;

@@ -183,6 +183,7 @@ fn status_from_findings(diag: &Diagnosis, zone: &Name, server: &Name, ip: IpAddr
             | FindingKind::GenericPtr
             | FindingKind::HeloMismatch
             | FindingKind::FcrdnsFailed
+            | FindingKind::LocalError
             | FindingKind::LimitExceeded
             | FindingKind::Untested
             | FindingKind::DnssecBogus

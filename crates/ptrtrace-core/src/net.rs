@@ -32,6 +32,7 @@ use hickory_proto::rr::{Name, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
+use crate::model::LocalKind;
 pub use crate::model::reply::Transport;
 use crate::model::reply::{rcode_name, record_text};
 use crate::model::walk::AttemptRecord;
@@ -52,6 +53,9 @@ pub enum Outcome {
     /// This host has no route to the address's family (no IPv6 connectivity is common): the
     /// server cannot be judged from here.
     NoRoute(String),
+    /// This host failed (too many open files, no buffer space): no evidence about any
+    /// server, and the walk stops (docs/findings.md `local_error`).
+    Local(LocalKind, String),
 }
 
 /// One query to one address and what happened.
@@ -202,6 +206,9 @@ pub fn mismatch(query: &Message, reply: &Message) -> Option<&'static str> {
 /// here", not "the server is down".
 pub(crate) fn send_outcome(e: &std::io::Error) -> Outcome {
     use std::io::ErrorKind as K;
+    if let Some(kind) = LocalKind::of(e) {
+        return Outcome::Local(kind, e.to_string());
+    }
     match e.kind() {
         K::NetworkUnreachable | K::AddrNotAvailable | K::Unsupported => {
             Outcome::NoRoute(format!("this host cannot send there ({e})"))
@@ -216,6 +223,9 @@ pub(crate) fn send_outcome(e: &std::io::Error) -> Outcome {
 
 fn io_outcome(e: &std::io::Error) -> Outcome {
     use std::io::ErrorKind as K;
+    if let Some(kind) = LocalKind::of(e) {
+        return Outcome::Local(kind, e.to_string());
+    }
     match e.kind() {
         K::ConnectionRefused => Outcome::Unreachable("port unreachable (ICMP) / refused".into()),
         K::HostUnreachable | K::NetworkUnreachable => {
@@ -432,6 +442,10 @@ impl Attempt {
             Outcome::NoRoute(d) => {
                 rec.status = "no_route";
                 rec.detail = Some(d.clone());
+            }
+            Outcome::Local(kind, d) => {
+                rec.status = "local_error";
+                rec.detail = Some(format!("{}: {d}", kind.as_str()));
             }
         }
         rec

@@ -4,7 +4,7 @@
 //! delegation is gone from the metrics too; the answer-latency histograms accumulate.
 //!
 //! Label cardinality is bounded by the configuration and the delegation, never by what a
-//! server sends: per target 3 verdict series, one per finding kind and severity present (at
+//! server sends: per target 4 verdict series, one per finding kind and severity present (at
 //! most the number of finding kinds), and 5 gauges; per server address of a zone on some
 //! target's path, a status, a DNSSEC state, a loss ratio and one histogram.
 
@@ -33,6 +33,11 @@ struct TargetLabel {
 struct VerdictLabels {
     target: String,
     verdict: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabel {
+    kind: String,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -102,7 +107,12 @@ impl Snapshot {
         Self {
             verdict: r.diagnosis.verdict.as_str(),
             findings,
-            first_try_bad: (1.0 - r.diagnosis.odds.first_try.correct).clamp(0.0, 1.0),
+            // Nothing is known of a trace a local failure stopped.
+            first_try_bad: if r.walk.local.is_some() {
+                f64::NAN
+            } else {
+                (1.0 - r.diagnosis.odds.first_try.correct).clamp(0.0, 1.0)
+            },
             duration_s: r.walk.elapsed_ms as f64 / 1000.0,
             queries: r.walk.queries_sent,
             finished_unix_s: std::time::SystemTime::now()
@@ -126,6 +136,7 @@ fn labels(zone: &str, server: &str, address: IpAddr) -> ServerLabels {
 pub struct State {
     latest: Mutex<BTreeMap<IpAddr, (Snapshot, u64)>>,
     latency: Family<ServerLabels, Histogram>,
+    local_errors: Family<KindLabel, Counter>,
 }
 
 /// The histograms' buckets: 1 ms to about 16 s, doubling.
@@ -139,11 +150,25 @@ impl State {
         Arc::new(Self {
             latest: Mutex::new(BTreeMap::new()),
             latency: Family::new_with_constructor(latency_histogram),
+            local_errors: Family::default(),
         })
+    }
+
+    /// Counts `n` operations this host failed (queries not sent, connections not
+    /// accepted), by kind (`too_many_open_files`, …).
+    pub fn local_error(&self, kind: &str, n: u64) {
+        self.local_errors
+            .get_or_create(&KindLabel {
+                kind: kind.to_string(),
+            })
+            .inc_by(n);
     }
 
     /// Records a finished trace of `target`.
     pub fn record(&self, target: IpAddr, r: &TargetReport) {
+        if let Some(l) = &r.walk.local {
+            self.local_error(l.kind.as_str(), u64::from(l.attempts));
+        }
         let snap = Snapshot::of(r);
         for p in &r.walk.probes {
             let key = labels(&p.zone.to_string(), &p.server.to_string(), p.address);
@@ -174,6 +199,11 @@ impl State {
             "Time from a query to its reply, per server address of a zone (every probe of every trace)",
             Unit::Seconds,
             self.latency.clone(),
+        );
+        reg.register(
+            "ptrtrace_local_errors",
+            "Operations this host failed, by kind: queries it could not send (traces then say unknown) and connections it could not accept",
+            self.local_errors.clone(),
         );
         process_metrics(&mut reg);
         text(&reg)
@@ -213,7 +243,7 @@ fn fill<'a>(reg: &mut Registry, snaps: impl Iterator<Item = (IpAddr, &'a Snapsho
         let t = TargetLabel {
             target: target.to_string(),
         };
-        for v in ["ok", "degraded", "broken"] {
+        for v in ["ok", "degraded", "broken", "unknown"] {
             verdict
                 .get_or_create(&VerdictLabels {
                     target: t.target.clone(),
@@ -262,7 +292,7 @@ fn fill<'a>(reg: &mut Registry, snaps: impl Iterator<Item = (IpAddr, &'a Snapsho
     }
     reg.register(
         "ptrtrace_target_verdict",
-        "1 for the target's verdict in its latest trace (ok, degraded, broken), 0 for the others",
+        "1 for the target's verdict in its latest trace (ok, degraded, broken; unknown when this host could not trace it), 0 for the others",
         verdict,
     );
     reg.register(

@@ -130,8 +130,11 @@ fn schedule(
             loop {
                 let started = tokio::time::Instant::now();
                 let validator = Arc::new(Validator::now());
-                let ips = ips.iter().copied();
-                judged_batch(ips, &cfg, CHUNK, None, None, validator, |report| {
+                let mut local: Option<(ptrtrace_core::model::LocalKind, usize)> = None;
+                judged_batch(ips.iter().copied(), &cfg, CHUNK, None, None, validator, |report| {
+                    if let Some(l) = &report.walk.local {
+                        local.get_or_insert((l.kind, 0)).1 += 1;
+                    }
                     state.record(report.target(), &report);
                     // One transaction per target: a stop loses at most the target in flight.
                     if let Some(store) = &store
@@ -142,6 +145,13 @@ fn schedule(
                     }
                 })
                 .await;
+                if let Some((kind, n)) = local {
+                    eprintln!(
+                        "ptrtrace: round of {} addresses: {n} could not be traced here: {}; they are recorded as unknown",
+                        ips.len(),
+                        crate::exit::local_words(kind)
+                    );
+                }
                 if let Some(store) = &store
                     && let Ok(mut h) = store.0.lock()
                     && let Err(e) = h.prune(store.1)

@@ -129,6 +129,9 @@ pub(crate) fn evidence_line(walk: &Walk, q: QId, probes: &[&Probe]) -> String {
 /// verifications: nothing here reads the clock).
 #[must_use]
 pub fn diagnose(walk: &Walk, validator: &crate::dnssec::validate::Validator) -> Diagnosis {
+    if let Some(local) = &walk.local {
+        return untested::local_failure(local);
+    }
     let mut findings: Vec<Finding> = Vec::new();
     // Each address's loss over a zone, counted once for the findings, the levels and the odds.
     let loss = servers::loss(walk);

@@ -97,6 +97,7 @@ pub fn compute(
         return Receiver::Unknown;
     }
     match verdict {
+        Verdict::Unknown => Receiver::Unknown,
         Verdict::Ok => Receiver::Accept,
         // A receiver's resolver retries other servers after a failure (never after an
         // answer): what it finally gets is the with-retries figure; first-try failures that

@@ -2,7 +2,7 @@
 //! reach or that `-4`/`-6` excluded, and the addresses a spread batch did not ask. They are
 //! not blamed on the servers; the report says what was not checked.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use hickory_proto::rr::Name;
@@ -104,5 +104,55 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                 evidence: skipped.iter().take(8).map(ToString::to_string).collect(),
             });
         }
+    }
+}
+
+/// The diagnosis of a walk that a local failure stopped (too many open files): verdict
+/// `unknown`, one `local_error` finding, and nothing said about any server, since no
+/// observation of this walk can be told apart from the failure's effects.
+pub(super) fn local_failure(local: &crate::model::LocalFailure) -> super::Diagnosis {
+    let finding = Finding {
+        kind: FindingKind::LocalError,
+        severity: Severity::Error,
+        reason: Some(Reason::Local(local.kind)),
+        zone: Name::root(),
+        server: None,
+        address: None,
+        message: format!(
+            "this host could not send its queries ({}): nothing is known about the servers",
+            local.kind.words()
+        ),
+        advice: match local.kind {
+            crate::model::LocalKind::TooManyOpenFiles => {
+                "raise this host's open-file limit (ulimit -n, LimitNOFILE=) or lower --concurrency, then trace again"
+            }
+            crate::model::LocalKind::NoBufferSpace | crate::model::LocalKind::OutOfMemory => {
+                "free memory or socket buffers on this host (or lower --concurrency), then trace again"
+            }
+            crate::model::LocalKind::PermissionDenied => {
+                "allow this host to send DNS queries (a local firewall or policy refused them), then trace again"
+            }
+        }
+        .into(),
+        evidence: vec![format!(
+            "{} attempts failed on this host: {}",
+            local.attempts, local.detail
+        )],
+        involved: Vec::new(),
+        caused_by: None,
+    };
+    super::Diagnosis {
+        verdict: super::Verdict::Unknown,
+        ptr: Vec::new(),
+        fcrdns: Vec::new(),
+        findings: vec![finding],
+        root_reachable: true,
+        levels: Vec::new(),
+        contacts: BTreeMap::new(),
+        stats: Vec::new(),
+        odds: super::odds::Odds::default(),
+        dnssec: None,
+        receiver: super::receiver::Receiver::Unknown,
+        old_copies: Vec::new(),
     }
 }

@@ -108,7 +108,62 @@ identifiers! {
         DnssecInsecure = "dnssec_insecure",
         /// A server rate-limits identical answers (RRL).
         RateLimited = "rate_limited",
+        /// This host could not send queries (too many open files, no buffer space): nothing
+        /// is known about any server, and the verdict is `unknown`.
+        LocalError = "local_error",
     }
+}
+
+identifiers! {
+    /// Why this host could not send a query: a local failure, no evidence about any server
+    /// (`local_error` reasons).
+    pub enum LocalKind {
+        /// EMFILE or ENFILE: the process or the system is out of file descriptors.
+        TooManyOpenFiles = "too_many_open_files",
+        /// ENOBUFS: the kernel's socket buffers are full.
+        NoBufferSpace = "no_buffer_space",
+        /// ENOMEM.
+        OutOfMemory = "out_of_memory",
+        /// EPERM or EACCES: a local firewall or policy refused the send.
+        PermissionDenied = "permission_denied",
+    }
+}
+
+impl LocalKind {
+    /// The kind of a local I/O error, or `None` when the error says something about the
+    /// network or the server.
+    #[must_use]
+    pub fn of(e: &std::io::Error) -> Option<Self> {
+        match e.raw_os_error()? {
+            23 | 24 => Some(Self::TooManyOpenFiles),
+            105 => Some(Self::NoBufferSpace),
+            12 => Some(Self::OutOfMemory),
+            1 | 13 => Some(Self::PermissionDenied),
+            _ => None,
+        }
+    }
+
+    /// The words for a person: "too many open files".
+    #[must_use]
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::TooManyOpenFiles => "too many open files",
+            Self::NoBufferSpace => "no buffer space for sockets",
+            Self::OutOfMemory => "out of memory",
+            Self::PermissionDenied => "sending was not permitted by this host",
+        }
+    }
+}
+
+/// A local failure met during a walk: the walk stopped there, and nothing it saw is a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocalFailure {
+    /// The first kind met.
+    pub kind: LocalKind,
+    /// The operating system's words for it.
+    pub detail: String,
+    /// Attempts that failed locally before the walk stopped.
+    pub attempts: u32,
 }
 
 identifiers! {
@@ -196,6 +251,8 @@ pub enum Reason {
     Limit(Limit),
     /// The other kinds' reasons.
     Detail(Detail),
+    /// `local_error`.
+    Local(LocalKind),
 }
 
 impl Reason {
@@ -207,6 +264,7 @@ impl Reason {
             Self::Bogus(r) => r.as_str(),
             Self::Limit(r) => r.as_str(),
             Self::Detail(r) => r.as_str(),
+            Self::Local(r) => r.as_str(),
         }
     }
 }
@@ -247,16 +305,20 @@ pub enum Verdict {
     Degraded,
     /// No path gives a correct, forward-confirmed PTR.
     Broken,
+    /// This host could not run the trace (a local failure: too many open files): nothing is
+    /// known about the servers.
+    Unknown,
 }
 
 impl Verdict {
-    /// `ok`, `degraded`, `broken`.
+    /// `ok`, `degraded`, `broken`, `unknown`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Ok => "ok",
             Self::Degraded => "degraded",
             Self::Broken => "broken",
+            Self::Unknown => "unknown",
         }
     }
 }
@@ -331,5 +393,26 @@ impl Cause {
             && f.zone == self.zone
             && f.server == self.server
             && f.address == self.address
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LocalKind;
+
+    /// Descriptors, buffers, memory and local policy are this host's failures; refusals and
+    /// unreachable networks are facts about the network, not local errors.
+    #[test]
+    fn local_kinds_are_told_from_network_errors() {
+        let kind = |code| LocalKind::of(&std::io::Error::from_raw_os_error(code));
+        assert_eq!(kind(24), Some(LocalKind::TooManyOpenFiles));
+        assert_eq!(kind(23), Some(LocalKind::TooManyOpenFiles));
+        assert_eq!(kind(105), Some(LocalKind::NoBufferSpace));
+        assert_eq!(kind(12), Some(LocalKind::OutOfMemory));
+        assert_eq!(kind(1), Some(LocalKind::PermissionDenied));
+        // ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EAFNOSUPPORT.
+        for network in [111, 101, 113, 97] {
+            assert_eq!(kind(network), None, "errno {network}");
+        }
     }
 }

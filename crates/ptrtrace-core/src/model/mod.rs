@@ -10,7 +10,10 @@ pub mod kept;
 pub mod reply;
 pub mod walk;
 
-pub use finding::{BogusReason, Detail, Finding, FindingKind, Limit, Reason, Severity, Verdict};
+pub use finding::{
+    BogusReason, Detail, Finding, FindingKind, Limit, LocalFailure, LocalKind, Reason, Severity,
+    Verdict,
+};
 pub use reply::{LameReason, Referral, ReplyClass, Silence, Transport};
 pub use walk::{
     AttemptRecord, CnameLoop, CutSeen, DelegationSeen, LimitHit, Probe, ProbeKind, Purpose, QId,

@@ -164,7 +164,7 @@ pub struct AttemptRecord {
     pub transport: Transport,
     /// Round-trip time in milliseconds.
     pub rtt_ms: f64,
-    /// reply, timeout, unreachable, malformed, not_sent.
+    /// reply, timeout, unreachable, malformed, not_sent, no_route, local_error.
     pub status: &'static str,
     /// Error detail for non-replies.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -297,6 +297,10 @@ pub struct Walk {
     pub limits: Vec<LimitHit>,
     /// CNAME loops met.
     pub cname_loops: Vec<CnameLoop>,
+    /// A local failure that stopped the walk (too many open files): nothing here is a
+    /// verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local: Option<super::finding::LocalFailure>,
     /// Queries sent.
     pub queries_sent: u32,
     /// Wall time of the trace in ms.

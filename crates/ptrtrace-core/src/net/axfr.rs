@@ -62,7 +62,8 @@ fn outcome_text(o: &Outcome) -> String {
         Outcome::Unreachable(d)
         | Outcome::Malformed(d)
         | Outcome::NotSent(d)
-        | Outcome::NoRoute(d) => d.clone(),
+        | Outcome::NoRoute(d)
+        | Outcome::Local(_, d) => d.clone(),
     }
 }
 

@@ -225,6 +225,7 @@ pub fn render(r: &TargetReport) -> String {
         Verdict::Ok => colours(Status::Ok).0,
         Verdict::Degraded => colours(Status::Flaky).0,
         Verdict::Broken => colours(Status::Lame).0,
+        Verdict::Unknown => colours(Status::Untested).0,
     };
     let mut answer = if d.ptr.is_empty() {
         "no PTR".to_string()

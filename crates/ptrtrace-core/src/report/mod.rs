@@ -74,9 +74,14 @@ impl TargetReport {
     }
 
     /// Every server address of every zone in the graph, with its status, DNSSEC state and
-    /// probe statistics (what monitoring and the history store per address).
+    /// probe statistics (what monitoring and the history store per address); none when a
+    /// local failure stopped the walk.
     #[must_use]
     pub fn addresses(&self) -> Vec<AddressState<'_>> {
+        // A local failure stopped the walk: nothing it saw is a server's state.
+        if self.walk.local.is_some() {
+            return Vec::new();
+        }
         self.graph
             .graph
             .node_weights()
@@ -109,8 +114,16 @@ impl TargetReport {
     /// a receiver that checks reverse DNS replies: [`crate::diagnose::receiver::Receiver`]).
     #[must_use]
     pub fn headline(&self) -> String {
-        let facts = self.facts();
         let d = &self.diagnosis;
+        // A local failure: the one thing to fix is this host.
+        if let Some(f) = d
+            .findings
+            .iter()
+            .find(|f| f.kind == FindingKind::LocalError)
+        {
+            return format!("{} — {}", f.message, f.advice);
+        }
+        let facts = self.facts();
         // Every verdict but ok says what receivers answer; ok needs no saying.
         let tail = match self.receiver_words() {
             Some(reply) if d.verdict != crate::diagnose::Verdict::Ok => {

@@ -104,6 +104,10 @@ fn mark(status: Status) -> (&'static str, &'static str) {
 pub fn render(r: &TargetReport, style: Style) -> String {
     let mut out = String::new();
     summary(&mut out, r, style);
+    // A local failure (too many open files): what the walk saw is no evidence.
+    if r.walk.local.is_some() {
+        return out;
+    }
     delegation(&mut out, r, style);
     probe_stats(&mut out, r, style);
     fcrdns(&mut out, r, style);
@@ -120,6 +124,7 @@ fn summary(out: &mut String, r: &TargetReport, style: Style) {
         crate::diagnose::Verdict::Ok => "1;32",
         crate::diagnose::Verdict::Degraded => "1;33",
         crate::diagnose::Verdict::Broken => "1;31",
+        crate::diagnose::Verdict::Unknown => "1;35",
     };
     let errors = d
         .findings

@@ -174,6 +174,7 @@ impl Walker<'_> {
                 .filter(|l| l.chain.first() == Some(&self.questions[q0].name))
                 .cloned()
                 .collect(),
+            local: self.local.clone(),
             queries_sent: own,
             elapsed_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
             families: (self.cfg.families.v4, self.cfg.families.v6),
@@ -240,18 +241,22 @@ pub async fn trace_batch(
     cancel: Option<tokio::sync::watch::Receiver<bool>>,
     mut sink: impl FnMut(Walk),
 ) {
-    let mut w = Walker::new(cfg, events);
     let mut targets = targets.into_iter().peekable();
-    if let (Some(helo), Some(first)) = (&cfg.helo, targets.peek()) {
-        w.start_question(
-            helo.clone(),
-            forward_type(*first),
-            Purpose::Helo,
-            0,
-            0,
-            None,
-        );
-    }
+    let fresh = |first: Option<&IpAddr>| {
+        let mut w = Walker::new(cfg, events.clone());
+        if let (Some(helo), Some(first)) = (&cfg.helo, first) {
+            w.start_question(
+                helo.clone(),
+                forward_type(*first),
+                Purpose::Helo,
+                0,
+                0,
+                None,
+            );
+        }
+        w
+    };
+    let mut w = fresh(targets.peek());
     loop {
         let part: Vec<IpAddr> = targets.by_ref().take(chunk.max(1)).collect();
         if part.is_empty() || cancel.as_ref().is_some_and(|c| *c.borrow()) {
@@ -298,5 +303,10 @@ pub async fn trace_batch(
             sink(w.view(t, q));
         }
         w.prune(&asked);
+        // A local failure (too many open files) made this chunk's targets `unknown`; what
+        // the shared walk learnt meanwhile is suspect, so the next chunk starts afresh.
+        if w.local.is_some() {
+            w = fresh(targets.peek());
+        }
     }
 }

@@ -134,6 +134,9 @@ pub struct Walker<'a> {
     limits: BTreeSet<LimitHit>,
     skipped: BTreeSet<IpAddr>,
     cname_loops: Vec<CnameLoop>,
+    /// A local failure (too many open files): the walk stops, and nothing it saw is a
+    /// verdict (docs/findings.md `local_error`).
+    local: Option<crate::model::LocalFailure>,
     current: Option<QId>,
     /// The probe whose reply is being handled: (depth, chain wait in ms); probes scheduled
     /// meanwhile depend on it.
@@ -228,6 +231,7 @@ pub async fn trace_until(
             .collect(),
         limits: w.limits.into_iter().collect(),
         cname_loops: w.cname_loops,
+        local: w.local,
         queries_sent: w.sent,
         elapsed_ms: u64::try_from(w.started.elapsed().as_millis()).unwrap_or(u64::MAX),
         families: (cfg.families.v4, cfg.families.v6),
@@ -270,6 +274,7 @@ impl<'a> Walker<'a> {
             limits: BTreeSet::new(),
             skipped: BTreeSet::new(),
             cname_loops: Vec::new(),
+            local: None,
             current: None,
             cause: (0, 0.0),
             support_count: HashMap::new(),

@@ -13,6 +13,18 @@ impl Walker<'_> {
         }
         let question = &self.questions[job.question];
         let (qname, qtype) = (question.name.clone(), question.qtype);
+        for a in &attempts {
+            if let Outcome::Local(kind, detail) = &a.outcome {
+                let local = self
+                    .local
+                    .get_or_insert_with(|| crate::model::LocalFailure {
+                        kind: *kind,
+                        detail: detail.clone(),
+                        attempts: 0,
+                    });
+                local.attempts += 1;
+            }
+        }
         let last = attempts.last().map(|a| &a.outcome);
         let class = match last {
             Some(Outcome::Reply(m)) => classify::classify(m, &job.zone, &qname, qtype),
@@ -22,7 +34,7 @@ impl Walker<'_> {
             Some(Outcome::Unreachable(_)) => ReplyClass::Silent {
                 reason: Silence::Unreachable,
             },
-            Some(Outcome::NotSent(_)) => ReplyClass::Silent {
+            Some(Outcome::NotSent(_) | Outcome::Local(..)) => ReplyClass::Silent {
                 reason: Silence::NotSent,
             },
             Some(Outcome::NoRoute(_)) => ReplyClass::Silent {

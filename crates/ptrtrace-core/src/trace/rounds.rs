@@ -14,7 +14,7 @@ pub async fn trace_rounds(
 ) -> Walk {
     let mut merged = trace_until(target, cfg, events.clone(), cancel.clone()).await;
     for _ in 1..cfg.rounds.max(1) {
-        let stopped = cancel.as_ref().is_some_and(|c| *c.borrow());
+        let stopped = cancel.as_ref().is_some_and(|c| *c.borrow()) || merged.local.is_some();
         if stopped {
             break;
         }
@@ -121,6 +121,9 @@ impl Walk {
             if !self.limits.contains(&l) {
                 self.limits.push(l);
             }
+        }
+        if self.local.is_none() {
+            self.local = other.local;
         }
         self.skipped.extend(other.skipped);
         for s in other.spread {

@@ -52,7 +52,14 @@ impl Walker<'_> {
                     break;
                 }
                 done = self.pending.join_next() => match done {
-                    Some(Ok(done)) => self.on_done(done),
+                    Some(Ok(done)) => {
+                        self.on_done(done);
+                        // A local failure makes every further probe meaningless: stop.
+                        if self.local.is_some() {
+                            self.pending.abort_all();
+                            break;
+                        }
+                    }
                     // A probe task cannot panic (misbehaviour is data); if one did, its probe
                     // is lost, not the trace.
                     Some(Err(_)) => {}
