@@ -107,4 +107,5 @@ mod lab;
 mod local;
 mod monitor;
 mod serve;
+mod serve_limits;
 mod trace;

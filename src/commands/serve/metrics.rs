@@ -137,6 +137,10 @@ pub struct State {
     latest: Mutex<BTreeMap<IpAddr, (Snapshot, u64)>>,
     latency: Family<ServerLabels, Histogram>,
     local_errors: Family<KindLabel, Counter>,
+    /// `/probe` traces running now.
+    pub probes_running: Gauge,
+    /// Connections refused for want of room (too many in all, or from one client).
+    pub refused: Counter,
 }
 
 /// The histograms' buckets: 1 ms to about 16 s, doubling.
@@ -151,6 +155,8 @@ impl State {
             latest: Mutex::new(BTreeMap::new()),
             latency: Family::new_with_constructor(latency_histogram),
             local_errors: Family::default(),
+            probes_running: Gauge::default(),
+            refused: Counter::default(),
         })
     }
 
@@ -164,11 +170,16 @@ impl State {
             .inc_by(n);
     }
 
-    /// Records a finished trace of `target`.
-    pub fn record(&self, target: IpAddr, r: &TargetReport) {
+    /// Counts the queries a trace could not send (a `/probe` trace, which is not kept).
+    pub fn record_local(&self, r: &TargetReport) {
         if let Some(l) = &r.walk.local {
             self.local_error(l.kind.as_str(), u64::from(l.attempts));
         }
+    }
+
+    /// Records a finished trace of `target`.
+    pub fn record(&self, target: IpAddr, r: &TargetReport) {
+        self.record_local(r);
         let snap = Snapshot::of(r);
         for p in &r.walk.probes {
             let key = labels(&p.zone.to_string(), &p.server.to_string(), p.address);
@@ -204,6 +215,16 @@ impl State {
             "ptrtrace_local_errors",
             "Operations this host failed, by kind: queries it could not send (traces then say unknown) and connections it could not accept",
             self.local_errors.clone(),
+        );
+        reg.register(
+            "ptrtrace_probes_running",
+            "/probe traces running now (at most [probe] concurrency)",
+            self.probes_running.clone(),
+        );
+        reg.register(
+            "ptrtrace_http_connections_refused",
+            "HTTP connections refused with 503 for want of room: too many open in all, or from one client",
+            self.refused.clone(),
         );
         process_metrics(&mut reg);
         text(&reg)

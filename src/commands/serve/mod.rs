@@ -5,7 +5,9 @@
 //! the old one kept); SIGTERM and Ctrl-C stop it (exit 0). Every trace of the process shares
 //! one token bucket per server address, so the politeness bound holds across all targets.
 
+mod clients;
 mod config;
+mod http;
 mod metrics;
 
 use std::collections::{HashMap, HashSet};
@@ -18,6 +20,8 @@ use axum::extract::{ConnectInfo, Query, State as AxState};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use ptrtrace_core::dnssec::validate::Validator;
 use ptrtrace_core::report::TargetReport;
@@ -34,13 +38,44 @@ use crate::exit::{Exit, Failure, Outcome};
 
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// The HTTP side's shared state.
+/// The HTTP side's shared state. A reload replaces the trace configuration, the per-client
+/// interval and the probe semaphore (probes running keep their permit of the old one).
 struct Http {
     state: Arc<State>,
     cfg: Mutex<(Arc<TraceConfig>, Duration)>,
-    busy: tokio::sync::Semaphore,
-    /// When each (client address, target) pair last had a probe.
-    last_probe: Mutex<HashMap<(IpAddr, IpAddr), Instant>>,
+    busy: Mutex<Arc<Semaphore>>,
+    /// When each client last had a probe (clients.rs).
+    clients: Mutex<clients::Clients>,
+}
+
+/// Says when `at` reaches beyond loopback: /probe is then a trace service for whoever can
+/// reach it (docs/security.md "serve").
+fn warn_if_exposed(at: SocketAddr) {
+    if !at.ip().is_loopback() {
+        eprintln!(
+            "ptrtrace: warning: listening on {at}, beyond loopback: whoever reaches it can make this host trace addresses through /probe (one per client per [probe] per_client_interval, [probe] concurrency at once; docs/security.md)"
+        );
+    }
+}
+
+async fn bind(at: SocketAddr) -> Result<TcpListener, String> {
+    TcpListener::bind(at)
+        .await
+        .map_err(|e| format!("cannot listen on {at}: {e}"))
+}
+
+/// The history file, if any, and how long it keeps rounds.
+type Store = Option<Arc<(Mutex<crate::history::History>, Duration)>>;
+
+/// Opens the history a configuration names (an unwritable file is an error, not a surprise
+/// later).
+fn open_store(conf: &ServeConfig) -> Result<Store, String> {
+    Ok(conf
+        .history
+        .as_ref()
+        .map(|(p, keep)| crate::history::History::open(p).map(|h| (Mutex::new(h), *keep)))
+        .transpose()?
+        .map(Arc::new))
 }
 
 /// `serve`.
@@ -50,49 +85,41 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
     let (trace_cfg, _) = real_config(&conf.opts)?;
     let trace_cfg = Arc::new(trace_cfg);
     let at = listen.unwrap_or(conf.listen);
-    let listener = tokio::net::TcpListener::bind(at)
-        .await
-        .map_err(|e| Failure::cannot_run(format!("cannot listen on {at}: {e}")))?;
-    // An unwritable history file is an error at start (exit 3), not a surprise later.
-    let store = conf
-        .history
-        .as_ref()
-        .map(|(p, keep)| crate::history::History::open(p).map(|h| (Mutex::new(h), *keep)))
-        .transpose()
-        .map_err(Failure::cannot_run)?
-        .map(Arc::new);
+    let listener = bind(at).await.map_err(Failure::cannot_run)?;
+    let store = open_store(&conf).map_err(Failure::cannot_run)?;
     let state = State::new();
     let http = Arc::new(Http {
         state: Arc::clone(&state),
         cfg: Mutex::new((Arc::clone(&trace_cfg), conf.probe_interval)),
-        busy: tokio::sync::Semaphore::new(conf.probe_concurrency),
-        last_probe: Mutex::new(HashMap::new()),
+        busy: Mutex::new(Arc::new(Semaphore::new(conf.probe_concurrency))),
+        clients: Mutex::new(clients::Clients::new(clients::MAX_CLIENTS)),
     });
     eprintln!(
         "ptrtrace: serving metrics of {} addresses on http://{at}/metrics",
         conf.targets.len()
     );
+    warn_if_exposed(at);
+    let (listeners, listener_rx) = tokio::sync::watch::channel(Arc::new(listener));
     let tasks = schedule(&conf.targets, &trace_cfg, &state, store.clone());
     let reloader = tokio::spawn(reload_on_hangup(
-        path.to_path_buf(),
+        Reload {
+            path: path.to_path_buf(),
+            listen_given: listen.is_some(),
+            conf,
+            store,
+            listeners,
+        },
         tasks,
         Arc::clone(&trace_cfg),
         Arc::clone(&http),
-        store,
     ));
     let app = axum::Router::new()
         .route("/", get(index))
         .route("/metrics", get(metrics_page))
         .route("/probe", get(probe))
         .with_state(http);
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(stop_signal())
-    .await;
+    http::serve(listener_rx, app, state, stop_signal()).await;
     reloader.abort();
-    served.map_err(|e| Failure::cannot_run(format!("the HTTP server failed: {e}")))?;
     Ok(Exit::Ok)
 }
 
@@ -104,9 +131,6 @@ const CHUNK: usize = 256;
 /// target, and zone transfers answer later targets where servers allow them. Each target's
 /// report is recorded as soon as its chunk finishes. A round that overruns its interval is
 /// followed at once by the next.
-/// The history file, if any, and how long it keeps rounds.
-type Store = Option<Arc<(Mutex<crate::history::History>, Duration)>>;
-
 fn schedule(
     targets: &[(IpAddr, Duration)],
     cfg: &Arc<TraceConfig>,
@@ -165,15 +189,26 @@ fn schedule(
     set
 }
 
-/// SIGHUP: reads the configuration again; a good one replaces the targets and the trace
-/// options (the per-address buckets and the RRL pacer carry over), a bad one is reported on
-/// stderr in one line and the old one kept.
-async fn reload_on_hangup(
+/// What a reload compares the new configuration with, and replaces.
+struct Reload {
     path: PathBuf,
+    /// `--listen` was given: the command line wins over the file's `listen`.
+    listen_given: bool,
+    conf: ServeConfig,
+    store: Store,
+    listeners: tokio::sync::watch::Sender<Arc<TcpListener>>,
+}
+
+/// SIGHUP: reads the configuration again and applies all of it or none. A good one replaces
+/// the targets, the trace options (the per-address buckets and the RRL pacer carry over),
+/// `[probe]`, the history file and `keep`, and `listen` (the new address is bound first; the
+/// old one closes). A bad file, or a new listen address or history file that cannot be opened,
+/// is reported on stderr in one line and the old configuration is kept whole.
+async fn reload_on_hangup(
+    mut r: Reload,
     mut tasks: tokio::task::JoinSet<()>,
     mut cfg: Arc<TraceConfig>,
     http: Arc<Http>,
-    store: Store,
 ) {
     let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
         // No signal handling here: run without reloads.
@@ -181,32 +216,70 @@ async fn reload_on_hangup(
         return;
     };
     while hup.recv().await.is_some() {
-        let loaded = ServeConfig::load(&path).and_then(|c| {
-            real_config(&c.opts)
-                .map(|(t, _)| (c, t))
-                .map_err(|f| f.message)
-        });
-        match loaded {
+        match prepare(&r).await {
             Err(e) => eprintln!("ptrtrace: reload failed, keeping the old configuration: {e}"),
-            Ok((conf, mut new_cfg)) => {
+            Ok((conf, mut new_cfg, listener, store)) => {
                 new_cfg.buckets = Arc::clone(&cfg.buckets);
                 new_cfg.pacer = Arc::clone(&cfg.pacer);
                 cfg = Arc::new(new_cfg);
                 tasks.abort_all();
                 let keep: HashSet<IpAddr> = conf.targets.iter().map(|(ip, _)| *ip).collect();
                 http.state.keep_only(&keep);
-                // The history file stays the one opened at start (a reload does not move it).
-                tasks = schedule(&conf.targets, &cfg, &http.state, store.clone());
+                if let Some(store) = store {
+                    r.store = store;
+                }
+                tasks = schedule(&conf.targets, &cfg, &http.state, r.store.clone());
                 if let Ok(mut c) = http.cfg.lock() {
                     *c = (Arc::clone(&cfg), conf.probe_interval);
                 }
+                if conf.probe_concurrency != r.conf.probe_concurrency
+                    && let Ok(mut b) = http.busy.lock()
+                {
+                    *b = Arc::new(Semaphore::new(conf.probe_concurrency));
+                }
+                let mut moved = String::new();
+                if let Some(l) = listener {
+                    let at = conf.listen;
+                    let old = Arc::downgrade(&r.listeners.borrow());
+                    let _ = r.listeners.send(Arc::new(l));
+                    // Said once the old port is closed (the accept loop lets it go at once).
+                    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                        while old.strong_count() > 0 {
+                            tokio::time::sleep(Duration::from_millis(5)).await;
+                        }
+                    })
+                    .await;
+                    moved = format!("; now listening on http://{at}/metrics");
+                    warn_if_exposed(at);
+                }
                 eprintln!(
-                    "ptrtrace: configuration reloaded: {} addresses",
+                    "ptrtrace: configuration reloaded: {} addresses{moved}",
                     conf.targets.len()
                 );
+                r.conf = conf;
             }
         }
     }
+}
+
+/// A reloaded configuration's parts, each ready to use: the configuration, its trace
+/// configuration, a listener when `listen` moved, the history when its file or `keep` changed.
+async fn prepare(
+    r: &Reload,
+) -> Result<(ServeConfig, TraceConfig, Option<TcpListener>, Option<Store>), String> {
+    let conf = ServeConfig::load(&r.path)?;
+    let (cfg, _) = real_config(&conf.opts).map_err(|f| f.message)?;
+    let listener = if !r.listen_given && conf.listen != r.conf.listen {
+        Some(bind(conf.listen).await?)
+    } else {
+        None
+    };
+    let store = if conf.history == r.conf.history {
+        None
+    } else {
+        Some(open_store(&conf)?)
+    };
+    Ok((conf, cfg, listener, store))
 }
 
 async fn stop_signal() {
@@ -232,10 +305,11 @@ async fn metrics_page(AxState(http): AxState<Arc<Http>>) -> Response {
     ([(header::CONTENT_TYPE, OPENMETRICS)], http.state.encode()).into_response()
 }
 
-/// `GET /probe?target=ADDR`: one trace now, its metrics only. One trace of a target per
-/// client address per `[probe] per_client_interval` (429 otherwise), at most `[probe]
-/// concurrency` at once (503 otherwise), every query through the process's per-server
-/// buckets: the endpoint cannot be turned into a query amplifier.
+/// `GET /probe?target=ADDR`: one trace now, its metrics only. One probe per client (an IPv4
+/// address or an IPv6 /64) per `[probe] per_client_interval` over all targets (429
+/// otherwise), at most `[probe] concurrency` at once (503 otherwise, and a 503 costs the
+/// client nothing), every query through the process's per-server buckets: the endpoint cannot
+/// be turned into a query amplifier (docs/security.md).
 async fn probe(
     AxState(http): AxState<Arc<Http>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -248,34 +322,41 @@ async fn probe(
         Ok(t) => t,
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
-    let Ok((cfg, gap)) = http.cfg.lock().map(|c| (Arc::clone(&c.0), c.1)) else {
+    let (Ok((cfg, gap)), Ok(busy)) = (
+        http.cfg.lock().map(|c| (Arc::clone(&c.0), c.1)),
+        http.busy.lock().map(|b| Arc::clone(&b)),
+    ) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
+    // Busy first: a probe turned away for want of room is not charged to the client.
+    let Ok(_permit) = busy.try_acquire_owned() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            "too many probes running\n",
+        )
+            .into_response();
+    };
     {
-        let Ok(mut last) = http.last_probe.lock() else {
+        let Ok(mut clients) = http.clients.lock() else {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         };
         let now = Instant::now();
-        let key = (client.ip(), target);
-        if let Some(t) = last.get(&key)
-            && now.duration_since(*t) < gap
-        {
-            let wait = (gap - now.duration_since(*t)).as_secs() + 1;
+        if let Some(wait) = clients.wait(client.ip(), now, gap) {
             return (
                 StatusCode::TOO_MANY_REQUESTS,
-                [(header::RETRY_AFTER, wait.to_string())],
-                format!("one probe of {target} per {gap:?} per client\n"),
+                [(header::RETRY_AFTER, (wait.as_secs() + 1).to_string())],
+                format!("one probe per {gap:?} per client\n"),
             )
                 .into_response();
         }
-        last.retain(|_, t| now.duration_since(*t) < gap);
-        last.insert(key, now);
+        clients.charge(client.ip(), now, gap);
     }
-    let Ok(_permit) = http.busy.try_acquire() else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "too many probes running\n").into_response();
-    };
+    http.state.probes_running.inc();
     let walk = trace::trace_rounds(target, &cfg, None, None).await;
+    http.state.probes_running.dec();
     let report = TargetReport::judged(walk, &Validator::now());
+    http.state.record_local(&report);
     (
         [(header::CONTENT_TYPE, OPENMETRICS)],
         metrics::encode_one(target, &report),
