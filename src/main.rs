@@ -30,7 +30,21 @@ fn main() -> ExitCode {
                     | ErrorKind::DisplayVersion
                     | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
             ) {
-                e.exit();
+                // Help that could not be written is a failure (`--help > /dev/full`), a
+                // closed pipe (`--help | head`) is not.
+                return match e
+                    .print()
+                    .and_then(|()| std::io::Write::flush(&mut std::io::stdout()))
+                {
+                    Err(w) if w.kind() != std::io::ErrorKind::BrokenPipe => {
+                        eprintln!("ptrtrace: cannot write to standard output: {w}");
+                        exit::Exit::CannotRun.into()
+                    }
+                    _ if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                        exit::Exit::BadInput.into()
+                    }
+                    _ => exit::Exit::Ok.into(),
+                };
             }
             // One line naming the problem (the usage text is one `--help` away).
             let rendered = e.render().to_string();

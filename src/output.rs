@@ -12,10 +12,12 @@ use crate::cli::{EvidenceArg, Format, TraceOpts};
 use crate::exit::Failure;
 
 /// Where reports go: `-o FILE` or stdout, written as each piece is ready. A closed pipe
-/// (`| head`) silences the rest quietly.
+/// (`| head`) silences the rest quietly; any other write error is exit 3, and a file it cut
+/// short is removed.
 pub struct Out {
     sink: Box<dyn Write>,
     closed: bool,
+    file: Option<std::path::PathBuf>,
 }
 
 impl Out {
@@ -30,6 +32,7 @@ impl Out {
         Ok(Self {
             sink,
             closed: false,
+            file: output.map(std::path::Path::to_path_buf),
         })
     }
 
@@ -43,21 +46,47 @@ impl Out {
             .write_all(text.as_bytes())
             .and_then(|()| self.sink.flush())
         {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && self.file.is_none() => {
                 self.closed = true;
                 Ok(())
             }
-            Err(e) => Err(Failure::cannot_run(format!("cannot write the report: {e}"))),
+            Err(e) => {
+                self.closed = true;
+                Err(match &self.file {
+                    Some(path) => {
+                        self.sink = Box::new(std::io::sink());
+                        // Only a regular file is removed (never `-o /dev/full`).
+                        let regular = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+                        let what = match (regular, regular && std::fs::remove_file(path).is_ok()) {
+                            (true, true) => " (the partial file was removed)",
+                            (true, false) => " (the file is partial)",
+                            _ => "",
+                        };
+                        Failure::cannot_run(format!(
+                            "cannot write output file {}: {e}{what}",
+                            path.display()
+                        ))
+                    }
+                    None => Failure::cannot_run(format!("cannot write to standard output: {e}")),
+                })
+            }
             Ok(()) => Ok(()),
         }
     }
 }
 
-/// Writes one line to stdout now (watch and `lab serve` output is read as it comes). False
-/// on a closed pipe.
-pub fn say(line: &str) -> bool {
+/// Writes one line to stdout now (watch and `lab serve` output is read as it comes): true
+/// when written, false on a closed pipe (`| head`: a quiet end), exit 3 for any other error
+/// (a full disk, a closed descriptor).
+pub fn say(line: &str) -> Result<bool, Failure> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
+    match writeln!(out, "{line}").and_then(|()| out.flush()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(Failure::cannot_run(format!(
+            "cannot write to standard output: {e}"
+        ))),
+    }
 }
 
 /// Colour on a terminal without `-o` and without `NO_COLOR`.

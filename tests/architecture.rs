@@ -8,17 +8,19 @@
 use std::path::{Path, PathBuf};
 
 /// The engine's top-level modules, lowest layer first: a module may import only modules
-/// of a lower layer (and itself). `hints` and `targets` are leaves beside the model.
+/// of a lower layer (and itself). `bounded` (input read within maximums) is the one leaf;
+/// `hints` and `targets` are leaves beside the model, which reads its anchor files through it.
 const LAYERS: &[(&str, u8)] = &[
-    ("model", 0),
-    ("hints", 0),
-    ("targets", 0),
-    ("net", 1),
-    ("trace", 2),
-    ("dnssec", 3),
-    ("diagnose", 4),
-    ("graph", 5),
-    ("report", 6),
+    ("bounded", 0),
+    ("model", 1),
+    ("hints", 1),
+    ("targets", 1),
+    ("net", 2),
+    ("trace", 3),
+    ("dnssec", 4),
+    ("diagnose", 5),
+    ("graph", 6),
+    ("report", 7),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -48,7 +48,7 @@ impl Status {
 /// The `PTRTRACE UNKNOWN - …` line and exit 3 for anything that stops the check from
 /// running (bad input included: to a monitoring host, 2 would mean the target is broken).
 pub fn unknown(message: &str) -> Failure {
-    say(&format!("PTRTRACE UNKNOWN - {message}"));
+    let _ = say(&format!("PTRTRACE UNKNOWN - {message}"));
     Failure::quiet(Exit::CannotRun)
 }
 
@@ -162,7 +162,7 @@ pub async fn run(
         return Err(unknown(&no_root_message(&source)));
     }
     let (status, text) = line(&reports, warning, critical);
-    say(&text);
+    say(&text)?;
     Ok(status.exit())
 }
 

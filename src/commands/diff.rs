@@ -6,10 +6,22 @@ use crate::cli::Format;
 use crate::exit::{Exit, Failure, Outcome};
 use crate::output::Out;
 
+/// A JSON report, parsed as it is read (`/dev/zero` is refused at its first byte), within
+/// [`MAX_REPORT_BYTES`].
 fn load_report(path: &std::path::Path) -> Result<serde_json::Value, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::bad_input(format!("cannot read report {}: {e}", path.display())))?;
-    serde_json::from_str(&text)
+    use ptrtrace_core::bounded::{MAX_REPORT_BYTES, too_large};
+    let cannot = |e: std::io::Error| {
+        Failure::bad_input(format!("cannot read report {}: {e}", path.display()))
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    if file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() > MAX_REPORT_BYTES)
+    {
+        return Err(cannot(too_large(MAX_REPORT_BYTES)));
+    }
+    let reader = std::io::BufReader::new(std::io::Read::take(file, MAX_REPORT_BYTES));
+    serde_json::from_reader(reader)
         .map_err(|e| Failure::bad_input(format!("report {} is not JSON: {e}", path.display())))
 }
 

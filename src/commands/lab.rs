@@ -278,7 +278,7 @@ pub async fn serve(name: Option<&str>, port: u16, dir: Option<std::path::PathBuf
             addrs.join(", ")
         ));
     }
-    if !say(&text) {
+    if !say(&text)? {
         return Ok(Exit::Ok);
     }
     let _ = tokio::signal::ctrl_c().await;
@@ -286,6 +286,6 @@ pub async fn serve(name: Option<&str>, port: u16, dir: Option<std::path::PathBuf
     if remove {
         let _ = std::fs::remove_dir_all(&dir);
     }
-    say("ptrtrace lab serve: stopped");
+    let _ = say("ptrtrace lab serve: stopped");
     Ok(Exit::Ok)
 }

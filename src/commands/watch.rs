@@ -54,7 +54,7 @@ pub async fn run(
                 stamp(start),
                 crate::exit::local_words(kind)
             );
-            if !say(&line) {
+            if !say(&line)? {
                 return Ok(Exit::Ok);
             }
             if count.is_some_and(|c| rounds >= c) {
@@ -85,7 +85,7 @@ pub async fn run(
                         r.diagnosis.verdict.as_str(),
                         r.headline()
                     );
-                    if !say(&line) {
+                    if !say(&line)? {
                         return Ok(Exit::Ok);
                     }
                 }
@@ -94,7 +94,7 @@ pub async fn run(
                 let found = diff::diff(p, &doc).unwrap_or_default();
                 changes += found.len();
                 for c in &found {
-                    if !say(&format!("{} {}", stamp(start), c.line())) {
+                    if !say(&format!("{} {}", stamp(start), c.line()))? {
                         return Ok(Exit::Ok);
                     }
                 }
@@ -125,7 +125,7 @@ pub async fn run(
         } else {
             verdicts.join(", ")
         }
-    ));
+    ))?;
     // As a trace: 3 when the last round could not run at all (a local failure, or no root
     // server answered).
     if let Some(kind) = local {

@@ -219,3 +219,58 @@ fn lab_run_refuses_options_that_do_not_apply() {
         assert_one_line_error(&o, 2, needle);
     }
 }
+
+/// Endless input is read within its bound and refused in one line, exit 2: a hints, trust
+/// anchor or configuration file over 1 MiB, a target line over 4 KB (from a file, stdin or a
+/// configuration's `@FILE`), a report that is not JSON from its first byte.
+#[test]
+fn endless_input_is_refused_within_its_bound() {
+    let (_rt, _server, hints) = mini_root();
+    let h = hints.to_str().unwrap();
+    let conf = temp_file(
+        "zero-serve.toml",
+        "[[targets]]\naddresses = [\"@/dev/zero\"]\n",
+    );
+    for (args, needle) in [
+        (
+            vec!["--root-hints", "/dev/zero", "192.0.2.1"],
+            "root hints file /dev/zero: larger than 1 MiB",
+        ),
+        (
+            vec![
+                "--root-hints",
+                h,
+                "--trust-anchor",
+                "/dev/zero",
+                "192.0.2.1",
+            ],
+            "trust anchor file /dev/zero: larger than 1 MiB",
+        ),
+        (
+            vec!["--root-hints", h, "@/dev/zero"],
+            "/dev/zero line 1: longer than 4096 bytes",
+        ),
+        (
+            vec!["serve", "/dev/zero"],
+            "configuration /dev/zero: larger than 1 MiB",
+        ),
+        (
+            vec!["serve", conf.to_str().unwrap()],
+            "/dev/zero line 1: longer than 4096 bytes",
+        ),
+        (
+            vec!["diff", "/dev/zero", "/dev/zero"],
+            "report /dev/zero is not JSON",
+        ),
+    ] {
+        let o = ptrtrace(&args);
+        assert_one_line_error(&o, 2, needle);
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args(["--root-hints", h, "-"])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    assert_one_line_error(&o, 2, "stdin line 1: longer than 4096 bytes");
+}

@@ -165,3 +165,63 @@ fn serve_records_a_local_failure_as_unknown() {
     }
     panic!("serve never started below 40 descriptors");
 }
+
+/// Output that cannot be written fails: exit 3 with one line, for the report, `check`'s
+/// status line and `--help` alike (a closed pipe, `| head`, stays a quiet end); an `-o` file
+/// cut short (here by a 1-block file size limit) is removed.
+#[test]
+fn output_failures_fail() {
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let (_rt, server, hints) = mini_root();
+    let port = server.addr.port().to_string();
+    let h = hints.to_str().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["lab", "list"],
+        vec![
+            "check",
+            "--root-hints",
+            h,
+            "--port",
+            &port,
+            "--no-dnssec",
+            "203.0.113.25",
+        ],
+        vec![
+            "--root-hints",
+            h,
+            "--port",
+            &port,
+            "--no-dnssec",
+            "203.0.113.25",
+        ],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+            .args(&args)
+            .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+            .stdout(full())
+            .output()
+            .unwrap();
+        assert_one_line_error(
+            &o,
+            3,
+            "cannot write to standard output: No space left on device",
+        );
+    }
+    let file = std::env::temp_dir().join(format!("ptrtrace-partial-{}.txt", std::process::id()));
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 1 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args(["lab", "run", "healthy", "-o", file.to_str().unwrap()])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .output()
+        .unwrap();
+    assert_one_line_error(&o, 3, "(the partial file was removed)");
+    assert!(!file.exists());
+}

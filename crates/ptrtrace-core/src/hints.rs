@@ -80,10 +80,13 @@ impl RootHints {
     /// [`HintsError`] naming the file and, for syntax problems, the line.
     pub fn from_file(path: &Path) -> Result<Self, HintsError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| HintsError::Io {
-            path: shown.clone(),
-            source,
-        })?;
+        let text =
+            crate::bounded::read_file(path, crate::bounded::MAX_FILE_BYTES).map_err(|source| {
+                HintsError::Io {
+                    path: shown.clone(),
+                    source,
+                }
+            })?;
         Self::parse(&text, &shown)
     }
 

@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bounded;
 pub mod diagnose;
 pub mod dnssec;
 pub mod graph;

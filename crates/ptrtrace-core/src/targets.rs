@@ -312,23 +312,21 @@ fn read_lines(
     out: &mut Targets,
     bad: &mut Vec<BadTarget>,
 ) {
-    for (i, line) in reader.lines().enumerate() {
-        let place = format!("{name} line {}", i + 1);
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => {
-                bad.push(BadTarget {
-                    place,
-                    message: format!("cannot read: {e}"),
-                });
-                return;
-            }
-        };
+    let (ranges, warnings) = (out.ranges.len(), out.warnings.len());
+    let read = crate::bounded::each_line(reader, |number, line| {
         let entry = line.split('#').next().unwrap_or("").trim();
-        if entry.is_empty() {
-            continue;
+        if !entry.is_empty() {
+            out.add(&format!("{name} line {number}"), entry, force, bad);
         }
-        out.add(&place, entry, force, bad);
+    });
+    if let Err((number, e)) = read {
+        // A list cut short is not the list meant: none of it is traced.
+        out.ranges.truncate(ranges);
+        out.warnings.truncate(warnings);
+        bad.push(BadTarget {
+            place: format!("{name} line {number}"),
+            message: e.to_string(),
+        });
     }
 }
 

@@ -79,7 +79,7 @@ impl ServeConfig {
     /// # Errors
     /// One line naming the file and the problem.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
+        let text = ptrtrace_core::bounded::read_file(path, ptrtrace_core::bounded::MAX_FILE_BYTES)
             .map_err(|e| format!("cannot read configuration {}: {e}", path.display()))?;
         Self::parse(&text).map_err(|e| format!("configuration {}: {e}", path.display()))
     }

@@ -76,7 +76,8 @@ impl TrustAnchors {
             path: path.display().to_string(),
             message,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let text = crate::bounded::read_file(path, crate::bounded::MAX_FILE_BYTES)
+            .map_err(|e| err(e.to_string()))?;
         let mut t = Self::from_text(&text).map_err(|e| err(locate(&text, e)))?;
         t.source = path.display().to_string();
         Ok(t)

@@ -1,7 +1,8 @@
 //! The data model: what a trace observed ([`walk`]), what one reply means ([`reply`]), the
 //! replies kept for validation ([`kept`]), trust anchors ([`anchors`]), dates ([`clock`]) and what diagnosis
-//! concludes ([`finding`]). A leaf: it imports
-//! nothing else of the crate, and every other module may import it (docs/architecture.md).
+//! concludes ([`finding`]). Nearly a leaf: it imports nothing else of the crate but
+//! [`crate::bounded`] (anchor files are read within a maximum), and every other module may
+//! import it (docs/architecture.md).
 
 pub mod anchors;
 pub mod clock;
