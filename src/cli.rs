@@ -262,6 +262,12 @@ pub struct TraceOpts {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Text for several targets: each target's full report (summary, delegation tree,
+    /// statistics, findings) instead of the table (one line per address, then each problem
+    /// once).
+    #[arg(long)]
+    pub tree: bool,
+
     /// With -f jsonl: slim lines (default) or the full evidence on every line.
     #[arg(long, value_enum, value_name = "slim|full")]
     pub evidence: Option<EvidenceArg>,

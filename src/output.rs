@@ -113,6 +113,8 @@ pub struct Renderer {
     /// Slim JSONL: the zones whose record was written (per lab scenario: each has its lab).
     written: std::collections::HashSet<hickory_proto::rr::Name>,
     written_for: Option<&'static str>,
+    /// Text for a batch: a line per target, then each problem once (report/table.rs).
+    table: Option<ptrtrace_core::report::table::Table>,
 }
 
 impl Renderer {
@@ -137,7 +139,17 @@ impl Renderer {
             count: 0,
             written: std::collections::HashSet::new(),
             written_for: None,
+            table: None,
         })
+    }
+
+    /// Text for many targets becomes a table whose addresses take `width` columns (unless
+    /// `--tree`). True when it did.
+    pub fn tabulate(&mut self, opts: &TraceOpts, width: usize) -> bool {
+        if self.format == Format::Text && !opts.tree {
+            self.table = Some(ptrtrace_core::report::table::Table::new(width, self.style));
+        }
+        self.table.is_some()
     }
 
     /// The text of one target, ready to write (empty for JSON, which comes at the end).
@@ -148,6 +160,9 @@ impl Renderer {
     ) -> Result<String, Failure> {
         let first = self.count == 0;
         self.count += 1;
+        if let Some(t) = &mut self.table {
+            return Ok(t.line(&r));
+        }
         Ok(match self.format {
             Format::Text => {
                 let sep = if first { "" } else { "\n" };
@@ -185,6 +200,9 @@ impl Renderer {
 
     /// What ends the output: the JSON document, or nothing.
     pub fn finish(&mut self) -> Result<String, Failure> {
+        if let Some(t) = &self.table {
+            return Ok(t.finish());
+        }
         if self.format != Format::Json {
             return Ok(String::new());
         }

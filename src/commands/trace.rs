@@ -115,7 +115,9 @@ impl Tally {
         }
     }
 
-    fn summary(&self) -> String {
+    /// The verdicts' counts, and (`servers`) the servers touching the most targets (the
+    /// table lists every problem with its count already).
+    fn summary(&self, servers: bool) -> String {
         let verdicts: Vec<String> = ["ok", "degraded", "broken", "unknown"]
             .iter()
             .filter(|v| **v != "unknown" || self.verdicts.contains_key(*v))
@@ -128,7 +130,7 @@ impl Tally {
         );
         let mut worst: Vec<(&Blamed, &usize)> = self.servers.iter().collect();
         worst.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
-        if !worst.is_empty() {
+        if servers && !worst.is_empty() {
             out.push_str("Servers affecting the most targets:\n");
             for ((server, addr, zone, kind), n) in worst.into_iter().take(10) {
                 let kind = kind.as_str();
@@ -168,6 +170,15 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
     let (cfg, source) = real_config(opts)?;
     let mut out = Out::open(opts.output.as_deref())?;
     let mut render = Renderer::new(opts, &source)?;
+    let count = targets.len();
+    let tabled = count > 1 && {
+        let width = if targets.iter().any(|t| t.is_ipv6()) {
+            39
+        } else {
+            15
+        };
+        render.tabulate(opts, width)
+    };
     let mut tally = Tally::default();
     let mut failed: Option<Failure> = None;
     let mut emit_one = |r: TargetReport, out: &mut Out| {
@@ -176,7 +187,6 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
             failed.get_or_insert(f);
         }
     };
-    let count = targets.len();
     if count > ptrtrace_core::targets::MAX_PREFIX_SIZE && cfg.rounds > 1 {
         return Err(Failure::bad_input(format!(
             "--rounds traces every target at once, and {count} targets are more than {}: trace fewer, or drop --rounds",
@@ -226,7 +236,7 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
     }
     out.write(&render.finish()?)?;
     if opts.format == Format::Text && tally.count > 1 {
-        out.write(&tally.summary())?;
+        out.write(&tally.summary(!tabled))?;
     }
     if interrupted() {
         return Err(Failure::interrupted());

@@ -363,3 +363,65 @@ fn huge_prefixes_stream_in_bounded_memory() {
         "has 2^64 addresses, more than ptrtrace traces in one run",
     );
 }
+
+/// Text for several targets is a table: one greppable line per address (address, verdict,
+/// receiver, PTR, what to fix), then each problem once with the targets it touches; `--tree`
+/// gives every target's full report, and one target always gets its full report.
+#[test]
+fn batch_text_is_a_table_and_tree_is_the_full_report() {
+    let (_rt, server, hints) = mini_root();
+    let port = server.addr.port().to_string();
+    let h = hints.to_str().unwrap();
+    let base = ["--root-hints", h, "--port", &port, "--no-dnssec"];
+    let o = ptrtrace(&[&base[..], &["203.0.113.24/30"]].concat());
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("# address"), "{out}");
+    for (i, addr) in [
+        "203.0.113.24",
+        "203.0.113.25",
+        "203.0.113.26",
+        "203.0.113.27",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let line = lines[i + 1];
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cols[0], *addr, "{line}");
+        if *addr == "203.0.113.25" {
+            assert_eq!(&cols[1..5], ["ok", "accept", "mail.test.", "-"], "{line}");
+        } else {
+            assert_eq!(&cols[1..4], ["broken", "permanent", "-"], "{line}");
+            assert!(line.ends_with("ptr_missing (nxdomain) in ."), "{line}");
+        }
+    }
+    assert!(!out.contains("Delegation from the root"), "{out}");
+    let problems = out
+        .split("Problems (1)")
+        .nth(1)
+        .expect("a problems section");
+    assert!(
+        problems.contains("ERROR ptr_missing (nxdomain) · . · 3 targets, e.g. 203.0.113.24"),
+        "{out}"
+    );
+    assert!(problems.contains("what to do: "), "{out}");
+    assert!(
+        out.contains("Summary: 4 targets — 1 ok, 0 degraded, 3 broken"),
+        "{out}"
+    );
+
+    let tree = stdout(&ptrtrace(
+        &[&base[..], &["--tree", "203.0.113.24/30"]].concat(),
+    ));
+    assert_eq!(
+        tree.matches("Delegation from the root").count(),
+        4,
+        "{tree}"
+    );
+    let one = stdout(&ptrtrace(&[&base[..], &["203.0.113.25"]].concat()));
+    assert!(
+        one.starts_with("203.0.113.25  OK") && one.contains("Delegation from the root"),
+        "{one}"
+    );
+}

@@ -179,7 +179,14 @@ fn trace_opts(table: toml::Table) -> Result<TraceOpts, String> {
     for (key, value) in table {
         if matches!(
             key.as_str(),
-            "format" | "output" | "evidence" | "concurrency" | "force" | "rounds" | "interval"
+            "format"
+                | "output"
+                | "evidence"
+                | "tree"
+                | "concurrency"
+                | "force"
+                | "rounds"
+                | "interval"
         ) {
             return Err(format!(
                 "[trace] {key}: not a trace option here (serve has its own output and schedule)"

@@ -26,12 +26,18 @@ const PRIORITY: &[FindingKind] = &[
     FindingKind::NsUnresolvable,
 ];
 
-/// "SERVER (ADDRESSES) does X for ZONE — fix"; without a server to name, the first finding
-/// that is no symptom of another; None when nothing is above info.
-pub(super) fn cause(r: &TargetReport) -> Option<String> {
+fn candidates(f: &&Finding) -> bool {
+    f.severity >= Severity::Warning && f.caused_by.is_none()
+}
+
+fn named(f: &&Finding) -> bool {
+    candidates(f) && f.server.is_some()
+}
+
+/// The finding the headline names: the first that names a server and is no symptom of
+/// another, by [`PRIORITY`], errors before warnings; None when no finding names a server.
+pub(super) fn culprit(r: &TargetReport) -> Option<&Finding> {
     let d = &r.diagnosis;
-    let candidates = |f: &&Finding| f.severity >= Severity::Warning && f.caused_by.is_none();
-    let named = |f: &&Finding| candidates(f) && f.server.is_some();
     let pick = |sev: Severity| {
         PRIORITY.iter().find_map(|k| {
             d.findings
@@ -40,13 +46,7 @@ pub(super) fn cause(r: &TargetReport) -> Option<String> {
                 .find(|f| f.kind == *k && f.severity >= sev)
         })
     };
-    let Some(mut first) = pick(Severity::Error).or_else(|| pick(Severity::Warning)) else {
-        return d
-            .findings
-            .iter()
-            .find(candidates)
-            .map(|f| f.message.clone());
-    };
+    let first = pick(Severity::Error).or_else(|| pick(Severity::Warning))?;
     // A server whose copy differs and fails DNSSEC: the DNSSEC failure is what receivers
     // meet, unless the difference is an old copy (which the headline then names).
     if first.kind == FindingKind::InconsistentAnswer
@@ -58,8 +58,33 @@ pub(super) fn cause(r: &TargetReport) -> Option<String> {
             f.kind == FindingKind::DnssecBogus && f.server == first.server && f.zone == first.zone
         })
     {
-        first = bogus;
+        return Some(bogus);
     }
+    Some(first)
+}
+
+/// "SERVER (ADDRESS) does X for ZONE" of [`culprit`], short: one server, one address.
+pub(super) fn culprit_words(r: &TargetReport) -> Option<String> {
+    let f = culprit(r)?;
+    let (what, _) = words(r, f, f.address);
+    let server = f.server.as_ref()?;
+    Some(match f.address {
+        Some(a) => format!("{server} ({a}) {what} {}", f.zone),
+        None => format!("{server} {what} {}", f.zone),
+    })
+}
+
+/// "SERVER (ADDRESSES) does X for ZONE — fix"; without a server to name, the first finding
+/// that is no symptom of another; None when nothing is above info.
+pub(super) fn cause(r: &TargetReport) -> Option<String> {
+    let d = &r.diagnosis;
+    let Some(first) = culprit(r) else {
+        return d
+            .findings
+            .iter()
+            .find(candidates)
+            .map(|f| f.message.clone());
+    };
     let server = first.server.as_ref()?;
     // The same fault elsewhere: this server's other addresses and zones, and other servers
     // of the same zone.

@@ -6,6 +6,7 @@ pub mod dot;
 mod headline;
 pub mod json;
 pub mod pipeline;
+pub mod table;
 pub mod text;
 
 use std::net::IpAddr;
@@ -108,6 +109,14 @@ impl TargetReport {
                 _ => None,
             })
             .collect()
+    }
+
+    /// The server to fix, as the headline names it, in a few words: "ns3.isp.example.
+    /// (198.51.100.55) does not answer for 113.0.203.in-addr.arpa." (None when no finding
+    /// names a server).
+    #[must_use]
+    pub fn culprit_words(&self) -> Option<String> {
+        headline::culprit_words(self)
     }
 
     /// One line: the answer in a receiving mail server's terms (what it finds, then what
