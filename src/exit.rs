@@ -100,20 +100,35 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
-/// A stop signal that turns true on Ctrl-C (and marks the run interrupted), and the task
-/// that waits for it; abort the task when the work is done.
+/// Stops the traces at once, without marking the run interrupted (the reader of stdout is
+/// gone: nothing more can be shown).
+pub type StopNow = std::sync::Arc<tokio::sync::watch::Sender<bool>>;
+
+/// A stop signal that turns true on Ctrl-C (and marks the run interrupted) or when the
+/// returned sender says so, and the task that waits for Ctrl-C and for stdout's reader to go
+/// away (`| head`); abort the task when the work is done.
 pub fn stop_on_ctrl_c() -> (
     tokio::sync::watch::Receiver<bool>,
     tokio::task::JoinHandle<()>,
+    StopNow,
 ) {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stop_tx = std::sync::Arc::new(stop_tx);
+    let tx = std::sync::Arc::clone(&stop_tx);
     let watcher = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            INTERRUPTED.store(true, Ordering::SeqCst);
-            let _ = stop_tx.send(true);
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => {
+                if r.is_ok() {
+                    INTERRUPTED.store(true, Ordering::SeqCst);
+                    let _ = tx.send(true);
+                }
+            }
+            () = crate::output::stdout_closed() => {
+                let _ = tx.send(true);
+            }
         }
     });
-    (stop_rx, watcher)
+    (stop_rx, watcher, stop_tx)
 }
 
 /// This process's soft limit on open files, read once from /proc/self/limits (Linux) at the
@@ -181,4 +196,45 @@ pub fn runtime_room() -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT): how a long-running command (`serve`, `lab serve`)
+/// is told to stop cleanly. The handlers are installed when this is called, not when the
+/// future is first polled: a signal right after the command says it is ready is caught.
+pub fn stop_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    let mut int = signal(SignalKind::interrupt()).ok();
+    async move {
+        let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = wait(term.take()) => {}
+            () = wait(int.take()) => {}
+        }
+    }
+}
+
+/// How a person runs this very binary again: `ptrtrace` when that name on PATH is this
+/// executable, else its path (after `cargo run`, `target/release/ptrtrace`).
+pub fn this_command() -> String {
+    let Ok(me) = std::env::current_exe().and_then(std::fs::canonicalize) else {
+        return "ptrtrace".to_string();
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join("ptrtrace"))
+            .any(|p| std::fs::canonicalize(p).is_ok_and(|p| p == me))
+    });
+    if on_path {
+        "ptrtrace".to_string()
+    } else {
+        me.display().to_string()
+    }
 }

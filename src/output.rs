@@ -36,6 +36,11 @@ impl Out {
         })
     }
 
+    /// True once a write met a closed pipe: nothing more will be shown.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
     /// Writes and flushes `text` (exit 3 when the disk or device refuses it).
     pub fn write(&mut self, text: &str) -> Result<(), Failure> {
         if self.closed {
@@ -72,6 +77,31 @@ impl Out {
             }
             Ok(()) => Ok(()),
         }
+    }
+}
+
+/// Resolves when stdout is a pipe or socket whose reader has gone away (`ptrtrace … | head -1`
+/// after its line), without writing; never otherwise (a file, a terminal, or where the
+/// descriptor cannot be watched). Lets a run end at once rather than at its next write.
+pub async fn stdout_closed() {
+    use std::os::fd::AsFd;
+    use tokio::io::Interest;
+    use tokio::io::unix::AsyncFd;
+    // A duplicate of stdout, owned here for as long as it is watched: the I/O-safety concern
+    // behind the deprecation of the safe constructor (a descriptor closed while registered)
+    // cannot arise. Registering does not change the descriptor's blocking mode.
+    let watched = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .and_then(|fd| {
+            #[allow(deprecated)]
+            AsyncFd::with_interest(fd, Interest::ERROR)
+        });
+    match watched {
+        Ok(fd) => {
+            let _ = fd.ready(Interest::ERROR).await;
+        }
+        Err(_) => std::future::pending::<()>().await,
     }
 }
 

@@ -111,14 +111,18 @@ pub async fn run(name: Option<&str>, opts: &TraceOpts) -> Outcome {
     // A bad -o or --evidence fails now, not after the scenarios ran.
     let mut out = Out::open(opts.output.as_deref())?;
     let mut render = Renderer::new(opts, "lab")?;
-    // Scenarios are independent labs: run several at once, report them in order.
-    let (stop_rx, watcher) = stop_on_ctrl_c();
+    // Scenarios are independent labs: run several at once, report each in order as soon as
+    // it and those before it are done (`lab run | head -2` ends at once).
+    let (stop_rx, watcher, _) = stop_on_ctrl_c();
     let bar = output::bar(
         u64::try_from(chosen.len()).unwrap_or(u64::MAX),
         "{bar:30} {pos}/{len} lab scenarios · {elapsed}",
     );
-    let results: Vec<Result<TargetReport, String>> = futures::stream::iter(chosen.iter())
-        .map(|s| run_scenario(s, opts, stop_rx.clone()))
+    let mut results = futures::stream::iter(chosen.iter())
+        .map(|s| {
+            let stop = stop_rx.clone();
+            async move { (*s, run_scenario(s, opts, stop).await) }
+        })
         // Two scenarios per core: more and the labs' own servers starve the traces of CPU
         // (timeouts and `slow` findings that are the machine's, not the scenario's).
         .buffered(
@@ -126,42 +130,61 @@ pub async fn run(name: Option<&str>, opts: &TraceOpts) -> Outcome {
                 .map_or(2, std::num::NonZeroUsize::get)
                 .saturating_mul(2)
                 .clamp(2, 8),
-        )
-        .inspect(|_| {
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-        })
-        .collect()
-        .await;
+        );
+    let (mut done, mut unfinished) = (0usize, 0usize);
+    let mut mismatched: Vec<String> = Vec::new();
+    while let Some((s, result)) = results.next().await {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+        let r = result.map_err(|e| Failure::cannot_run(format!("lab scenario {}: {e}", s.name)))?;
+        // Ctrl-C cut this one short: among all scenarios it is neither shown nor counted
+        // (one scenario named is one trace watched: its partial report is shown).
+        if name.is_none()
+            && r.walk
+                .limits
+                .iter()
+                .any(|l| l.limit == ptrtrace_core::model::Limit::Interrupted)
+        {
+            unfinished += 1;
+            continue;
+        }
+        done += 1;
+        if !lab::matches_expectation(s, &r) {
+            mismatched.push(mismatch_text(s, &r));
+        }
+        let piece = render.target(r, Some((s.name, s.summary)))?;
+        match &bar {
+            Some(b) => b.suspend(|| out.write(&piece))?,
+            None => out.write(&piece)?,
+        }
+        if out.is_closed() {
+            // Nobody reads on: the other scenarios are dropped with their labs.
+            watcher.abort();
+            return Ok(Exit::Ok);
+        }
+    }
+    drop(results);
     watcher.abort();
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let mut reports = Vec::new();
-    let mut mismatched: Vec<String> = Vec::new();
-    for (s, result) in chosen.iter().zip(results) {
-        let r = result.map_err(|e| Failure::cannot_run(format!("lab scenario {}: {e}", s.name)))?;
-        if !lab::matches_expectation(s, &r) {
-            mismatched.push(mismatch_text(s, &r));
-        }
-        reports.push((*s, r));
-    }
-    let n = reports.len();
+    let n = done;
+    let cut = if unfinished > 0 {
+        format!(" ({unfinished} unfinished when interrupted, not counted)")
+    } else {
+        String::new()
+    };
     let tally = if mismatched.is_empty() {
-        format!("{n} of {n} scenarios as expected")
+        format!("{n} of {n} scenarios as expected{cut}")
     } else {
         format!(
-            "{} of {n} scenarios as expected; differed: {}",
+            "{} of {n} scenarios as expected{cut}; differed: {}",
             n - mismatched.len(),
             mismatched.join("; ")
         )
     };
-    let mut body = String::new();
-    for (s, r) in reports {
-        body.push_str(&render.target(r, Some((s.name, s.summary)))?);
-    }
-    body.push_str(&render.finish()?);
+    let mut body = render.finish()?;
     // The tally ends the text report; machine formats keep stdout clean and say it on stderr.
     if opts.format == Format::Text {
         body.push_str(&format!("\n{tally}\n"));
@@ -257,15 +280,16 @@ pub async fn serve(name: Option<&str>, port: u16, dir: Option<std::path::PathBuf
         .and_then(|h| h.addresses.first().copied())
         .map_or_else(|| "127.0.53.1".to_string(), |a| a.to_string());
     let mut text = format!(
-        "ptrtrace lab serve: scenario {} ({}) on 127.0.53.1-127.0.53.{}, port {port}, UDP and TCP. Ctrl-C stops it.\n\n",
+        "ptrtrace lab serve: scenario {} ({}) on 127.0.53.1-127.0.53.{}, port {port}, UDP and TCP. Ctrl-C (or SIGTERM) stops it.\n\n",
         s.name,
         s.summary,
         lab::SERVERS.len()
     );
     text.push_str(&format!(
-        "Root hints:   {}\nTrust anchor: {}\n\nTrace it from another terminal:\n  ptrtrace --root-hints {} --trust-anchor {} --port {port} {}\nAsk a server yourself:\n  dig @{root} -p {port} +norecurse +dnssec -x {}\n\nServers (name, address here, address in the zone data of the built-in lab):\n",
+        "Root hints:   {}\nTrust anchor: {}\n\nTrace it from another terminal:\n  {} --root-hints {} --trust-anchor {} --port {port} {}\nAsk a server yourself:\n  dig @{root} -p {port} +norecurse +dnssec -x {}\n\nServers (name, address here, address in the zone data of the built-in lab):\n",
         hints_path.display(),
         anchor_path.display(),
+        crate::exit::this_command(),
         hints_path.display(),
         anchor_path.display(),
         s.target,
@@ -278,10 +302,13 @@ pub async fn serve(name: Option<&str>, port: u16, dir: Option<std::path::PathBuf
             addrs.join(", ")
         ));
     }
+    // Signals are caught from before the lines that say the lab is ready.
+    let stop = crate::exit::stop_signal();
     if !say(&text)? {
         return Ok(Exit::Ok);
     }
-    let _ = tokio::signal::ctrl_c().await;
+    // Ctrl-C or SIGTERM: the servers stop and the files written above go.
+    stop.await;
     drop(running);
     if remove {
         let _ = std::fs::remove_dir_all(&dir);

@@ -37,7 +37,7 @@ pub fn real_config(opts: &TraceOpts) -> Result<(TraceConfig, String), Failure> {
 /// Traces every target concurrently. Ctrl-C stops them all; what they gathered is kept.
 pub async fn trace_all(targets: &[IpAddr], cfg: &TraceConfig) -> Vec<TargetReport> {
     let (tx, bar) = output::progress();
-    let (stop_rx, watcher) = stop_on_ctrl_c();
+    let (stop_rx, watcher, _) = stop_on_ctrl_c();
     let walks = futures::future::join_all(
         targets
             .iter()
@@ -203,7 +203,7 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
             u64::try_from(count).unwrap_or(u64::MAX),
             "{bar:30} {pos}/{len} targets · {per_sec} · eta {eta} · {msg}",
         );
-        let (stop_rx, watcher) = stop_on_ctrl_c();
+        let (stop_rx, watcher, stop_now) = stop_on_ctrl_c();
         let mut queries = 0u64;
         let mut cfg = cfg;
         if cfg.spread.is_some() {
@@ -223,6 +223,10 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
                     b.set_message(format!("{queries} own queries"));
                 }
                 emit_one(r, &mut out);
+                // The reader of stdout is gone (`| head`): stop the batch now.
+                if out.is_closed() {
+                    let _ = stop_now.send(true);
+                }
             },
         )
         .await;

@@ -63,6 +63,8 @@ pub async fn run(
             tokio::select! {
                 () = tokio::time::sleep(cfg.interval) => {}
                 _ = tokio::signal::ctrl_c() => break,
+                // Nobody reads on (`watch … | head -1`): end now, not at the next change.
+                () = crate::output::stdout_closed() => break,
             }
             continue;
         }
@@ -112,6 +114,8 @@ pub async fn run(
         tokio::select! {
             () = tokio::time::sleep(cfg.interval) => {}
             _ = tokio::signal::ctrl_c() => break,
+            // Nobody reads on (`watch … | head -1`): end now, not at the next change.
+            () = crate::output::stdout_closed() => break,
         }
     }
     let verdicts: Vec<String> = last

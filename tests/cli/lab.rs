@@ -98,7 +98,7 @@ fn lab_run_without_dnssec_skips_the_dnssec_scenarios() {
 /// as printed, traces the healthy tree to ok with DNSSEC validated from the written anchor,
 /// every probe went to a 127.0.53.N address, and Ctrl-C stops it and removes its files.
 #[test]
-fn lab_serve_is_traced_by_another_process_and_stops_on_ctrl_c() {
+fn lab_serve_is_traced_by_another_process_and_stops_on_sigterm() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     // A port free on the first serve address (the others are checked by the bind itself).
@@ -117,14 +117,23 @@ fn lab_serve_is_traced_by_another_process_and_stops_on_ctrl_c() {
     let mut command = None;
     for line in lines.by_ref() {
         let line = line.unwrap();
-        if line.trim_start().starts_with("ptrtrace --root-hints") {
+        if line.contains(" --root-hints ") {
             command = Some(line.trim().to_string());
             break;
         }
     }
+    // The command runs as printed: the binary is named by its path (it is not on PATH).
     let command = command.expect("lab serve prints the command line");
-    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
-    let o = ptrtrace(&[&args[..], &["-f", "json"]].concat());
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let me = std::fs::canonicalize(env!("CARGO_BIN_EXE_ptrtrace")).unwrap();
+    assert_eq!(std::path::Path::new(words[0]), me, "{command}");
+    let args = &words[1..];
+    let o = Command::new(words[0])
+        .args(args)
+        .args(["-f", "json"])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0), "{command}: {}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let t = &v["targets"][0];
@@ -145,7 +154,7 @@ fn lab_serve_is_traced_by_another_process_and_stops_on_ctrl_c() {
     let hints = args[1].to_string();
     assert!(std::path::Path::new(&hints).exists());
     let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
@@ -156,4 +165,78 @@ fn lab_serve_is_traced_by_another_process_and_stops_on_ctrl_c() {
         "{hints} left behind"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Ctrl-C during `lab run` (all scenarios): the scenarios finished before it are shown and
+/// tallied, the ones it cut short are only counted as unfinished; exit 130.
+#[test]
+fn ctrl_c_during_lab_run_tallies_the_finished_scenarios() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args(["lab", "run"])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut text = String::new();
+    // The first scenario's report has arrived: interrupt the rest.
+    out.read_line(&mut text).unwrap();
+    assert!(text.starts_with("━━ lab scenario"), "{text}");
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    out.read_to_string(&mut text).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let shown = text.matches("━━ lab scenario").count();
+    let tally = text.lines().last().unwrap();
+    assert!(
+        tally.starts_with(&format!("{shown} of {shown} scenarios as expected ("))
+            && tally.contains("unfinished when interrupted, not counted)"),
+        "{tally}"
+    );
+    assert!(
+        !text.contains("limit_exceeded (interrupted)"),
+        "a partial scenario was shown"
+    );
+}
+
+/// A closed stdout ends `lab run` at once: after the first scenario's line nothing more is
+/// run, so the tally of the whole run (said on stderr with `-f jsonl`) never comes, and the
+/// exit is the quiet end of a closed pipe.
+#[test]
+fn lab_run_ends_when_its_reader_goes() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args(["lab", "run", "-f", "jsonl"])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(first.contains("\"schema_version\""), "{first}");
+    // The tally, said at the end of a full run, never came.
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -425,3 +425,81 @@ fn batch_text_is_a_table_and_tree_is_the_full_report() {
         "{one}"
     );
 }
+
+/// A batch whose reader goes away (`| head -1`) stops at once: with one target per chunk and
+/// a second root server that never answers (each chunk waits for its timeout), the targets
+/// after the first line's are never asked. The silent server is the witness: it receives
+/// every root question and is read only at the end.
+#[test]
+fn a_batch_ends_when_its_reader_goes() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let (_rt, server, _hints) = mini_root();
+    let silent = std::net::UdpSocket::bind(("127.0.0.2", server.addr.port())).unwrap();
+    let hints = temp_file(
+        "head-slow.hints",
+        ". NS lab.\nlab. A 127.0.0.1\n. NS silent.lab.\nsilent.lab. A 127.0.0.2\n",
+    );
+    let port = server.addr.port().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args([
+            "--root-hints",
+            hints.to_str().unwrap(),
+            "--port",
+            &port,
+            "--no-dnssec",
+        ])
+        .args([
+            "--timeout",
+            "2s",
+            "--probes",
+            "1",
+            "--concurrency",
+            "1",
+            "-f",
+            "jsonl",
+        ])
+        .args([
+            "203.0.113.25",
+            "203.0.113.26",
+            "203.0.113.27",
+            "203.0.113.28",
+        ])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    silent.set_nonblocking(true).unwrap();
+    let mut asked = Vec::new();
+    let mut buf = [0u8; 512];
+    while let Ok(n) = silent.recv(&mut buf) {
+        asked.push(buf[..n].to_vec());
+    }
+    let wire = |last: &str| {
+        let mut w = vec![u8::try_from(last.len()).unwrap()];
+        w.extend(last.as_bytes());
+        w.extend(b"\x03113\x010\x03203\x07in-addr\x04arpa\x00");
+        w
+    };
+    let was_asked = |last: &str| {
+        asked
+            .iter()
+            .any(|d| d.windows(wire(last).len()).any(|x| x == wire(last)))
+    };
+    assert!(
+        was_asked("25"),
+        "the first target was asked of the silent server"
+    );
+    assert!(!was_asked("28"), "the batch went on after its reader left");
+}

@@ -94,6 +94,9 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
         busy: Mutex::new(Arc::new(Semaphore::new(conf.probe_concurrency))),
         clients: Mutex::new(clients::Clients::new(clients::MAX_CLIENTS)),
     });
+    // Signals are caught from before the line that says serve is ready.
+    let stop = crate::exit::stop_signal();
+    let hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     eprintln!(
         "ptrtrace: serving metrics of {} addresses on http://{at}/metrics",
         conf.targets.len()
@@ -102,6 +105,7 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
     let (listeners, listener_rx) = tokio::sync::watch::channel(Arc::new(listener));
     let tasks = schedule(&conf.targets, &trace_cfg, &state, store.clone());
     let reloader = tokio::spawn(reload_on_hangup(
+        hup,
         Reload {
             path: path.to_path_buf(),
             listen_given: listen.is_some(),
@@ -118,7 +122,7 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
         .route("/metrics", get(metrics_page))
         .route("/probe", get(probe))
         .with_state(http);
-    http::serve(listener_rx, app, state, stop_signal()).await;
+    http::serve(listener_rx, app, state, stop).await;
     reloader.abort();
     Ok(Exit::Ok)
 }
@@ -159,14 +163,15 @@ fn schedule(
                     if let Some(l) = &report.walk.local {
                         local.get_or_insert((l.kind, 0)).1 += 1;
                     }
-                    state.record(report.target(), &report);
                     // One transaction per target: a stop loses at most the target in flight.
+                    // The history first: a round seen in /metrics is in the history too.
                     if let Some(store) = &store
                         && let Ok(mut h) = store.0.lock()
                         && let Err(e) = h.record(&report)
                     {
                         eprintln!("ptrtrace: cannot write the history: {e}");
                     }
+                    state.record(report.target(), &report);
                 })
                 .await;
                 if let Some((kind, n)) = local {
@@ -205,12 +210,13 @@ struct Reload {
 /// old one closes). A bad file, or a new listen address or history file that cannot be opened,
 /// is reported on stderr in one line and the old configuration is kept whole.
 async fn reload_on_hangup(
+    hup: Option<tokio::signal::unix::Signal>,
     mut r: Reload,
     mut tasks: tokio::task::JoinSet<()>,
     mut cfg: Arc<TraceConfig>,
     http: Arc<Http>,
 ) {
-    let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+    let Some(mut hup) = hup else {
         // No signal handling here: run without reloads.
         std::future::pending::<()>().await;
         return;
@@ -280,21 +286,6 @@ async fn prepare(
         Some(open_store(&conf)?)
     };
     Ok((conf, cfg, listener, store))
-}
-
-async fn stop_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = term => {}
-    }
 }
 
 async fn index() -> &'static str {
