@@ -32,6 +32,9 @@ pub struct Cli {
     pub targets: Vec<String>,
 
     #[command(flatten)]
+    pub out: OutputOpts,
+
+    #[command(flatten)]
     pub opts: TraceOpts,
 
     #[command(subcommand)]
@@ -171,6 +174,8 @@ pub enum LabAction {
         /// Scenario name (see `ptrtrace lab list`); all when omitted.
         scenario: Option<String>,
         #[command(flatten)]
+        out: OutputOpts,
+        #[command(flatten)]
         opts: TraceOpts,
     },
 }
@@ -247,13 +252,10 @@ pub enum EvidenceArg {
     Full,
 }
 
-/// Options of a trace.
+/// How reports are written: by the trace command and `lab run` only (`watch` prints a line
+/// per change, `check` one status line).
 #[derive(Debug, Clone, Args)]
-pub struct TraceOpts {
-    /// Start from the root servers in FILE (named.root format) instead of IANA's.
-    #[arg(long, value_name = "FILE")]
-    pub root_hints: Option<PathBuf>,
-
+pub struct OutputOpts {
     /// Output format.
     #[arg(short = 'f', long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -271,6 +273,14 @@ pub struct TraceOpts {
     /// With -f jsonl: slim lines (default) or the full evidence on every line.
     #[arg(long, value_enum, value_name = "slim|full")]
     pub evidence: Option<EvidenceArg>,
+}
+
+/// Options of a trace.
+#[derive(Debug, Clone, Args)]
+pub struct TraceOpts {
+    /// Start from the root servers in FILE (named.root format) instead of IANA's.
+    #[arg(long, value_name = "FILE")]
+    pub root_hints: Option<PathBuf>,
 
     /// Wait this long for each reply (e.g. 2s, 500ms; a bare number is seconds; 1ms to a day).
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
@@ -436,10 +446,29 @@ pub fn parse_target(s: &str) -> Result<IpAddr, String> {
     })
 }
 
-/// Every address of `raw`, or the error of the first that is not one (`watch`, `check`: a
-/// list of single addresses, no prefixes or files).
-pub fn parse_targets(raw: &[String]) -> Result<Vec<IpAddr>, String> {
-    raw.iter().map(|t| parse_target(t)).collect()
+/// Most addresses `watch` and `check` take: they trace every address at once, each round.
+pub const MAX_AT_ONCE: usize = 1024;
+
+/// `watch` and `check` targets: what the trace command takes (addresses, prefixes, `@FILE`,
+/// `-`), each address once, at most [`MAX_AT_ONCE`].
+///
+/// # Errors
+/// The first bad entry, or too many addresses, in one line.
+pub fn expand_targets(raw: &[String], force: bool, command: &str) -> Result<Vec<IpAddr>, String> {
+    let (targets, bad) = ptrtrace_core::targets::parse(raw, force, std::io::stdin().lock());
+    if let Some(b) = bad.first() {
+        return Err(b.to_string());
+    }
+    let all: Vec<IpAddr> = targets.iter().take(MAX_AT_ONCE + 1).collect();
+    if all.len() > MAX_AT_ONCE {
+        return Err(format!(
+            "{command} traces every address at once, each round: more than {MAX_AT_ONCE} addresses are too many (trace a batch with `ptrtrace`, or monitor with `ptrtrace serve`)"
+        ));
+    }
+    if all.is_empty() {
+        return Err("no address to trace: the files or stdin held none".into());
+    }
+    Ok(all)
 }
 
 impl TraceOpts {

@@ -56,6 +56,18 @@ fn main() -> ExitCode {
                 (true, Some(what)) => format!("{first} {what}"),
                 _ => first.to_string(),
             };
+            // A bad value: the values there are ("[possible values: text, json, …]").
+            let first = match rendered
+                .lines()
+                .map(str::trim)
+                .find(|l| l.starts_with("[possible values:"))
+            {
+                Some(values) => format!(
+                    "{first}; {}",
+                    values.trim_start_matches('[').trim_end_matches(']')
+                ),
+                None => first,
+            };
             // A monitoring host reads exit 2 as CRITICAL: `check` says UNKNOWN (3) instead.
             if std::env::args().nth(1).as_deref() == Some("check") {
                 Err(commands::check::unknown(&format!("{first} (see --help)")))
@@ -85,8 +97,13 @@ fn run(cli: Cli) -> Outcome {
             action: LabAction::List,
         }) => commands::lab::list(),
         Some(Command::Lab {
-            action: LabAction::Run { scenario, opts },
-        }) => rt.block_on(commands::lab::run(scenario.as_deref(), &opts)),
+            action:
+                LabAction::Run {
+                    scenario,
+                    out,
+                    opts,
+                },
+        }) => rt.block_on(commands::lab::run(scenario.as_deref(), &opts, &out)),
         Some(Command::Lab {
             action:
                 LabAction::Serve {
@@ -131,6 +148,6 @@ fn run(cli: Cli) -> Outcome {
             format,
             output,
         }) => commands::diff::run(&old, &new, format, output.as_deref()),
-        None => rt.block_on(commands::trace::run(&cli.targets, &cli.opts)),
+        None => rt.block_on(commands::trace::run(&cli.targets, &cli.opts, &cli.out)),
     }
 }

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ptrtrace_core::report::{TargetReport, dot, json, text};
 use ptrtrace_core::trace::Event;
 
-use crate::cli::{EvidenceArg, Format, TraceOpts};
+use crate::cli::{EvidenceArg, Format, OutputOpts};
 use crate::exit::Failure;
 
 /// Where reports go: `-o FILE` or stdout, written as each piece is ready. A closed pipe
@@ -120,7 +120,7 @@ pub fn say(line: &str) -> Result<bool, Failure> {
 }
 
 /// Colour on a terminal without `-o` and without `NO_COLOR`.
-pub fn text_style(opts: &TraceOpts) -> text::Style {
+pub fn text_style(opts: &OutputOpts) -> text::Style {
     text::Style {
         color: opts.output.is_none()
             && std::io::stdout().is_terminal()
@@ -145,12 +145,14 @@ pub struct Renderer {
     written_for: Option<&'static str>,
     /// Text for a batch: a line per target, then each problem once (report/table.rs).
     table: Option<ptrtrace_core::report::table::Table>,
+    /// DOT for a batch: one digraph of every target, at the end.
+    dot_many: bool,
 }
 
 impl Renderer {
     /// A renderer of `opts.format`; `source` names the root hints in JSON (`lab` in the
     /// lab). `--evidence` is refused with any format but jsonl.
-    pub fn new(opts: &TraceOpts, source: &str) -> Result<Self, Failure> {
+    pub fn new(opts: &OutputOpts, source: &str) -> Result<Self, Failure> {
         let evidence = match (opts.format, opts.evidence) {
             (Format::Jsonl, Some(EvidenceArg::Full)) => json::Evidence::Full,
             (Format::Jsonl, _) | (_, None) => json::Evidence::Slim,
@@ -170,15 +172,17 @@ impl Renderer {
             written: std::collections::HashSet::new(),
             written_for: None,
             table: None,
+            dot_many: false,
         })
     }
 
-    /// Text for many targets becomes a table whose addresses take `width` columns (unless
-    /// `--tree`). True when it did.
-    pub fn tabulate(&mut self, opts: &TraceOpts, width: usize) -> bool {
+    /// Several targets: text becomes a table whose addresses take `width` columns (unless
+    /// `--tree`), and DOT one digraph of them all. True when text became a table.
+    pub fn batch(&mut self, opts: &OutputOpts, width: usize) -> bool {
         if self.format == Format::Text && !opts.tree {
             self.table = Some(ptrtrace_core::report::table::Table::new(width, self.style));
         }
+        self.dot_many = self.format == Format::Dot;
         self.table.is_some()
     }
 
@@ -200,6 +204,10 @@ impl Renderer {
                     format!("━━ lab scenario {name}: {summary}\n\n")
                 });
                 format!("{sep}{head}{}", text::render(&r, self.style))
+            }
+            Format::Dot if self.dot_many => {
+                self.kept.push((r, scenario));
+                String::new()
             }
             Format::Dot => {
                 let head = scenario
@@ -232,6 +240,10 @@ impl Renderer {
     pub fn finish(&mut self) -> Result<String, Failure> {
         if let Some(t) = &self.table {
             return Ok(t.finish());
+        }
+        if self.dot_many {
+            let all: Vec<&TargetReport> = self.kept.iter().map(|(r, _)| r).collect();
+            return Ok(dot::render_many(&all));
         }
         if self.format != Format::Json {
             return Ok(String::new());
@@ -307,7 +319,7 @@ mod tests {
         let running = ptrtrace_lab::start(&s).await.unwrap();
         let cfg = running.config();
         let walk = || ptrtrace_core::trace::trace(s.target.parse().unwrap(), &cfg, None);
-        let mut render = Renderer::new(&cli.opts, "lab").unwrap();
+        let mut render = Renderer::new(&cli.out, "lab").unwrap();
         let zones = |text: &str| {
             text.lines()
                 .filter(|l| l.contains(r#""record":"zone""#))

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use ptrtrace_core::diagnose::Verdict;
 use ptrtrace_core::report::TargetReport;
 
-use crate::cli::{TraceOpts, parse_targets};
+use crate::cli::{TraceOpts, expand_targets};
 use crate::commands::trace::{no_root_message, real_config, trace_all};
 use crate::exit::{Exit, Failure, Outcome, interrupted};
 use crate::output::say;
@@ -152,7 +152,7 @@ pub async fn run(
             "--warning {w} is above --critical {c}: the warning share must be the lower"
         )));
     }
-    let targets = parse_targets(raw).map_err(|e| unknown(&e))?;
+    let targets = expand_targets(raw, opts.force, "check").map_err(|e| unknown(&e))?;
     let (cfg, source) = real_config(opts).map_err(|f| unknown(&f.message))?;
     let reports = trace_all(&targets, &cfg).await;
     if interrupted() {

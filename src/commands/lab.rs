@@ -7,7 +7,7 @@ use ptrtrace_core::report::TargetReport;
 use ptrtrace_core::trace;
 use ptrtrace_lab::{self as lab, Scenario};
 
-use crate::cli::{Format, TraceOpts, parse_target};
+use crate::cli::{Format, OutputOpts, TraceOpts, parse_target};
 use crate::exit::{Exit, Failure, Outcome, interrupted, stop_on_ctrl_c};
 use crate::output::{self, Out, Renderer, say};
 
@@ -16,9 +16,13 @@ pub fn list() -> Outcome {
     let mut body = String::from(
         "Lab scenarios (run one with `ptrtrace lab run NAME`, all with `ptrtrace lab run`):\n\n",
     );
-    for s in lab::scenarios() {
+    let all = lab::scenarios();
+    // Columns as wide as the longest name and address.
+    let nw = all.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    let tw = all.iter().map(|s| s.target.len()).max().unwrap_or(0);
+    for s in all {
         body.push_str(&format!(
-            "  {:<18} {:<14} {}\n",
+            "  {:<nw$} {:<tw$} {}\n",
             s.name, s.target, s.summary
         ));
         let mut exp: Vec<String> = s
@@ -36,7 +40,7 @@ pub fn list() -> Outcome {
             exp.join(", ")
         };
         body.push_str(&format!(
-            "  {:<18} {:<14} expects: {} → {}\n",
+            "  {:<nw$} {:<tw$} expects: {} → {}\n",
             "", "", exp, s.verdict
         ));
     }
@@ -87,7 +91,7 @@ fn refuse_outside_options(opts: &TraceOpts) -> Result<(), Failure> {
 }
 
 /// `lab run [NAME]`: traces each scenario in its own lab and checks its expectations.
-pub async fn run(name: Option<&str>, opts: &TraceOpts) -> Outcome {
+pub async fn run(name: Option<&str>, opts: &TraceOpts, out_opts: &OutputOpts) -> Outcome {
     refuse_outside_options(opts)?;
     let all = lab::scenarios();
     let chosen: Vec<&Scenario> = match name {
@@ -109,8 +113,8 @@ pub async fn run(name: Option<&str>, opts: &TraceOpts) -> Outcome {
         chosen
     };
     // A bad -o or --evidence fails now, not after the scenarios ran.
-    let mut out = Out::open(opts.output.as_deref())?;
-    let mut render = Renderer::new(opts, "lab")?;
+    let mut out = Out::open(out_opts.output.as_deref())?;
+    let mut render = Renderer::new(out_opts, "lab")?;
     // Scenarios are independent labs: run several at once, report each in order as soon as
     // it and those before it are done (`lab run | head -2` ends at once).
     let (stop_rx, watcher, _) = stop_on_ctrl_c();
@@ -166,6 +170,10 @@ pub async fn run(name: Option<&str>, opts: &TraceOpts) -> Outcome {
     }
     drop(results);
     watcher.abort();
+    // Stopped, and not by Ctrl-C: the reader of stdout went away. Nothing more to say.
+    if *stop_rx.borrow() && !interrupted() {
+        return Ok(Exit::Ok);
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -186,7 +194,7 @@ pub async fn run(name: Option<&str>, opts: &TraceOpts) -> Outcome {
     };
     let mut body = render.finish()?;
     // The tally ends the text report; machine formats keep stdout clean and say it on stderr.
-    if opts.format == Format::Text {
+    if out_opts.format == Format::Text {
         body.push_str(&format!("\n{tally}\n"));
     } else {
         eprintln!("ptrtrace: {tally}");

@@ -11,7 +11,7 @@ use ptrtrace_core::net::AddressMap;
 use ptrtrace_core::report::TargetReport;
 use ptrtrace_core::trace::{self, TraceConfig};
 
-use crate::cli::{Format, TraceOpts};
+use crate::cli::{Format, OutputOpts, TraceOpts};
 use crate::exit::{Exit, Failure, Outcome, interrupted, stop_on_ctrl_c};
 use crate::output::{self, Out, Renderer};
 
@@ -144,7 +144,7 @@ impl Tally {
 }
 
 /// `ptrtrace ADDR…`.
-pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
+pub async fn run(raw_targets: &[String], opts: &TraceOpts, out_opts: &OutputOpts) -> Outcome {
     if raw_targets.is_empty() {
         return Err(Failure::bad_input(
             "no address given; try `ptrtrace 203.0.113.25`, or `ptrtrace lab run` for the offline demo (see --help)",
@@ -168,8 +168,8 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
         return Err(Failure::quiet(Exit::BadInput));
     }
     let (cfg, source) = real_config(opts)?;
-    let mut out = Out::open(opts.output.as_deref())?;
-    let mut render = Renderer::new(opts, &source)?;
+    let mut out = Out::open(out_opts.output.as_deref())?;
+    let mut render = Renderer::new(out_opts, &source)?;
     let count = targets.len();
     let tabled = count > 1 && {
         let width = if targets.iter().any(|t| t.is_ipv6()) {
@@ -177,7 +177,7 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
         } else {
             15
         };
-        render.tabulate(opts, width)
+        render.batch(out_opts, width)
     };
     let mut tally = Tally::default();
     let mut failed: Option<Failure> = None;
@@ -239,7 +239,7 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts) -> Outcome {
         return Err(f);
     }
     out.write(&render.finish()?)?;
-    if opts.format == Format::Text && tally.count > 1 {
+    if out_opts.format == Format::Text && tally.count > 1 {
         out.write(&tally.summary(!tabled))?;
     }
     if interrupted() {

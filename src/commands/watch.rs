@@ -2,7 +2,7 @@
 
 use ptrtrace_core::report::{TargetReport, diff, json};
 
-use crate::cli::{TraceOpts, parse_targets};
+use crate::cli::{TraceOpts, expand_targets};
 use crate::commands::trace::{no_root_message, real_config, trace_all};
 use crate::exit::{Exit, Failure, Outcome, interrupted};
 use crate::output::say;
@@ -23,14 +23,13 @@ pub async fn run(
     exit_on_change: bool,
     history: Option<(&std::path::Path, std::time::Duration)>,
 ) -> Outcome {
-    let targets = parse_targets(raw).map_err(Failure::bad_input)?;
-    let (mut cfg, source) = real_config(opts)?;
+    let targets = expand_targets(raw, opts.force, "watch").map_err(Failure::bad_input)?;
+    let (cfg, source) = real_config(opts)?;
     // An unwritable history file is an error before any trace, not after the first round.
     let mut store = history
         .map(|(path, keep)| crate::history::History::open(path).map(|h| (h, keep)))
         .transpose()
         .map_err(Failure::cannot_run)?;
-    cfg.rounds = 1;
     let start = std::time::Instant::now();
     let stamp = |start: std::time::Instant| format!("[+{:.0}s]", start.elapsed().as_secs_f64());
     let mut prev: Option<serde_json::Value> = None;

@@ -503,3 +503,76 @@ fn a_batch_ends_when_its_reader_goes() {
     );
     assert!(!was_asked("28"), "the batch went on after its reader left");
 }
+
+/// The subcommands agree: `watch` and `check` take prefixes as the trace command does, and
+/// do not list output options they would not honour; several targets in DOT are one digraph
+/// (one picture from `dot -Tsvg`); a bad format names the good ones; `lab list` keeps its
+/// columns aligned.
+#[test]
+fn subcommands_agree() {
+    let (_rt, server, hints) = mini_root();
+    let port = server.addr.port().to_string();
+    let h = hints.to_str().unwrap();
+    let base = ["--root-hints", h, "--port", &port, "--no-dnssec"];
+    let o = ptrtrace(&[&["check"][..], &base, &["203.0.113.24/30"]].concat());
+    let line = stdout(&o);
+    for a in [
+        "203.0.113.24",
+        "203.0.113.25",
+        "203.0.113.26",
+        "203.0.113.27",
+    ] {
+        assert!(line.contains(&format!("'{a} first_try_bad'")), "{line}");
+    }
+    let o = ptrtrace(&[&["watch", "--count", "1"][..], &base, &["203.0.113.24/30"]].concat());
+    assert!(
+        stdout(&o).contains("now 203.0.113.24 broken, 203.0.113.25 ok"),
+        "{}",
+        stdout(&o)
+    );
+    let o = ptrtrace(&["watch", "-f", "dot", "203.0.113.25"]);
+    assert_one_line_error(&o, 2, "unexpected argument '-f'");
+    let help = stdout(&ptrtrace(&["watch", "--help"]));
+    assert!(
+        !help.contains("--format") && !help.contains("--output"),
+        "{help}"
+    );
+
+    let dot = stdout(&ptrtrace(
+        &[&base[..], &["-f", "dot", "203.0.113.24/31"]].concat(),
+    ));
+    assert_eq!(dot.matches("digraph").count(), 1, "{dot}");
+    assert!(dot.starts_with("strict digraph"), "{dot}");
+    assert!(dot.contains("\"question:203.0.113.24\"") && dot.contains("\"question:203.0.113.25\""));
+    // Graphviz (installed by .ci/run) draws it as one picture.
+    let mut child = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("Graphviz `dot` must be installed (Debian package graphviz; .ci/run installs it)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(dot.as_bytes())
+        .unwrap();
+    let svg = child.wait_with_output().unwrap();
+    assert!(svg.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&svg.stdout).matches("<svg").count(),
+        1
+    );
+    let o = ptrtrace(&["-f", "xml", "192.0.2.1"]);
+    assert_one_line_error(&o, 2, "possible values: text, json, dot, jsonl");
+
+    let list = stdout(&ptrtrace(&["lab", "list"]));
+    let column = |needle: &str| -> std::collections::BTreeSet<usize> {
+        list.lines().filter_map(|l| l.find(needle)).collect()
+    };
+    assert_eq!(
+        column("expects:").len(),
+        1,
+        "every expects: in one column\n{list}"
+    );
+}

@@ -123,8 +123,9 @@ impl ServeConfig {
         for (i, t) in raw.targets.iter().enumerate() {
             let every = interval(t.interval.as_deref(), default_interval)
                 .map_err(|e| format!("[[targets]] {}: {e}", i + 1))?;
-            let (parsed, bad) =
-                ptrtrace_core::targets::parse(&t.addresses, false, std::io::empty());
+            // No prefix is refused for its size here (and `force` is no option of serve's):
+            // the whole configuration's bound below says what is too many.
+            let (parsed, bad) = ptrtrace_core::targets::parse(&t.addresses, true, std::io::empty());
             if let Some(b) = bad.first() {
                 return Err(format!("[[targets]] {}: {b}", i + 1));
             }
@@ -133,7 +134,10 @@ impl ServeConfig {
                     targets.push((ip, every));
                 }
                 if targets.len() > MAX_TARGETS {
-                    return Err(format!("more than {MAX_TARGETS} addresses"));
+                    return Err(format!(
+                        "[[targets]] {}: more than {MAX_TARGETS} addresses in all, the most one serve traces: split them over several configurations",
+                        i + 1
+                    ));
                 }
             }
         }
@@ -280,6 +284,14 @@ interval = "30s"
                 "not a trace option",
             ),
             ("targets = 3\n", "at line 1"),
+            (
+                "[[targets]]\naddresses = [\"10.0.0.0/15\"]\n",
+                "more than 65536 addresses in all, the most one serve traces",
+            ),
+            (
+                "[trace]\nforce = true\n[[targets]]\naddresses = [\"192.0.2.1\"]\n",
+                "not a trace option here",
+            ),
             ("colour = \"red\"\n", "colour"),
         ] {
             let e = ServeConfig::parse(text).unwrap_err();

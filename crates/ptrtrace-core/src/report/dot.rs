@@ -62,10 +62,21 @@ fn zone_role(r: &TargetReport, zone: &hickory_proto::rr::Name) -> &'static str {
     role
 }
 
+/// The graph's header: its name and title, and the default styles.
+fn head(out: &mut String, strict: &str, name: &str, title: &str) {
+    let _ = writeln!(out, "{strict}digraph {} {{", q(name));
+    let _ = writeln!(
+        out,
+        "  graph [label={}, labelloc=t, fontname=\"Helvetica\", fontsize=14, compound=true, newrank=true, nodesep=0.25, ranksep=0.45];",
+        q(title)
+    );
+    out.push_str("  node [fontname=\"Helvetica\", fontsize=10, style=filled];\n");
+    out.push_str("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#555555\"];\n");
+}
+
 /// Renders one target's graph as a DOT digraph.
 #[must_use]
 pub fn render(r: &TargetReport) -> String {
-    let g: &TraceGraph = &r.graph;
     let d = &r.diagnosis;
     let mut out = String::new();
     let title = format!(
@@ -74,23 +85,54 @@ pub fn render(r: &TargetReport) -> String {
         d.verdict.as_str().to_uppercase(),
         r.headline()
     );
-    let _ = writeln!(
-        out,
-        "digraph {} {{",
-        q(&format!("ptrtrace {}", r.walk.target))
-    );
-    let _ = writeln!(
-        out,
-        "  graph [label={}, labelloc=t, fontname=\"Helvetica\", fontsize=14, compound=true, newrank=true, nodesep=0.25, ranksep=0.45];",
-        q(&title)
-    );
-    out.push_str("  node [fontname=\"Helvetica\", fontsize=10, style=filled];\n");
-    out.push_str("  edge [fontname=\"Helvetica\", fontsize=9, color=\"#555555\"];\n");
+    head(&mut out, "", &format!("ptrtrace {}", r.walk.target), &title);
+    body(&mut out, r, "");
+    legend(&mut out, d.dnssec.is_some());
+    out
+}
 
+/// Renders several targets as one document (`dot -Tsvg` draws one picture): one strict
+/// digraph, each target's question in a cluster of its own with its verdict, its answer
+/// beside it; zones, servers and addresses the targets share are drawn once (same node
+/// names; the last target's state shows), and a delegation edge once.
+#[must_use]
+pub fn render_many(reports: &[&TargetReport]) -> String {
+    let mut out = String::new();
+    let title = format!("ptrtrace · {} targets", reports.len());
+    head(&mut out, "strict ", "ptrtrace", &title);
+    for r in reports {
+        let own = format!(":{}", r.walk.target);
+        let _ = writeln!(
+            out,
+            "  subgraph {} {{\n    label={}; style=rounded; color=\"#1565c0\";\n    {};\n  }}",
+            q(&format!("cluster_target{own}")),
+            q(&format!(
+                "{} · {}",
+                r.walk.target,
+                r.diagnosis.verdict.as_str().to_uppercase()
+            )),
+            q(&format!("question{own}"))
+        );
+        body(&mut out, r, &own);
+    }
+    legend(
+        &mut out,
+        reports.iter().any(|r| r.diagnosis.dnssec.is_some()),
+    );
+    out
+}
+
+/// Everything of one target's graph but the header and the legend: its question and
+/// answer are the nodes `question{own}` and `answer{own}`.
+fn body(out: &mut String, r: &TargetReport, own: &str) {
+    let g: &TraceGraph = &r.graph;
+    let d = &r.diagnosis;
+    let question = q(&format!("question{own}"));
+    let answer_id = q(&format!("answer{own}"));
     // The question.
     let _ = writeln!(
         out,
-        "  question [shape=note, fillcolor=\"#e3f2fd\", label={}];",
+        "  {question} [shape=note, fillcolor=\"#e3f2fd\", label={}];",
         q(&format!("{}\n{} PTR", r.walk.target, r.walk.reverse_name))
     );
 
@@ -220,7 +262,7 @@ pub fn render(r: &TargetReport) -> String {
             );
         }
     }
-    out.push_str("  question -> \"zone:.\" [color=\"#1565c0\"];\n");
+    let _ = writeln!(out, "  {question} -> \"zone:.\" [color=\"#1565c0\"];");
     let answer_fill = match d.verdict {
         Verdict::Ok => colours(Status::Ok).0,
         Verdict::Degraded => colours(Status::Flaky).0,
@@ -253,7 +295,7 @@ pub fn render(r: &TargetReport) -> String {
     }
     let _ = writeln!(
         out,
-        "  answer [shape=doubleoctagon, fillcolor={}, label={}];",
+        "  {answer_id} [shape=doubleoctagon, fillcolor={}, label={}];",
         q(answer_fill),
         q(&answer)
     );
@@ -269,13 +311,15 @@ pub fn render(r: &TargetReport) -> String {
         let tail = bottom.get(&id).unwrap_or(&id);
         let _ = writeln!(
             out,
-            "  {} -> answer [ltail={}, color=\"#1565c0\"];",
+            "  {} -> {answer_id} [ltail={}, color=\"#1565c0\"];",
             q(tail),
             q(&format!("cluster_{id}"))
         );
     }
+}
 
-    // Legend.
+/// The legend of the colours, and the end of the graph.
+fn legend(out: &mut String, dnssec: bool) {
     out.push_str("  subgraph cluster_legend {\n    label=\"status\"; style=rounded; color=\"#9e9e9e\"; fontsize=10;\n");
     let all = [
         Status::Ok,
@@ -296,7 +340,7 @@ pub fn render(r: &TargetReport) -> String {
             q(s.as_str())
         );
     }
-    if d.dnssec.is_some() {
+    if dnssec {
         let _ = writeln!(
             out,
             "    \"legend:dnssec_bogus\" [shape=box, fontsize=9, fillcolor={}, color={}, label=\"DNSSEC bogus\"];\n    \"legend:untested\" -> \"legend:dnssec_bogus\" [style=invis];",
@@ -313,5 +357,4 @@ pub fn render(r: &TargetReport) -> String {
         );
     }
     out.push_str("  }\n}\n");
-    out
 }
