@@ -279,7 +279,10 @@ pub fn progress() -> (
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let handle = tokio::spawn(async move {
-        while let Some(Event::Progress { sent, done, zone }) = rx.recv().await {
+        while let Some(Event::Progress {
+            sent, done, zone, ..
+        }) = rx.recv().await
+        {
             bar.set_message(format!("{sent} queries sent, {done} probes done · {zone}"));
         }
         bar.finish_and_clear();
@@ -297,6 +300,83 @@ pub fn bar(total: u64, template: &str) -> Option<ProgressBar> {
         bar.set_style(style);
     }
     Some(bar)
+}
+
+/// A batch's live progress on a terminal's stderr, drawn from the first second: probes done
+/// of those known so far (done + queued), their rate and the ETA of the queue at that rate
+/// (the per-address pacing sets it), and the targets finished. The sender goes to the walk,
+/// [`BatchBar::target_done`] to the sink.
+pub struct BatchBar {
+    bar: ProgressBar,
+    targets: u64,
+    finished: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl BatchBar {
+    /// A bar over `targets` targets, only on a terminal; with the event sender for the walk.
+    pub fn start(targets: u64) -> Option<(Self, tokio::sync::mpsc::UnboundedSender<Event>)> {
+        if !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar = ProgressBar::new(1);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} {elapsed} [{bar:20}] {pos}/{len} probes · eta {eta} · {msg}",
+        ) {
+            bar.set_style(style);
+        }
+        bar.set_message(format!("0/{targets} targets"));
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        let finished = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+        let (b, f) = (bar.clone(), std::sync::Arc::clone(&finished));
+        let task = tokio::spawn(async move {
+            while let Some(Event::Progress {
+                sent,
+                done,
+                pending,
+                ..
+            }) = rx.recv().await
+            {
+                let done = u64::try_from(done).unwrap_or(u64::MAX);
+                let pending = u64::try_from(pending).unwrap_or(u64::MAX);
+                b.set_length(done.saturating_add(pending).max(1));
+                b.set_position(done);
+                let n = f.load(std::sync::atomic::Ordering::Relaxed);
+                b.set_message(format!("{n}/{targets} targets · {sent} queries"));
+            }
+        });
+        Some((
+            Self {
+                bar,
+                targets,
+                finished,
+                task,
+            },
+            tx,
+        ))
+    }
+
+    /// One more target finished.
+    pub fn target_done(&self) {
+        let n = self
+            .finished
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        self.bar
+            .set_message(format!("{n}/{} targets", self.targets));
+    }
+
+    /// Writes with the bar out of the way.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.bar.suspend(f)
+    }
+
+    /// Clears the bar.
+    pub fn finish(self) {
+        self.task.abort();
+        self.bar.finish_and_clear();
+    }
 }
 
 #[cfg(test)]

@@ -199,12 +199,12 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts, out_opts: &OutputOpts
             emit_one(r, &mut out);
         }
     } else {
-        let bar = output::bar(
-            u64::try_from(count).unwrap_or(u64::MAX),
-            "{bar:30} {pos}/{len} targets · {per_sec} · eta {eta} · {msg}",
-        );
+        let (bar, events) = match output::BatchBar::start(u64::try_from(count).unwrap_or(u64::MAX))
+        {
+            Some((b, tx)) => (Some(b), Some(tx)),
+            None => (None, None),
+        };
         let (stop_rx, watcher, stop_now) = stop_on_ctrl_c();
-        let mut queries = 0u64;
         let mut cfg = cfg;
         if cfg.spread.is_some() {
             cfg.spread = Some(std::sync::Arc::new(targets.population()));
@@ -213,16 +213,17 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts, out_opts: &OutputOpts
             targets.iter(),
             &cfg,
             usize::from(opts.concurrency),
-            None,
+            events,
             Some(stop_rx),
             std::sync::Arc::new(Validator::now()),
             |r| {
-                queries += u64::from(r.walk.queries_sent);
-                if let Some(b) = &bar {
-                    b.inc(1);
-                    b.set_message(format!("{queries} own queries"));
+                match &bar {
+                    Some(b) => {
+                        b.target_done();
+                        b.suspend(|| emit_one(r, &mut out));
+                    }
+                    None => emit_one(r, &mut out),
                 }
-                emit_one(r, &mut out);
                 // The reader of stdout is gone (`| head`): stop the batch now.
                 if out.is_closed() {
                     let _ = stop_now.send(true);
@@ -232,7 +233,7 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts, out_opts: &OutputOpts
         .await;
         watcher.abort();
         if let Some(b) = bar {
-            b.finish_and_clear();
+            b.finish();
         }
     }
     if let Some(f) = failed {

@@ -576,3 +576,34 @@ fn subcommands_agree() {
         "every expects: in one column\n{list}"
     );
 }
+
+/// On a terminal a batch shows a live bar on stderr while it runs (probes done of those
+/// queued, the ETA, the targets finished); with stderr not a terminal nothing is drawn. The
+/// terminal is `script`'s pseudo-terminal (util-linux, in every Debian).
+#[test]
+fn a_batch_shows_live_progress_on_a_terminal_only() {
+    let (_rt, server, hints) = mini_root();
+    let port = server.addr.port().to_string();
+    let cmd = format!(
+        "{} --root-hints {} --port {port} --no-dnssec 203.0.113.24/30 > /dev/null",
+        env!("CARGO_BIN_EXE_ptrtrace"),
+        hints.display()
+    );
+    let o = Command::new("script")
+        .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .output()
+        .expect("script (util-linux) runs");
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert!(tty.contains(" probes · eta "), "{tty}");
+    assert!(tty.contains("/4 targets"), "{tty}");
+    let o = ptrtrace(&[
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "--port",
+        &port,
+        "--no-dnssec",
+        "203.0.113.24/30",
+    ]);
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+}

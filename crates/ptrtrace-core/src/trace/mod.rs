@@ -67,6 +67,9 @@ pub enum Event {
         sent: u32,
         /// Probes finished so far.
         done: usize,
+        /// Probes scheduled and not finished: waiting for their slot or their address's
+        /// token, or in flight (what a progress bar's ETA comes from).
+        pending: usize,
         /// The zone of the probe that finished.
         zone: Name,
     },

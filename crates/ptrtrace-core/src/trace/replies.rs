@@ -73,6 +73,7 @@ impl Walker<'_> {
             let _ = tx.send(Event::Progress {
                 sent: self.sent,
                 done: self.probes.len(),
+                pending: self.pending.len(),
                 zone: job.zone.clone(),
             });
         }
