@@ -126,6 +126,30 @@ pub enum Command {
         #[arg(long, value_name = "ADDR:PORT")]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Print what ptrtrace trusts by default: the root hints (named.root) it starts from, or
+    /// with --trust-anchor the root zone DS records it validates DNSSEC from, each with its
+    /// source and date, to see, diff or copy (`--root-hints FILE`, `--trust-anchor FILE`).
+    Hints {
+        /// The built-in trust anchor (IANA's root KSK-2017 and KSK-2024 as DS records)
+        /// instead of the root hints.
+        #[arg(long)]
+        trust_anchor: bool,
+    },
+    /// Print a shell completion script: `ptrtrace completions bash >
+    /// /etc/bash_completion.d/ptrtrace` (zsh: a `_ptrtrace` file on $fpath; fish:
+    /// ~/.config/fish/completions/ptrtrace.fish).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff: `ptrtrace man | man -l -`), or with --dir write one page
+    /// per command there (ptrtrace.1, ptrtrace-watch.1, …).
+    Man {
+        /// Write ptrtrace.1 and a page per subcommand into DIR.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// What changed between two saved JSON reports (servers, answers, findings, verdict).
     /// Exit code: 0 nothing changed, 1 something changed, 2 bad input.
     Diff {

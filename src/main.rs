@@ -142,6 +142,9 @@ fn run(cli: Cli) -> Outcome {
         Some(Command::Serve { config, listen }) => {
             rt.block_on(commands::serve::run(&config, listen))
         }
+        Some(Command::Hints { trust_anchor }) => commands::docs::hints(trust_anchor),
+        Some(Command::Completions { shell }) => commands::docs::completions(shell),
+        Some(Command::Man { dir }) => commands::docs::man(dir.as_deref()),
         Some(Command::Diff {
             old,
             new,

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod docs;
 pub mod history;
 pub mod lab;
 pub mod serve;

@@ -102,6 +102,8 @@ fn peak_rss_mb(pid: u32) -> Option<f64> {
         .map(|kb| kb / 1024.0)
 }
 
+mod agree;
+mod docs;
 mod errors;
 mod lab;
 mod local;

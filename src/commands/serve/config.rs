@@ -254,6 +254,16 @@ interval = "30s"
         assert!(c.opts.no_dnssec);
     }
 
+    /// The example the Debian package installs as /etc/ptrtrace/serve.toml is valid, and
+    /// keeps its history in the unit's StateDirectory.
+    #[test]
+    fn the_packaged_example_is_valid() {
+        let c = ServeConfig::parse(include_str!("../../../packaging/serve.toml")).unwrap();
+        assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+        let (history, _) = c.history.unwrap();
+        assert!(history.starts_with("/var/lib/ptrtrace"));
+    }
+
     #[test]
     fn bad_configurations_say_what_is_wrong_in_one_line() {
         for (text, needle) in [

@@ -169,7 +169,24 @@ impl TrustAnchors {
         (ds, keys)
     }
 
-    /// One line per anchor in master-file text, as `--trust-anchor` reads it.
+    /// One DS record per anchor in master-file text (a key as its SHA-256 DS, RFC 4509), as
+    /// `--trust-anchor` reads it and IANA publishes it.
+    #[must_use]
+    pub fn ds_text(&self) -> String {
+        let mut out = String::new();
+        for (name, a) in &self.anchors {
+            match a {
+                Anchor::Ds(d) => out.push_str(&format!("{name} IN DS {d}\n")),
+                Anchor::Key(k) => match ds_of(name, k) {
+                    Ok(d) => out.push_str(&format!("{name} IN DS {d}\n")),
+                    Err(_) => out.push_str(&format!("{name} IN DNSKEY {k}\n")),
+                },
+            }
+        }
+        out
+    }
+
+    /// The anchors in master-file text, as read back by [`Self::from_text`].
     #[must_use]
     pub fn to_text(&self) -> String {
         let mut out = String::new();
