@@ -272,3 +272,48 @@ fn listening_beyond_loopback_warns() {
         "{line}"
     );
 }
+
+/// A `/probe` is not queued behind a round: with a /25 round booking the one server's
+/// budget for tens of seconds (rounds take three quarters of it), a probe of one of the
+/// round's own targets, sent as the round starts, takes less than half as long as the round
+/// (each trace's own duration, as serve reports it), where before it waited for the round's
+/// queue to drain.
+#[test]
+fn a_probe_is_not_queued_behind_a_round() {
+    let (rt, server, hints) = mini_root();
+    let http = free_port();
+    let conf = temp_file(
+        "round-serve.toml",
+        &format!(
+            "listen = \"127.0.0.1:{http}\"\ninterval = \"10m\"\n[trace]\nroot_hints = \"{}\"\nport = {}\nno_dnssec = true\n[[targets]]\naddresses = [\"203.0.113.0/25\"]\n",
+            hints.display(),
+            server.addr.port()
+        ),
+    );
+    let (child, _err) = serve(&conf);
+    let duration = |metrics: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("ptrtrace_target_trace_duration_seconds{target=\"203.0.113.25\"} ")
+            })
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no duration in\n{metrics}"))
+    };
+    let probe = get_body(&rt, "127.0.0.1", http, "/probe?target=203.0.113.25");
+    let probe = duration(&probe);
+    // The round's report of the same target, once the whole round is done.
+    let round = loop {
+        let m = get_body(&rt, "127.0.0.2", http, "/metrics");
+        let done = m
+            .lines()
+            .filter(|l| l.starts_with("ptrtrace_target_traces_total{"))
+            .count();
+        if done == 128 {
+            break duration(&m);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    stop(child);
+    assert!(probe < round / 2.0, "probe {probe} s, round {round} s");
+}

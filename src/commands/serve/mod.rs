@@ -27,6 +27,7 @@ use ptrtrace_core::dnssec::validate::Validator;
 use ptrtrace_core::report::TargetReport;
 use ptrtrace_core::report::pipeline::judged_batch;
 use ptrtrace_core::targets::Population;
+use ptrtrace_core::trace::pace::Lane;
 use ptrtrace_core::trace::{self, TraceConfig};
 
 pub use config::ServeConfig;
@@ -46,6 +47,15 @@ struct Http {
     busy: Mutex<Arc<Semaphore>>,
     /// When each client last had a probe (clients.rs).
     clients: Mutex<clients::Clients>,
+}
+
+/// The configuration of `/probe` traces: the rounds' own, taking from the on-demand share of
+/// the same per-address buckets (and the same RRL pacer).
+fn on_demand(rounds: &Arc<TraceConfig>) -> Arc<TraceConfig> {
+    let mut cfg = (**rounds).clone();
+    cfg.buckets = Arc::new(rounds.buckets.lane(Lane::OnDemand));
+    cfg.pacer = Arc::new(rounds.pacer.lane(Lane::OnDemand));
+    Arc::new(cfg)
 }
 
 /// Says when `at` reaches beyond loopback: /probe is then a trace service for whoever can
@@ -82,7 +92,11 @@ fn open_store(conf: &ServeConfig) -> Result<Store, String> {
 pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
     metrics::start_clock();
     let conf = ServeConfig::load(path).map_err(Failure::bad_input)?;
-    let (trace_cfg, _) = real_config(&conf.opts)?;
+    let (mut trace_cfg, _) = real_config(&conf.opts)?;
+    // Rounds and /probe each have their own share of every address's budget: a probe never
+    // waits behind a round's queue (docs/monitoring.md "Rounds and /probe").
+    trace_cfg.buckets = Arc::new(trace_cfg.buckets.lane(Lane::Rounds));
+    trace_cfg.pacer = Arc::new(trace_cfg.pacer.lane(Lane::Rounds));
     let trace_cfg = Arc::new(trace_cfg);
     let at = listen.unwrap_or(conf.listen);
     let listener = bind(at).await.map_err(Failure::cannot_run)?;
@@ -90,7 +104,7 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
     let state = State::new();
     let http = Arc::new(Http {
         state: Arc::clone(&state),
-        cfg: Mutex::new((Arc::clone(&trace_cfg), conf.probe_interval)),
+        cfg: Mutex::new((on_demand(&trace_cfg), conf.probe_interval)),
         busy: Mutex::new(Arc::new(Semaphore::new(conf.probe_concurrency))),
         clients: Mutex::new(clients::Clients::new(clients::MAX_CLIENTS)),
     });
@@ -236,7 +250,7 @@ async fn reload_on_hangup(
                 }
                 tasks = schedule(&conf.targets, &cfg, &http.state, r.store.clone());
                 if let Ok(mut c) = http.cfg.lock() {
-                    *c = (Arc::clone(&cfg), conf.probe_interval);
+                    *c = (on_demand(&cfg), conf.probe_interval);
                 }
                 if conf.probe_concurrency != r.conf.probe_concurrency
                     && let Ok(mut b) = http.busy.lock()

@@ -63,38 +63,101 @@ impl<K: std::hash::Hash + Eq> Gcra<K> {
     }
 }
 
-/// When identical UDP questions to one address may be sent.
-#[derive(Debug, Default)]
+/// When identical UDP questions to one address may be sent. A handle is for one [`Lane`]:
+/// the whole budget ([`RRL_BURST`] at once, one per [`RRL_GAP`]), or in `serve` half of it
+/// each for rounds and on-demand traces (2 at once, one per 2 × [`RRL_GAP`]), so that a
+/// round's identical questions booked seconds ahead never hold up a `/probe`, and the two
+/// together keep the bound.
+#[derive(Debug, Default, Clone)]
 pub struct Pacer {
-    gcra: Gcra<(IpAddr, Name, RecordType)>,
+    gcra: std::sync::Arc<Gcra<(IpAddr, Name, RecordType, Lane)>>,
+    lane: Lane,
 }
 
 impl Pacer {
+    /// The same pacer, for `lane`'s share.
+    #[must_use]
+    pub fn lane(&self, lane: Lane) -> Self {
+        Self {
+            gcra: std::sync::Arc::clone(&self.gcra),
+            lane,
+        }
+    }
+
     /// The earliest time, not before `want`, at which a UDP query for `name`/`qtype` may go
     /// to `addr`; reserves that slot.
     pub fn slot(&self, addr: IpAddr, name: &Name, qtype: RecordType, want: Instant) -> Instant {
+        let (gap, burst) = match self.lane {
+            Lane::All => (RRL_GAP, RRL_BURST),
+            Lane::Rounds | Lane::OnDemand => (RRL_GAP * 2, RRL_BURST / 2),
+        };
         self.gcra
-            .slot((addr, name.clone(), qtype), RRL_GAP, RRL_BURST, want)
+            .slot((addr, name.clone(), qtype, self.lane), gap, burst, want)
     }
 }
 
 /// Queries that may go to one address at once before `--rate` applies.
 pub const RATE_BURST: u32 = 10;
 
+/// Who a query is for, when one process serves both scheduled rounds and on-demand traces
+/// (`serve`, docs/monitoring.md "Rounds and /probe"): each has its own share of every
+/// address's budget, so an on-demand trace never waits behind a round's queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Lane {
+    /// The whole budget (a command-line run).
+    #[default]
+    All,
+    /// Scheduled rounds: three quarters of the rate, [`RATE_BURST`] − 3 at once.
+    Rounds,
+    /// On-demand traces (`/probe`): a quarter of the rate, 3 at once.
+    OnDemand,
+}
+
+impl Lane {
+    /// This lane's (rate, burst) of an address's `rate` and `burst`: the two shared lanes add
+    /// up to the whole (each at least one query a second).
+    #[must_use]
+    pub fn share(self, rate: u32, burst: u32) -> (u32, u32) {
+        let rounds = (rate.saturating_mul(3) / 4).max(1);
+        match self {
+            Self::All => (rate, burst),
+            Self::Rounds => (rounds, burst.saturating_sub(3).max(1)),
+            Self::OnDemand => (rate.saturating_sub(rounds).max(1), burst.min(3)),
+        }
+    }
+}
+
 /// The per-address politeness bound (`--rate`): a token bucket per server address, shared by
 /// every target and round of a run, of [`RATE_BURST`] tokens refilled at the rate. Any `t`
-/// seconds see at most `RATE_BURST + rate × t` queries to one address, TCP included.
-#[derive(Debug, Default)]
+/// seconds see at most `RATE_BURST + rate × t` queries to one address, TCP included. A handle
+/// is for one [`Lane`]; [`Buckets::lane`] gives another handle on the same buckets.
+#[derive(Debug, Default, Clone)]
 pub struct Buckets {
-    gcra: Gcra<IpAddr>,
+    gcra: std::sync::Arc<Gcra<(IpAddr, Lane)>>,
+    lane: Lane,
 }
 
 impl Buckets {
+    /// The same buckets, taken from `lane`'s share.
+    #[must_use]
+    pub fn lane(&self, lane: Lane) -> Self {
+        Self {
+            gcra: std::sync::Arc::clone(&self.gcra),
+            lane,
+        }
+    }
+
     /// The earliest time, not before `want`, at which a query may go to `addr` at `rate`
-    /// queries per second after a burst of `burst`; reserves that token.
+    /// queries per second after a burst of `burst` (of this handle's lane's share); reserves
+    /// that token.
     pub fn slot(&self, addr: IpAddr, rate: u32, burst: u32, want: Instant) -> Instant {
-        self.gcra
-            .slot(addr, Duration::from_secs(1) / rate.max(1), burst, want)
+        let (rate, burst) = self.lane.share(rate, burst);
+        self.gcra.slot(
+            (addr, self.lane),
+            Duration::from_secs(1) / rate.max(1),
+            burst,
+            want,
+        )
     }
 }
 
@@ -125,6 +188,42 @@ mod tests {
         assert_eq!(p.slot(a, &n, RecordType::SOA, t0), t0);
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         assert_eq!(p.slot(b, &n, RecordType::PTR, t0), t0);
+    }
+
+    /// A round's queue does not hold up an on-demand trace: with the round's share of an
+    /// address booked for seconds ahead, the on-demand lane still goes at once; the two lanes
+    /// together keep the address's bound (burst 10, rate 20: 7 + 15/s and 3 + 5/s).
+    #[tokio::test]
+    async fn on_demand_traces_have_their_own_share() {
+        let b = Buckets::default();
+        let (rounds, probes) = (b.lane(Lane::Rounds), b.lane(Lane::OnDemand));
+        let t0 = Instant::now();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let booked: Vec<Instant> = (0..300)
+            .map(|_| rounds.slot(a, 20, RATE_BURST, t0))
+            .collect();
+        assert!(
+            booked[299] - t0 > Duration::from_secs(19),
+            "{:?}",
+            booked[299] - t0
+        );
+        let mine: Vec<Duration> = (0..6)
+            .map(|_| probes.slot(a, 20, RATE_BURST, t0) - t0)
+            .collect();
+        assert_eq!(mine[..3], [Duration::ZERO; 3]);
+        assert_eq!(mine[3], Duration::from_millis(200));
+        assert_eq!(Lane::Rounds.share(20, 10), (15, 7));
+        assert_eq!(Lane::OnDemand.share(20, 10), (5, 3));
+        assert_eq!(Lane::All.share(20, 10), (20, 10));
+        // An identical question the round booked seconds ahead does not hold up the probe.
+        let pacer = Pacer::default();
+        let (round, probe) = (pacer.lane(Lane::Rounds), pacer.lane(Lane::OnDemand));
+        let n = Name::from_ascii("25.113.0.203.in-addr.arpa.").unwrap();
+        let later = t0 + Duration::from_secs(30);
+        for _ in 0..3 {
+            round.slot(a, &n, RecordType::PTR, later);
+        }
+        assert_eq!(probe.slot(a, &n, RecordType::PTR, t0), t0);
     }
 
     /// Ten queries to one address go at once, then one every 1/rate: never more than
