@@ -78,9 +78,12 @@ pub enum Command {
     /// written by `serve` (`history = "FILE"`) and `watch --history FILE`.
     /// Exit code: 0, 2 bad input (no such file), 3 the file cannot be read.
     History {
-        /// The IPv4 or IPv6 address.
-        #[arg(value_name = "ADDRESS", value_parser = parse_target)]
-        target: IpAddr,
+        /// The IPv4 or IPv6 address (see --list for the ones the file holds).
+        #[arg(value_name = "ADDRESS", value_parser = parse_target, required_unless_present = "list")]
+        target: Option<IpAddr>,
+        /// List the addresses the file holds, with their first and last round.
+        #[arg(long, conflicts_with = "target")]
+        list: bool,
         /// The history file [default: $XDG_DATA_HOME/ptrtrace/history.sqlite].
         #[arg(long, value_name = "FILE")]
         db: Option<PathBuf>,

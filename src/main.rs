@@ -128,11 +128,17 @@ fn run(cli: Cli) -> Outcome {
         )),
         Some(Command::History {
             target,
+            list,
             db,
             since,
             format,
             output,
-        }) => commands::history::run(target, db.as_deref(), since, format, output.as_deref()),
+        }) => match target.filter(|_| !list) {
+            Some(target) => {
+                commands::history::run(target, db.as_deref(), since, format, output.as_deref())
+            }
+            None => commands::history::list(db.as_deref(), output.as_deref()),
+        },
         Some(Command::Check {
             targets,
             warning,

@@ -14,14 +14,9 @@ use crate::exit::{Exit, Failure, Outcome};
 use crate::history::{self, History, Round, ServerHistory, utc};
 use crate::output::Out;
 
-/// `history`.
-pub fn run(
-    target: IpAddr,
-    db: Option<&Path>,
-    since: Duration,
-    format: HistoryFormat,
-    output: Option<&Path>,
-) -> Outcome {
+/// The history file of `--db` (or the default one), opened to read only: reading needs no
+/// write access to the file, its WAL or its directory.
+fn open(db: Option<&Path>) -> Result<(History, std::path::PathBuf), Failure> {
     let path = match db {
         Some(p) => p.to_path_buf(),
         None => history::default_path().ok_or_else(|| {
@@ -34,7 +29,51 @@ pub fn run(
             path.display()
         )));
     }
-    let h = History::open(&path).map_err(Failure::cannot_run)?;
+    let h = History::open_read(&path).map_err(Failure::cannot_run)?;
+    Ok((h, path))
+}
+
+/// `history --list`: every address the file holds, with its first and last round.
+pub fn list(db: Option<&Path>, output: Option<&Path>) -> Outcome {
+    let (h, path) = open(db)?;
+    let all = h.targets().map_err(Failure::cannot_run)?;
+    let mut text = format!("{}: {} addresses\n", path.display(), all.len());
+    for t in &all {
+        let _ = writeln!(
+            text,
+            "{:<39}  {:>6} round{}  {} to {}",
+            t.target,
+            t.rounds,
+            if t.rounds == 1 { " " } else { "s" },
+            utc(t.first),
+            utc(t.last)
+        );
+    }
+    Out::open(output)?.write(&text)?;
+    Ok(Exit::Ok)
+}
+
+/// `history ADDRESS`.
+pub fn run(
+    target: IpAddr,
+    db: Option<&Path>,
+    since: Duration,
+    format: HistoryFormat,
+    output: Option<&Path>,
+) -> Outcome {
+    let (h, path) = open(db)?;
+    // An address the file never saw is a mistake to name (not "0 rounds").
+    if !h
+        .targets()
+        .map_err(Failure::cannot_run)?
+        .iter()
+        .any(|t| t.target == target.to_string())
+    {
+        return Err(Failure::bad_input(format!(
+            "{target} is not in the history file {} (ptrtrace history --list names the addresses it holds)",
+            path.display()
+        )));
+    }
     let from = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
@@ -58,7 +97,13 @@ pub fn run(
             s
         }
         HistoryFormat::Svg => {
-            history::picture::svg(&format!("ptrtrace history of {target}"), &rows)
+            let span = match (rounds.first(), rounds.last()) {
+                (Some(a), Some(b)) => {
+                    format!(": {} rounds, {} to {}", rounds.len(), utc(a.at), utc(b.at))
+                }
+                _ => String::new(),
+            };
+            history::picture::svg(&format!("ptrtrace history of {target}{span}"), &rows)
         }
     };
     let mut out = Out::open(output)?;
@@ -78,12 +123,17 @@ struct Doc<'a> {
 fn text(target: IpAddr, from: f64, rounds: &[Round], servers: &[ServerHistory]) -> String {
     let mut out = String::new();
     let n = rounds.len();
-    let _ = writeln!(
-        out,
-        "{target}: {n} round{} since {}",
-        if n == 1 { "" } else { "s" },
-        utc(from)
-    );
+    // The rounds' own dates; the window only when there is none in it.
+    let _ = match (rounds.first(), rounds.last()) {
+        (Some(a), Some(b)) => writeln!(
+            out,
+            "{target}: {n} round{} from {} to {}",
+            if n == 1 { "" } else { "s" },
+            utc(a.at),
+            utc(b.at)
+        ),
+        _ => writeln!(out, "{target}: no round since {}", utc(from)),
+    };
     if rounds.is_empty() {
         return out;
     }

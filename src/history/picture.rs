@@ -1,6 +1,7 @@
 //! `ptrtrace history ADDR --format svg`: loss and median reply time per server address over
-//! time, a line each, with every status change marked. Plain SVG 1.1, no script, no external
-//! resource.
+//! time, with every status change marked. Servers that failed in some round come first, each
+//! in a colour of its own and a thick line; the ones ok in every round are thin grey lines,
+//! one legend entry for them all. Plain SVG 1.1, no script, no external resource.
 
 use std::fmt::Write as _;
 
@@ -11,6 +12,9 @@ const PANEL: f64 = 180.0;
 const LEFT: f64 = 70.0;
 const TOP: f64 = 50.0;
 const GAP: f64 = 60.0;
+/// The thin line of a server address that was ok in every round.
+const OK_GREY: &str = "#c8c8c8";
+/// One colour per failing server address (they are few; the healthy ones are grey).
 const COLOURS: &[&str] = &[
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
     "#7f7f7f", "#bcbd22",
@@ -26,8 +30,11 @@ fn esc(s: &str) -> String {
 /// The picture of `rows` (one target's server rounds) titled `title`.
 #[must_use]
 pub fn svg(title: &str, rows: &[ServerRound]) -> String {
-    let servers = stories(rows);
-    let legend_h = 18.0 * servers.len() as f64;
+    let mut servers = stories(rows);
+    // Failing servers first (most failing rounds first), then the healthy ones.
+    servers.sort_by_key(|s| std::cmp::Reverse(s.failing));
+    let failing = servers.iter().filter(|s| s.failing > 0).count();
+    let legend_h = 18.0 * (failing + 1) as f64;
     let h = TOP + 2.0 * PANEL + GAP + 40.0 + legend_h;
     let (t0, t1) = rows
         .iter()
@@ -81,7 +88,12 @@ pub fn svg(title: &str, rows: &[ServerRound]) -> String {
         );
     }
     for (i, s) in servers.iter().enumerate() {
-        let colour = COLOURS[i % COLOURS.len()];
+        let bad = s.failing > 0;
+        let (colour, width) = if bad {
+            (COLOURS[i % COLOURS.len()], 3.0)
+        } else {
+            (OK_GREY, 1.0)
+        };
         let mine: Vec<&ServerRound> = rows
             .iter()
             .filter(|r| r.zone == s.zone && r.server == s.server && r.address == s.address)
@@ -107,7 +119,7 @@ pub fn svg(title: &str, rows: &[ServerRound]) -> String {
             if !pts.is_empty() {
                 let _ = writeln!(
                     out,
-                    r#"<polyline class="series" fill="none" stroke="{colour}" stroke-width="1.5" points="{}"/>"#,
+                    r#"<polyline class="series" data-failing="{bad}" fill="none" stroke="{colour}" stroke-width="{width}" points="{}"/>"#,
                     pts.join(" ")
                 );
             }
@@ -115,28 +127,96 @@ pub fn svg(title: &str, rows: &[ServerRound]) -> String {
         // Status changes after the first sighting: a dashed line and the new status.
         for c in s.changes.iter().filter(|c| c.from.is_some()) {
             let cx = x(c.at);
+            // Near the right edge the label goes to the left of its line, not past the edge.
+            let (lx, anchor) = if cx > LEFT + plot_w - 120.0 {
+                (cx - 3.0, "end")
+            } else {
+                (cx + 3.0, "start")
+            };
             let _ = writeln!(
                 out,
-                r#"<line class="change" x1="{cx:.1}" y1="{TOP}" x2="{cx:.1}" y2="{}" stroke="{colour}" stroke-dasharray="4 3"/><text x="{:.1}" y="{}" fill="{colour}">{}</text>"#,
+                r#"<line class="change" x1="{cx:.1}" y1="{TOP}" x2="{cx:.1}" y2="{}" stroke="{colour}" stroke-dasharray="4 3"/><text x="{lx:.1}" y="{}" fill="{colour}" text-anchor="{anchor}">{}</text>"#,
                 TOP + 2.0 * PANEL + GAP,
-                cx + 3.0,
                 TOP + 12.0 + 14.0 * (i % 8) as f64,
                 esc(&c.to)
             );
         }
-        let ly = TOP + 2.0 * PANEL + GAP + 30.0 + 18.0 * i as f64;
+        if bad {
+            let ly = TOP + 2.0 * PANEL + GAP + 30.0 + 18.0 * i as f64;
+            let _ = writeln!(
+                out,
+                r#"<rect x="{LEFT}" y="{}" width="12" height="4" fill="{colour}"/><text x="{}" y="{ly}">{} ({}) in {} — not ok in {} of {} rounds</text>"#,
+                ly - 6.0,
+                LEFT + 18.0,
+                esc(&s.server),
+                esc(&s.address),
+                esc(&s.zone),
+                s.failing,
+                s.rounds
+            );
+        }
+    }
+    let healthy = servers.len() - failing;
+    if healthy > 0 {
+        let ly = TOP + 2.0 * PANEL + GAP + 30.0 + 18.0 * failing as f64;
         let _ = writeln!(
             out,
-            r#"<rect x="{LEFT}" y="{}" width="12" height="4" fill="{colour}"/><text x="{}" y="{ly}">{} ({}) in {} — {} of {} rounds not ok</text>"#,
+            r##"<rect x="{LEFT}" y="{}" width="12" height="2" fill="{OK_GREY}"/><text x="{}" y="{ly}" fill="#555">{healthy} server addresses ok in every round</text>"##,
             ly - 6.0,
-            LEFT + 18.0,
-            esc(&s.server),
-            esc(&s.address),
-            esc(&s.zone),
-            s.failing,
-            s.rounds
+            LEFT + 18.0
         );
     }
     out.push_str("</svg>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(at: f64, server: &str, status: &str) -> ServerRound {
+        ServerRound {
+            at,
+            zone: "113.0.203.in-addr.arpa.".into(),
+            server: server.into(),
+            address: format!("198.51.100.{}", server.len()),
+            status: status.into(),
+            sent: 3,
+            lost: if status == "ok" { 0 } else { 3 },
+            rtt_ms: (status == "ok").then_some(1.0),
+        }
+    }
+
+    /// A server that fails stands out: listed first, its own colour and a thick line; the
+    /// healthy ones are thin grey lines under one legend entry; a change at the right edge is
+    /// labelled to the left of its line, inside the picture.
+    #[test]
+    fn failing_servers_stand_out() {
+        let mut rows = Vec::new();
+        for (i, t) in [0.0, 100.0, 200.0].iter().enumerate() {
+            rows.push(round(*t, "ns1.isp.example.", "ok"));
+            rows.push(round(*t, "ns22.isp.example.", "ok"));
+            let late = if i == 2 { "unreachable" } else { "ok" };
+            rows.push(round(*t, "ns3.isp.example.", late));
+        }
+        let svg = svg("t", &rows);
+        let bad: Vec<&str> = svg
+            .lines()
+            .filter(|l| l.contains(r#"data-failing="true""#))
+            .collect();
+        assert!(!bad.is_empty() && bad.iter().all(|l| l.contains(r#"stroke-width="3""#)));
+        assert!(bad.iter().all(|l| !l.contains(OK_GREY)));
+        let good = svg
+            .lines()
+            .filter(|l| l.contains(r#"data-failing="false""#));
+        assert!(good.clone().count() >= 2 && good.clone().all(|l| l.contains(OK_GREY)));
+        assert!(svg.contains(
+            "ns3.isp.example. (198.51.100.16) in 113.0.203.in-addr.arpa. — not ok in 1 of 3 rounds"
+        ));
+        assert!(svg.contains("2 server addresses ok in every round"));
+        assert!(
+            svg.contains(r#"text-anchor="end">unreachable</text>"#),
+            "{svg}"
+        );
+    }
 }

@@ -105,7 +105,7 @@ fn serve_exposes_probes_reloads_and_stops() {
     // The round is in the history file too, readable while serve writes it (WAL).
     let o = ptrtrace(&["history", "--db", db.to_str().unwrap(), "203.0.113.25"]);
     assert!(
-        stdout(&o).starts_with("203.0.113.25: 1 round since"),
+        stdout(&o).starts_with("203.0.113.25: 1 round from"),
         "{}{}",
         stdout(&o),
         stderr(&o)
@@ -233,7 +233,7 @@ fn watch_history_and_the_history_command() {
     let o = history(&["203.0.113.26"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.starts_with("203.0.113.26: 2 rounds since "), "{text}");
+    assert!(text.starts_with("203.0.113.26: 2 rounds from "), "{text}");
     assert!(text.contains("verdict broken"), "{text}");
     let o = history(&["203.0.113.25", "-f", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -261,9 +261,50 @@ fn watch_history_and_the_history_command() {
         .output()
         .unwrap();
     assert_eq!(stdout(&parsed).trim(), "svg 2", "{}", stderr(&parsed));
+    // An address the file never saw is exit 2 naming --list, which lists the ones it holds.
     let o = history(&["203.0.113.99"]);
+    assert_one_line_error(&o, 2, "203.0.113.99 is not in the history file");
+    assert!(stderr(&o).contains("--list"), "{}", stderr(&o));
+    let o = history(&["--list"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let listed = stdout(&o);
     assert!(
-        stdout(&o).starts_with("203.0.113.99: 0 rounds since"),
+        listed.lines().next().unwrap().ends_with(": 2 addresses"),
+        "{listed}"
+    );
+    for a in ["203.0.113.25", "203.0.113.26"] {
+        assert!(
+            listed
+                .lines()
+                .any(|l| l.starts_with(a) && l.contains("2 rounds")),
+            "{listed}"
+        );
+    }
+    // Reading needs no write access: the file, its WAL and shared memory read-only, read by
+    // another user (as root: nobody, through runuser).
+    for f in ["", "-wal", "-shm"] {
+        let p = format!("{}{f}", db.display());
+        if std::path::Path::new(&p).exists() {
+            Command::new("chmod").args(["0444", &p]).status().unwrap();
+        }
+    }
+    let root = String::from_utf8_lossy(&Command::new("id").arg("-u").output().unwrap().stdout)
+        .trim()
+        == "0";
+    let mut reader = if root {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "nobody", "--", env!("CARGO_BIN_EXE_ptrtrace")]);
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+    };
+    let o = reader
+        .args(["history", "--db", db.to_str().unwrap(), "203.0.113.26"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("203.0.113.26: 2 rounds from "),
         "{}",
         stdout(&o)
     );
