@@ -484,3 +484,66 @@ async fn a_disagreeing_server_ends_the_spread_and_is_named() {
         assert!(r.walk.spread.is_empty(), "{ip}: nothing was spread");
     }
 }
+
+/// In a batch each target's PTR is asked once per address and again only where that probe
+/// was lost or disagreed (docs/findings.md "How many probes"): over the lab's `drop-30`
+/// scenario (ns3 drops 30 % of UDP queries at random, seeded) with the default three probes
+/// and 64 targets, the healthy addresses get one probe per target, every target whose first
+/// probe ns3 lost is asked there again, and no target calls ns3 unreachable for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_asks_each_target_once_per_address_and_again_where_lost() {
+    let s = lab::scenarios()
+        .into_iter()
+        .find(|s| s.name == "drop-30")
+        .unwrap();
+    let running = lab::start(&s).await.unwrap();
+    let mut cfg = running.config();
+    cfg.timeout = Duration::from_millis(600);
+    let all = targets::expand("203.0.113.0/26", false).unwrap();
+    let mut reports: BTreeMap<IpAddr, TargetReport> = BTreeMap::new();
+    trace::trace_batch(all.clone(), &cfg, 256, None, None, |w| {
+        reports.insert(w.target, TargetReport::new(w));
+    })
+    .await;
+    assert_eq!(reports.len(), 64);
+    let zone = "113.0.203.in-addr.arpa.";
+    let mut lost_first = 0;
+    for (ip, r) in &reports {
+        let mut per_address: BTreeMap<(String, IpAddr), Vec<&str>> = BTreeMap::new();
+        for p in r.walk.probes.iter().filter(|p| {
+            p.question == 0
+                && p.zone.to_string() == zone
+                && p.kind == ptrtrace_core::model::ProbeKind::Standard
+        }) {
+            let status = p.attempts.first().map_or("none", |a| a.status);
+            per_address
+                .entry((p.server.to_string(), p.address))
+                .or_default()
+                .push(status);
+        }
+        for ((server, _), fates) in &per_address {
+            if !server.starts_with("ns3.") {
+                assert_eq!(fates.len(), 1, "{ip}: {server} asked {fates:?}");
+            } else if fates.first() == Some(&"timeout") {
+                lost_first += 1;
+                assert!(
+                    fates.len() > 1,
+                    "{ip}: ns3 lost its probe and was not asked again"
+                );
+            }
+        }
+        assert!(
+            !r.diagnosis.findings.iter().any(|f| {
+                f.kind == ptrtrace_core::model::FindingKind::Unreachable
+                    && f.server
+                        .as_ref()
+                        .is_some_and(|s| s.to_string().starts_with("ns3."))
+            }),
+            "{ip}: loss called unreachable"
+        );
+    }
+    assert!(
+        lost_first > 0,
+        "ns3 lost no first probe of 64: the test proved nothing"
+    );
+}

@@ -307,8 +307,9 @@ def main(workdir):
     # targets): only the wide zone's own servers are counted.
     spread_q = {a: n for a, n in spread_q.items() if a in addrs}
     full_q = {a: n for a, n in full_q.items() if a in addrs}
-    check(set(full_q) == addrs and min(full_q.values()) >= 3 * 1024,
-          f"--no-spread: every address got every PTR three times, from packets ({full_q})")
+    # A batch asks each target once per address, and again only where lost or disagreeing.
+    check(set(full_q) == addrs and min(full_q.values()) >= 1024,
+          f"--no-spread: every address got every PTR, from packets ({full_q})")
     ts, tf = sum(spread_q.values()), sum(full_q.values())
     check(set(spread_q) == addrs and ts < 0.75 * tf,
           f"spread: {ts} PTR queries against {tf} asking every address ({spread_q})")

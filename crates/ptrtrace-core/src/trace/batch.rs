@@ -244,6 +244,7 @@ pub async fn trace_batch(
     let mut targets = targets.into_iter().peekable();
     let fresh = |first: Option<&IpAddr>| {
         let mut w = Walker::new(cfg, events.clone());
+        w.batch = true;
         if let (Some(helo), Some(first)) = (&cfg.helo, first) {
             w.start_question(
                 helo.clone(),

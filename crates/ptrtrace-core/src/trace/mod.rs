@@ -140,6 +140,10 @@ pub struct Walker<'a> {
     /// A local failure (too many open files): the walk stops, and nothing it saw is a
     /// verdict (docs/findings.md `local_error`).
     local: Option<crate::model::LocalFailure>,
+    /// A batch: the targets' own questions start with one probe per address, as content
+    /// questions do, and get the rest of `--probes` where that one is lost or looks wrong
+    /// (schedule.rs `measures_loss`).
+    batch: bool,
     current: Option<QId>,
     /// The probe whose reply is being handled: (depth, chain wait in ms); probes scheduled
     /// meanwhile depend on it.
@@ -278,6 +282,7 @@ impl<'a> Walker<'a> {
             skipped: BTreeSet::new(),
             cname_loops: Vec::new(),
             local: None,
+            batch: false,
             current: None,
             cause: (0, 0.0),
             support_count: HashMap::new(),

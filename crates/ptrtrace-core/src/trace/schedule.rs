@@ -149,7 +149,8 @@ impl Walker<'_> {
     /// PTR, the referrals towards it, the CNAME targets it led to). Content questions are
     /// [`Self::adaptive`].
     pub(super) fn measures_loss(&self, q: QId) -> bool {
-        !self.questions[q].is_cut()
+        !self.batch
+            && !self.questions[q].is_cut()
             && matches!(
                 self.questions[self.questions[q].origin].purpose,
                 Purpose::Target
@@ -157,11 +158,16 @@ impl Walker<'_> {
     }
 
     /// True for content questions that start with one probe per address and get the rest of
-    /// `--probes` where the first looks wrong: a zone's SOA and NS, forward names, HELO.
+    /// `--probes` where the first looks wrong: a zone's SOA and NS, forward names, HELO; in a
+    /// batch, the targets' own chains too (an address's loss shows over all the batch's
+    /// questions to it, and a lost or disagreeing probe is asked again).
     pub(super) fn adaptive(&self, q: QId) -> bool {
         let question = &self.questions[q];
         if self.cfg.probes <= 1 || question.is_cut() {
             return false;
+        }
+        if self.batch && matches!(self.questions[question.origin].purpose, Purpose::Target) {
+            return true;
         }
         let zone_content = matches!(question.purpose, Purpose::ZoneCheck { .. })
             && matches!(question.qtype, RecordType::SOA | RecordType::NS);
