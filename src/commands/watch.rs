@@ -15,6 +15,16 @@ fn document(reports: &[TargetReport], source: &str) -> Result<serde_json::Value,
         .map_err(|e| Failure::cannot_run(format!("cannot render the report: {e}")))
 }
 
+/// Waits `interval` for the next round; true when Ctrl-C came meanwhile, or nobody reads on
+/// (`watch … | head -1`: end now, not at the next change).
+async fn stopped_while_waiting(interval: std::time::Duration) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(interval) => false,
+        _ = tokio::signal::ctrl_c() => true,
+        () = crate::output::stdout_closed() => true,
+    }
+}
+
 /// `watch`: exit 1 when something changed, 3 when the last round could not run.
 pub async fn run(
     raw: &[String],
@@ -59,11 +69,8 @@ pub async fn run(
             if count.is_some_and(|c| rounds >= c) {
                 break;
             }
-            tokio::select! {
-                () = tokio::time::sleep(cfg.interval) => {}
-                _ = tokio::signal::ctrl_c() => break,
-                // Nobody reads on (`watch … | head -1`): end now, not at the next change.
-                () = crate::output::stdout_closed() => break,
+            if stopped_while_waiting(cfg.interval).await {
+                break;
             }
             continue;
         }
@@ -110,11 +117,8 @@ pub async fn run(
         if count.is_some_and(|c| rounds >= c) {
             break;
         }
-        tokio::select! {
-            () = tokio::time::sleep(cfg.interval) => {}
-            _ = tokio::signal::ctrl_c() => break,
-            // Nobody reads on (`watch … | head -1`): end now, not at the next change.
-            () = crate::output::stdout_closed() => break,
+        if stopped_while_waiting(cfg.interval).await {
+            break;
         }
     }
     let verdicts: Vec<String> = last

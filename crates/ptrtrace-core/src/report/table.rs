@@ -146,15 +146,8 @@ impl Table {
             all.len()
         );
         for (f, example, count) in all {
-            let (label, c) = match f.severity {
-                Severity::Error => ("ERROR", "1;31"),
-                Severity::Warning => ("WARNING", "1;33"),
-                Severity::Info => ("INFO", "1;36"),
-            };
-            let kind = match f.reason {
-                Some(r) => format!("{} ({r})", f.kind),
-                None => f.kind.to_string(),
-            };
+            let (label, c) = super::text::severity_label(f.severity);
+            let kind = super::text::kind_label(f);
             let who = match (&f.server, f.address) {
                 (Some(s), Some(a)) => format!(" · {s} ({a})"),
                 (Some(s), None) => format!(" · {s}"),

@@ -448,15 +448,8 @@ fn findings(out: &mut String, r: &TargetReport, style: Style) {
         let _ = writeln!(out, "Findings");
     }
     for f in &d.findings {
-        let (label, c) = match f.severity {
-            Severity::Error => ("ERROR", "1;31"),
-            Severity::Warning => ("WARNING", "1;33"),
-            Severity::Info => ("INFO", "1;36"),
-        };
-        let kind = match f.reason {
-            Some(r) => format!("{} ({r})", f.kind),
-            None => f.kind.to_string(),
-        };
+        let (label, c) = severity_label(f.severity);
+        let kind = kind_label(f);
         // A symptom hangs under its cause, indented, and says so.
         let (pad, arrow) = if f.caused_by.is_some() {
             ("    ", "↳ caused by the finding above: ")
@@ -486,6 +479,23 @@ fn findings(out: &mut String, r: &TargetReport, style: Style) {
         }
         let _ = writeln!(out, "{who}");
         let _ = writeln!(out, "{pad}    what to do: {}", f.advice);
+    }
+}
+
+/// A severity's word and colour: `ERROR` in bold red.
+pub(super) fn severity_label(s: Severity) -> (&'static str, &'static str) {
+    match s {
+        Severity::Error => ("ERROR", "1;31"),
+        Severity::Warning => ("WARNING", "1;33"),
+        Severity::Info => ("INFO", "1;36"),
+    }
+}
+
+/// A finding's kind with its reason: `lame (refused)`.
+pub(super) fn kind_label(f: &crate::diagnose::Finding) -> String {
+    match f.reason {
+        Some(r) => format!("{} ({r})", f.kind),
+        None => f.kind.to_string(),
     }
 }
 
