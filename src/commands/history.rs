@@ -63,12 +63,7 @@ pub fn run(
 ) -> Outcome {
     let (h, path) = open(db)?;
     // An address the file never saw is a mistake to name (not "0 rounds").
-    if !h
-        .targets()
-        .map_err(Failure::cannot_run)?
-        .iter()
-        .any(|t| t.target == target.to_string())
-    {
+    if !h.holds(target).map_err(Failure::cannot_run)? {
         return Err(Failure::bad_input(format!(
             "{target} is not in the history file {} (ptrtrace history --list names the addresses it holds)",
             path.display()

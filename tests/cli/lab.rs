@@ -212,20 +212,9 @@ fn ctrl_c_during_lab_run_tallies_the_finished_scenarios() {
 /// exit is the quiet end of a closed pipe.
 #[test]
 fn lab_run_ends_when_its_reader_goes() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
-        .args(["lab", "run", "-f", "jsonl"])
-        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let (first, out) = first_line_then_close(
+        Command::new(env!("CARGO_BIN_EXE_ptrtrace")).args(["lab", "run", "-f", "jsonl"]),
+    );
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -6,12 +6,8 @@ use super::*;
 
 /// `ptrtrace ARGS` with its open-file limit (soft and hard) set to `limit` by the shell.
 fn limited(limit: u32, args: &[&str]) -> Output {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
-        .arg(env!("CARGO_BIN_EXE_ptrtrace"))
+    under_shell(&format!("ulimit -n {limit}"))
         .args(args)
-        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
         .env("NO_COLOR", "1")
         .output()
         .expect("runs")
@@ -111,12 +107,8 @@ fn serve_records_a_local_failure_as_unknown() {
                 server.addr.port()
             ),
         );
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
-            .arg(env!("CARGO_BIN_EXE_ptrtrace"))
+        let mut child = under_shell(&format!("ulimit -n {limit}"))
             .args(["serve", conf.to_str().unwrap()])
-            .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -215,12 +207,8 @@ fn output_failures_fail() {
         );
     }
     let file = std::env::temp_dir().join(format!("ptrtrace-partial-{}.txt", std::process::id()));
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg("trap '' XFSZ; ulimit -f 1 && exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_ptrtrace"))
+    let o = under_shell("trap '' XFSZ; ulimit -f 1")
         .args(["lab", "run", "healthy", "-o", file.to_str().unwrap()])
-        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
         .output()
         .unwrap();
     assert_one_line_error(&o, 3, "(the partial file was removed)");

@@ -19,6 +19,35 @@ fn ptrtrace(args: &[&str]) -> Output {
         .expect("runs")
 }
 
+/// ptrtrace run by `sh` after `setting` (a `ulimit`, a `trap`), so that the limit is its
+/// own: the command to add arguments to.
+fn under_shell(setting: &str) -> Command {
+    let mut c = Command::new("sh");
+    c.arg("-c")
+        .arg(format!("{setting} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_ptrtrace"))
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1");
+    c
+}
+
+/// Runs `cmd` with stdout and stderr piped, reads its first line of stdout, closes stdout
+/// (the reader goes away, as `| head -1` does), and waits: the line and how it ended.
+fn first_line_then_close(cmd: &mut Command) -> (String, Output) {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = cmd
+        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    (first, child.wait_with_output().unwrap())
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

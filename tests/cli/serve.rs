@@ -29,7 +29,7 @@ pub(super) fn get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-fn serve(config: &std::path::Path) -> Child {
+pub(super) fn serve(config: &std::path::Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
         .args(["serve", config.to_str().unwrap()])
         .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")

@@ -6,19 +6,14 @@
 use super::*;
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ChildStderr, Stdio};
+use std::process::{Child, ChildStderr};
 use std::time::Duration;
 
 use super::serve::{free_port, signal};
 
+/// serve.rs's `serve`, once it says it serves: the child and the rest of its stderr.
 fn serve(config: &std::path::Path) -> (Child, BufReader<ChildStderr>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
-        .args(["serve", config.to_str().unwrap()])
-        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = super::serve::serve(config);
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let line = next_line(&mut err);
     assert!(line.contains("serving metrics"), "{line}");

@@ -104,22 +104,11 @@ fn private_root_without_trust_anchor_is_not_judged_and_no_dnssec_skips_it() {
 /// `ptrtrace … | head -1`: the reader goes away, ptrtrace ends quietly.
 #[test]
 fn broken_pipe_is_a_quiet_end() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
-        .args(["lab", "run", "healthy"])
-        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    // stdout is closed after the first line; the rest of the report hits a broken pipe.
+    let (first, out) = first_line_then_close(
+        Command::new(env!("CARGO_BIN_EXE_ptrtrace")).args(["lab", "run", "healthy"]),
+    );
     assert!(first.contains("lab scenario healthy"), "{first}");
-    // stdout is closed here; the rest of the report hits a broken pipe.
-    let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
@@ -432,8 +421,6 @@ fn batch_text_is_a_table_and_tree_is_the_full_report() {
 /// every root question and is read only at the end.
 #[test]
 fn a_batch_ends_when_its_reader_goes() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
     let (_rt, server, _hints) = mini_root();
     let silent = std::net::UdpSocket::bind(("127.0.0.2", server.addr.port())).unwrap();
     let hints = temp_file(
@@ -441,40 +428,32 @@ fn a_batch_ends_when_its_reader_goes() {
         ". NS lab.\nlab. A 127.0.0.1\n. NS silent.lab.\nsilent.lab. A 127.0.0.2\n",
     );
     let port = server.addr.port().to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
-        .args([
-            "--root-hints",
-            hints.to_str().unwrap(),
-            "--port",
-            &port,
-            "--no-dnssec",
-        ])
-        .args([
-            "--timeout",
-            "2s",
-            "--probes",
-            "1",
-            "--concurrency",
-            "1",
-            "-f",
-            "jsonl",
-        ])
-        .args([
-            "203.0.113.25",
-            "203.0.113.26",
-            "203.0.113.27",
-            "203.0.113.28",
-        ])
-        .env("PTRTRACE_FORBID_BUILTIN_HINTS", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let (_, out) = first_line_then_close(
+        Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+            .args([
+                "--root-hints",
+                hints.to_str().unwrap(),
+                "--port",
+                &port,
+                "--no-dnssec",
+            ])
+            .args([
+                "--timeout",
+                "2s",
+                "--probes",
+                "1",
+                "--concurrency",
+                "1",
+                "-f",
+                "jsonl",
+            ])
+            .args([
+                "203.0.113.25",
+                "203.0.113.26",
+                "203.0.113.27",
+                "203.0.113.28",
+            ]),
+    );
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
         "{}",

@@ -26,7 +26,8 @@ const PRIORITY: &[FindingKind] = &[
     FindingKind::NsUnresolvable,
 ];
 
-fn candidates(f: &&Finding) -> bool {
+/// A finding the headline may lead with: a warning or error that is no symptom of another.
+pub(super) fn candidates(f: &&Finding) -> bool {
     f.severity >= Severity::Warning && f.caused_by.is_none()
 }
 

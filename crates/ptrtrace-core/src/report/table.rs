@@ -106,7 +106,7 @@ impl Table {
                 .or_else(|| {
                     d.findings
                         .iter()
-                        .find(|f| f.severity >= Severity::Warning && f.caused_by.is_none())
+                        .find(super::headline::candidates)
                         .map(|f| match f.reason {
                             Some(reason) => format!("{} ({reason}) in {}", f.kind, f.zone),
                             None => format!("{} in {}", f.kind, f.zone),
