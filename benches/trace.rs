@@ -11,12 +11,7 @@
 //!
 //! Everything runs on loopback lab servers inside this process; nothing leaves the machine.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::print_stdout,
-    clippy::cast_precision_loss
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -24,7 +24,6 @@ fn loss(r: &TargetReport) -> (usize, usize) {
 /// of a binomial over the probes sent (docs/findings.md). The lab's randomness is seeded per
 /// question, so the numbers are the same on every run: this cannot pass by luck.
 fn assert_rate(lost: usize, sent: usize, injected: f64) {
-    #[allow(clippy::cast_precision_loss)]
     let (n, observed) = (sent as f64, lost as f64 / sent as f64);
     let sigma = (injected * (1.0 - injected) / n).sqrt();
     assert!(sent >= 90, "{sent} probes");

@@ -375,7 +375,6 @@ async fn silent_everywhere_descends_without_waiting_for_timeouts() {
     );
     // The silent servers cost about one timeout in all: a server silent for one zone but
     // answering another is not asked again there (a second timeout in sequence).
-    #[allow(clippy::cast_precision_loss)]
     let elapsed = r.walk.elapsed_ms as f64;
     assert!(
         elapsed < 1.9 * timeout_ms,

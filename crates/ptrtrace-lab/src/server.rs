@@ -110,17 +110,22 @@ impl LabServer {
             let tcp = TcpListener::bind(at).await?;
             return Ok(Self::spawn(udp, Some(tcp), at, shared));
         }
-        // Find a port free for both UDP and TCP.
-        let mut last_err = None;
-        for _ in 0..20 {
+        if matches!(shared.fault, Fault::TcpOff | Fault::TruncateNoTcp) {
+            // No TCP listener at all.
             let udp = UdpSocket::bind("127.0.0.1:0").await?;
             let addr = udp.local_addr()?;
-            if matches!(shared.fault, Fault::TcpOff | Fault::TruncateNoTcp) {
-                // No TCP listener at all.
-                return Ok(Self::spawn(udp, None, addr, shared));
-            }
-            match TcpListener::bind(addr).await {
-                Ok(tcp) => return Ok(Self::spawn(udp, Some(tcp), addr, shared)),
+            return Ok(Self::spawn(udp, None, addr, shared));
+        }
+        // Find a port free for both TCP and UDP. TCP first: its port space is the crowded one
+        // on a busy machine (thousands of client connections in TIME-WAIT or open would make
+        // a port chosen by UDP fail for TCP most of the time), so the kernel picks a port free
+        // for TCP, and the same UDP port is nearly always free.
+        let mut last_err = None;
+        for _ in 0..64 {
+            let tcp = TcpListener::bind("127.0.0.1:0").await?;
+            let addr = tcp.local_addr()?;
+            match UdpSocket::bind(addr).await {
+                Ok(udp) => return Ok(Self::spawn(udp, Some(tcp), addr, shared)),
                 Err(e) => last_err = Some(e),
             }
         }

@@ -257,9 +257,7 @@ fn levels(
                         .get(&(zone.clone(), server.clone(), *addr))
                         .copied()
                         .unwrap_or((1, 1));
-                    #[allow(clippy::cast_precision_loss)]
-                    let share = lost as f64 / sent.max(1) as f64;
-                    share
+                    lost as f64 / sent.max(1) as f64
                 } else {
                     1.0
                 }
@@ -276,7 +274,6 @@ fn levels(
                 }
             }
             let servers = per_server.len();
-            #[allow(clippy::cast_precision_loss)]
             let first_try_failure = if servers == 0 {
                 0.0
             } else {

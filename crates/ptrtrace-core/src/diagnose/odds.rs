@@ -100,7 +100,6 @@ fn with_retries(servers: &[Cwf]) -> Cwf {
 /// fail, of which lost]` counts. Where it answered the question, its loss is its rate over
 /// the zone (`zone_loss`: sent, lost) and its replies share the rest; where it answered
 /// nothing, the question's own counts stand.
-#[allow(clippy::cast_precision_loss)]
 fn address_odds(counts: &[usize; 4], zone_loss: Option<&(usize, usize)>) -> Cwf {
     let [c, w, f, lost] = counts.map(|n| n as f64);
     let n = (c + w + f).max(1.0);
@@ -230,7 +229,6 @@ pub fn compute(
             let mut servers: Vec<(Name, Cwf)> = Vec::new();
             for (server, addrs) in &per {
                 let mut s = (0.0, 0.0, 0.0);
-                #[allow(clippy::cast_precision_loss)]
                 for (addr, counts) in addrs {
                     let k = addrs.len() as f64;
                     let (c, w, f) =
@@ -241,7 +239,6 @@ pub fn compute(
                 }
                 servers.push((server.clone(), s));
             }
-            #[allow(clippy::cast_precision_loss)]
             let k = servers.len() as f64;
             let ft = servers.iter().fold((0.0, 0.0, 0.0), |a, (_, s)| {
                 (a.0 + s.0 / k, a.1 + s.1 / k, a.2 + s.2 / k)

@@ -390,7 +390,6 @@ fn flaky(
     lost: usize,
     evidence: String,
 ) -> Finding {
-    #[allow(clippy::cast_precision_loss)]
     let share = lost as f64 / sent.max(1) as f64 * 100.0;
     Finding {
         involved: Vec::new(),

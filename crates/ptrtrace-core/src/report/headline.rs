@@ -232,7 +232,6 @@ fn words(r: &TargetReport, f: &Finding, address: Option<IpAddr>) -> (String, Str
                         && Some(st.address) == address
                 })
                 .map_or_else(String::new, |st| {
-                    #[allow(clippy::cast_precision_loss)]
                     let p = st.lost as f64 / st.sent.max(1) as f64 * 100.0;
                     format!(" {p:.0}% of")
                 });

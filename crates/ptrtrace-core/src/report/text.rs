@@ -365,7 +365,6 @@ fn probe_stats(out: &mut String, r: &TargetReport, style: Style) {
             .max()
             .unwrap_or(0);
         for s in &d.stats {
-            #[allow(clippy::cast_precision_loss)]
             let lost = if s.sent > 0 {
                 s.lost as f64 / s.sent as f64
             } else {

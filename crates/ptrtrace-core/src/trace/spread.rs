@@ -42,7 +42,6 @@ const MISS_CHANCE: f64 = 0.01;
 /// `1 − MISS_CHANCE^(1/⌈population × WRONG_SHARE⌉)` (module docs).
 #[must_use]
 pub fn sample_rate(population: u64) -> f64 {
-    #[allow(clippy::cast_precision_loss)]
     let wrong = (population as f64 * WRONG_SHARE).ceil().max(1.0);
     1.0 - MISS_CHANCE.powf(1.0 / wrong)
 }
@@ -59,7 +58,6 @@ impl Walker<'_> {
 
     /// Whether `name` is in the sample asked of every address of a zone sampled at `rate`.
     fn sampled(&self, name: &Name, rate: f64) -> bool {
-        #[allow(clippy::cast_precision_loss)]
         let x = self.spread_key.hash_one(name.to_lowercase().to_ascii()) as f64 / u64::MAX as f64;
         x < rate
     }
@@ -258,7 +256,6 @@ mod tests {
     fn the_sample_catches_one_percent_wrong_with_99_percent() {
         for n in [700u64, 1024, 4096, 65_536, 1 << 20] {
             let p = sample_rate(n);
-            #[allow(clippy::cast_precision_loss)]
             let wrong = (n as f64 / 100.0).ceil();
             let miss = (1.0 - p).powf(wrong);
             assert!(miss <= 0.010_000_1, "{n}: miss {miss}");
@@ -266,7 +263,6 @@ mod tests {
             assert!((1.0 - 0.99 * p).powf(wrong) > 0.01, "{n}");
         }
         // About 459 names of a large zone.
-        #[allow(clippy::cast_precision_loss)]
         let expected = sample_rate(1 << 20) * (1u64 << 20) as f64;
         assert!((455.0..465.0).contains(&expected), "{expected}");
         // A /24 would sample 79 %: not spread.
