@@ -1,5 +1,5 @@
 //! Command-line definitions (clap derive) and their validation into a [`TraceConfig`].
-//! Parse, then validate (STYLE.md §2): nothing downstream sees a raw string.
+//! Parse, then validate (docs/design.md §2): nothing downstream sees a raw string.
 
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 //! The architecture of docs/architecture.md, held against the code: the engine's modules
 //! import one way only (no circle), no source file grows past 600 lines, and no function
-//! hides its size behind an allowance of clippy's too-many-lines lint.
+//! hides its size behind an allowance of clippy's too-many-lines lint, diagnosis never reads
+//! rendered text, and the docs the code cites exist.
 
 // A test fails by panicking: unwrap and expect are how it says so.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -95,10 +96,11 @@ fn engine_modules_import_downwards_only() {
 const MODEL: &[(&str, u8)] = &[
     ("anchors", 0),
     ("clock", 0),
-    ("reply", 0),
-    ("finding", 1),
-    ("kept", 2),
-    ("walk", 3),
+    ("rdata", 0),
+    ("reply", 1),
+    ("finding", 2),
+    ("kept", 3),
+    ("walk", 4),
 ];
 
 #[test]
@@ -170,4 +172,75 @@ fn no_source_file_over_600_lines_and_no_size_allowance() {
     }
     assert!(long.is_empty(), "files over 600 lines: {long:#?}");
     assert!(allowed.is_empty(), "size allowances in: {allowed:#?}");
+}
+
+/// The walk and the diagnosis compare typed observations (`Rdata`, `ReplyClass`,
+/// `AttemptStatus`, serials as numbers), never rendered text (docs/design.md §5): nothing in
+/// `trace`, `dnssec`, `diagnose` or `graph` takes text apart or compares it with a literal, so
+/// rewording a message cannot change a diagnosis.
+#[test]
+fn diagnose_never_inspects_rendered_text() {
+    const INSPECTIONS: &[&str] = &[
+        "starts_with(\"",
+        "ends_with(\"",
+        "strip_prefix(\"",
+        "strip_suffix(\"",
+        "split_whitespace",
+        "parse::<",
+        "== \"",
+        "!= \"",
+    ];
+    let src = root().join("crates/ptrtrace-core/src");
+    let mut files = vec![src.join("graph.rs")];
+    for dir in ["trace", "dnssec", "diagnose"] {
+        rust_files(&src.join(dir), &mut files);
+    }
+    let mut found = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        // The unit tests below a file may compare its words with what they expect.
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for (i, line) in code.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            for pat in INSPECTIONS.iter().filter(|p| line.contains(**p)) {
+                found.push(format!("{}:{}: {pat}", f.display(), i + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "rendered text inspected: {found:#?}");
+}
+
+/// Comments and docs cite files of this repository only: every docs page a source file
+/// names exists, and no comment points to design notes outside the repository.
+#[test]
+fn cited_docs_exist() {
+    let mut files = Vec::new();
+    for dir in ["src", "crates", "tests", "benches"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    let mut missing = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for outside in [["DESIGN", ".md"].concat(), ["STYLE", ".md"].concat()] {
+            if text.contains(&outside) {
+                missing.push(format!("{} cites {outside}", f.display()));
+            }
+        }
+        for part in text.split("docs/").skip(1) {
+            let name: String = part
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+                .collect();
+            let name = name.trim_end_matches('.');
+            if name.ends_with(".md") && !root().join("docs").join(name).is_file() {
+                missing.push(format!("{} cites docs/{name}", f.display()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "citations of missing files: {missing:#?}"
+    );
 }

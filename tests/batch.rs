@@ -515,7 +515,7 @@ async fn a_batch_asks_each_target_once_per_address_and_again_where_lost() {
                 && p.zone.to_string() == zone
                 && p.kind == ptrtrace_core::model::ProbeKind::Standard
         }) {
-            let status = p.attempts.first().map_or("none", |a| a.status);
+            let status = p.attempts.first().map_or("none", |a| a.status.as_str());
             per_address
                 .entry((p.server.to_string(), p.address))
                 .or_default()

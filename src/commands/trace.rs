@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 
+use hickory_proto::rr::Name;
 use ptrtrace_core::diagnose::{Severity, Verdict};
 use ptrtrace_core::dnssec::TrustAnchors;
 use ptrtrace_core::dnssec::validate::Validator;
@@ -66,7 +67,7 @@ pub fn no_root_message(source: &str) -> String {
 }
 
 /// A server address blamed by a finding: (NS name, address, zone, finding kind).
-type Blamed = (String, String, String, FindingKind);
+type Blamed = (Name, IpAddr, Name, FindingKind);
 
 /// Batch bookkeeping for the closing summary: targets by verdict, and the servers that
 /// affect the most targets.
@@ -102,12 +103,7 @@ impl Tally {
                 continue;
             }
             if let (Some(server), Some(addr)) = (&f.server, f.address) {
-                let key = (
-                    server.to_string(),
-                    addr.to_string(),
-                    f.zone.to_string(),
-                    f.kind,
-                );
+                let key = (server.clone(), addr, f.zone.clone(), f.kind);
                 if seen.insert(key.clone()) {
                     *self.servers.entry(key).or_insert(0) += 1;
                 }

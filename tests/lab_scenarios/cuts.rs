@@ -216,10 +216,10 @@ async fn dname_signed_validates() {
     let answered = r.walk.probes.iter().any(|p| match &p.class {
         ReplyClass::Answer { data } => {
             data.iter()
-                .any(|d| d == "cname 60.100.51.198.in-addr.arpa.")
-                && data
-                    .iter()
-                    .any(|d| d == "dname 101.51.198.in-addr.arpa. 100.51.198.in-addr.arpa.")
+                .any(|d| d.to_string() == "cname 60.100.51.198.in-addr.arpa.")
+                && data.iter().any(|d| {
+                    d.to_string() == "dname 101.51.198.in-addr.arpa. 100.51.198.in-addr.arpa."
+                })
         }
         _ => false,
     });

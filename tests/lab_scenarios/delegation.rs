@@ -214,7 +214,10 @@ async fn garbage_is_malformed() {
         .iter()
         .find(|p| p.address.to_string() == "198.51.100.55" && p.question == 0)
         .unwrap();
-    assert_eq!(ns3.attempts[0].status, "malformed");
+    assert_eq!(
+        ns3.attempts[0].status,
+        ptrtrace_core::model::AttemptStatus::Malformed
+    );
 }
 
 /// Judged per question: a server that answers SOA and NS but drops PTR is blamed for PTR.

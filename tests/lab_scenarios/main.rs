@@ -75,7 +75,8 @@ async fn check(name: &str) -> TargetReport {
     for p in &r.walk.probes {
         for a in &p.attempts {
             assert_ne!(
-                a.status, "not_sent",
+                a.status,
+                ptrtrace_core::model::AttemptStatus::NotSent,
                 "{name}: probe to {} was not sent",
                 p.address
             );

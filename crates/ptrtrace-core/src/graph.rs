@@ -1,5 +1,5 @@
 //! The delegation graph: zones, their NS names and those names' addresses, with every probe's
-//! evidence hanging on the address it was sent to (DESIGN.md "graph.rs").
+//! evidence hanging on the address it was sent to (docs/architecture.md, layer 6).
 //!
 //! Node identifiers are stable strings built from names (`zone:…`, `server:…`, `address:…`)
 //! and nodes are inserted in sorted order, so JSON and DOT output are byte-stable.

@@ -3,7 +3,7 @@
 //! The engine as a library: [`trace`] walks from the root to every authoritative server,
 //! [`graph`] models what it saw, [`diagnose`] turns that into findings and a verdict, and
 //! [`report`] renders them. The built-in lab of faulty servers is the `ptrtrace-lab` crate.
-//! The engine never prints (STYLE.md §1); progress leaves as [`trace::Event`]s.
+//! The engine never prints (docs/design.md §1); progress leaves as [`trace::Event`]s.
 
 #![warn(missing_docs)]
 

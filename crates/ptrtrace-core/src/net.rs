@@ -1,7 +1,7 @@
 //! One query to one server address: the transport of the tracer.
 //!
 //! Every function here sends exactly one DNS message and returns one [`Attempt`], so the walker
-//! decides on retries and TCP fallback and every decision shows in the evidence (STYLE.md §4).
+//! decides on retries and TCP fallback and every decision shows in the evidence (docs/design.md §4).
 //! Server misbehaviour is data ([`Outcome`]), never `Err`.
 //!
 //! Matching (RFC 5452 §9.1 and RFC 1035 §7.3): the UDP socket is connected to the server, so the
@@ -35,7 +35,7 @@ use tokio::net::{TcpStream, UdpSocket};
 use crate::model::LocalKind;
 pub use crate::model::reply::Transport;
 use crate::model::reply::{rcode_name, record_text};
-use crate::model::walk::AttemptRecord;
+use crate::model::walk::{AttemptRecord, AttemptStatus};
 
 /// What came back from one attempt.
 #[derive(Debug, Clone)]
@@ -406,7 +406,7 @@ impl Attempt {
         let mut rec = AttemptRecord {
             transport: a.transport,
             rtt_ms: (a.rtt.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
-            status: "reply",
+            status: AttemptStatus::Reply,
             detail: None,
             rcode: None,
             aa: false,
@@ -426,25 +426,25 @@ impl Attempt {
                 rec.authority = m.authorities.iter().map(record_text).collect();
                 rec.additional = m.additionals.iter().map(record_text).collect();
             }
-            Outcome::Timeout => rec.status = "timeout",
+            Outcome::Timeout => rec.status = AttemptStatus::Timeout,
             Outcome::Unreachable(d) => {
-                rec.status = "unreachable";
+                rec.status = AttemptStatus::Unreachable;
                 rec.detail = Some(d.clone());
             }
             Outcome::Malformed(d) => {
-                rec.status = "malformed";
+                rec.status = AttemptStatus::Malformed;
                 rec.detail = Some(d.clone());
             }
             Outcome::NotSent(d) => {
-                rec.status = "not_sent";
+                rec.status = AttemptStatus::NotSent;
                 rec.detail = Some(d.clone());
             }
             Outcome::NoRoute(d) => {
-                rec.status = "no_route";
+                rec.status = AttemptStatus::NoRoute;
                 rec.detail = Some(d.clone());
             }
             Outcome::Local(kind, d) => {
-                rec.status = "local_error";
+                rec.status = AttemptStatus::LocalError;
                 rec.detail = Some(format!("{}: {d}", kind.as_str()));
             }
         }

@@ -1,5 +1,5 @@
 //! The built-in lab: real authoritative servers on loopback, serving a small copy of the
-//! reverse tree, with one fault per scenario (DESIGN.md "Lab").
+//! reverse tree, with one fault per scenario (docs/design.md §8, docs/lab.md).
 //!
 //! Zone data names documentation addresses; a strict [`AddressMap`] sends each of them to
 //! the loopback socket of the server that owns it, and refuses every other address. So the

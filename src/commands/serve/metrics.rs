@@ -183,7 +183,11 @@ impl State {
         let snap = Snapshot::of(r);
         for p in &r.walk.probes {
             let key = labels(&p.zone.to_string(), &p.server.to_string(), p.address);
-            for a in p.attempts.iter().filter(|a| a.status == "reply") {
+            for a in p
+                .attempts
+                .iter()
+                .filter(|a| a.status == ptrtrace_core::model::AttemptStatus::Reply)
+            {
                 self.latency.get_or_create(&key).observe(a.rtt_ms / 1000.0);
             }
         }

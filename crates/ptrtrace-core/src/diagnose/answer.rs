@@ -8,8 +8,8 @@ use std::net::IpAddr;
 use hickory_proto::rr::Name;
 
 use super::{Fcrdns, Finding, Severity, q_text};
+use crate::model::Rdata;
 use crate::model::finding::{Detail, FindingKind, Limit, Reason};
-use crate::model::reply::{address_in, ptr_in};
 use crate::model::{ProbeKind, Purpose, ReplyClass, Walk, forward_type};
 
 /// The PTR names found and the forward confirmation of each.
@@ -67,19 +67,14 @@ fn answers(walk: &Walk, chain: &[usize], findings: &mut Vec<Finding>) -> Answers
         {
             match &p.class {
                 ReplyClass::Answer { data } => {
-                    let names: Vec<String> = data
-                        .iter()
-                        .filter_map(|d| ptr_in(d))
-                        .map(str::to_string)
-                        .collect();
+                    let names: Vec<Name> = data.iter().filter_map(Rdata::ptr).cloned().collect();
                     if names.len() > 1 && multi.is_none() {
-                        multi = Some((p.zone.clone(), names.clone()));
+                        multi = Some((
+                            p.zone.clone(),
+                            names.iter().map(ToString::to_string).collect(),
+                        ));
                     }
-                    for n in names {
-                        if let Ok(name) = Name::from_ascii(&n) {
-                            ptr.insert(name);
-                        }
-                    }
+                    ptr.extend(names);
                 }
                 ReplyClass::Nxdomain => {
                     *negatives
@@ -138,11 +133,9 @@ fn dname_of(walk: &Walk, q: usize) -> Option<String> {
         .iter()
         .filter(|p| p.question == q)
         .find_map(|p| match &p.class {
-            ReplyClass::Answer { data } => data.iter().find_map(|d| {
-                d.strip_prefix("dname ")?
-                    .split(' ')
-                    .next()
-                    .map(str::to_string)
+            ReplyClass::Answer { data } => data.iter().find_map(|d| match d {
+                Rdata::Dname { owner, .. } => Some(owner.to_string()),
+                _ => None,
             }),
             _ => None,
         })
@@ -286,7 +279,7 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
             match &p.class {
                 ReplyClass::Answer { data } => {
                     zone = p.zone.clone();
-                    let got: Vec<IpAddr> = data.iter().filter_map(|d| address_in(d)).collect();
+                    let got: Vec<IpAddr> = data.iter().filter_map(Rdata::addr).collect();
                     let ok = got.contains(&walk.target);
                     *per_server
                         .entry((p.server.clone(), p.address))
@@ -511,7 +504,7 @@ fn helo(walk: &Walk, ptr: &BTreeSet<Name>, zone: &Name, findings: &mut Vec<Findi
                 .filter(|p| chain.contains(&p.question))
                 .any(|p| {
                     matches!(&p.class, ReplyClass::Answer { data }
-                        if data.iter().any(|d| address_in(d) == Some(walk.target)))
+                        if data.iter().any(|d| d.addr() == Some(walk.target)))
                 })
         });
     let ptrs: Vec<String> = ptr.iter().map(ToString::to_string).collect();

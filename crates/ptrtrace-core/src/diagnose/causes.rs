@@ -8,7 +8,6 @@ use hickory_proto::rr::Name;
 
 use super::Finding;
 use crate::model::finding::{Cause, FindingKind};
-use crate::model::reply::ptr_in;
 use crate::model::{ProbeKind, ReplyClass, Walk};
 
 /// The cause of a PTR name's failed forward confirmation when only the odd server out of a
@@ -16,16 +15,13 @@ use crate::model::{ProbeKind, ReplyClass, Walk};
 /// consistency.rs made before this runs. Then the name is a symptom, and the fix is the
 /// server, not an address record for the name.
 pub(super) fn odd_source(walk: &Walk, pname: &Name, findings: &[Finding]) -> Option<Cause> {
-    let want = pname.to_string().to_lowercase();
     let chain = walk.chain(0);
     let givers: BTreeSet<(&Name, &Name, IpAddr)> = walk
         .probes
         .iter()
         .filter(|p| chain.contains(&p.question) && p.kind == ProbeKind::Standard)
         .filter(|p| match &p.class {
-            ReplyClass::Answer { data } => data
-                .iter()
-                .any(|d| ptr_in(d).is_some_and(|n| n.to_lowercase() == want)),
+            ReplyClass::Answer { data } => data.iter().any(|d| d.ptr() == Some(pname)),
             _ => false,
         })
         .map(|p| (&p.zone, &p.server, p.address))

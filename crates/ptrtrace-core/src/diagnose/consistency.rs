@@ -10,18 +10,90 @@ use hickory_proto::rr::{Name, RecordType};
 
 use super::{Finding, Severity, q_text};
 use crate::model::finding::FindingKind;
-use crate::model::{Probe, ProbeKind, QId, ReplyClass, Walk};
+use crate::model::reply::data_text;
+use crate::model::{Probe, ProbeKind, QId, Rdata, ReplyClass, Soa, Walk};
 
 type ByServer<'a> = BTreeMap<(Name, IpAddr), Vec<&'a Probe>>;
+type Who = Vec<(Name, IpAddr)>;
+
+/// What one address said to one question, as compared between the servers of a zone.
+/// Ordered by its words, the order the groups of a split have always been listed in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Said {
+    /// A positive answer: its data, sorted.
+    Answer(Vec<Rdata>),
+    /// NXDOMAIN.
+    Nxdomain,
+    /// NODATA.
+    Nodata,
+    /// A referral to `child` with these NS names.
+    Referral { child: Name, ns: Vec<Name> },
+    /// Referrals to children no other server of the zone names: servers that also serve an
+    /// intermediate zone refer further down (the root servers also serve `arpa.`).
+    FurtherDown,
+}
+
+impl Said {
+    fn of(p: &Probe) -> Option<Self> {
+        match &p.class {
+            ReplyClass::Answer { data } => Some(Self::Answer(data.clone())),
+            ReplyClass::Nxdomain => Some(Self::Nxdomain),
+            ReplyClass::Nodata => Some(Self::Nodata),
+            ReplyClass::Referral(r) => Some(Self::Referral {
+                child: r.child.clone(),
+                ns: r.ns.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// What it says, without the verb for an answer: `PTR mail.example.`, `NXDOMAIN`,
+    /// `referred to zone (ns1. ns2.)`.
+    fn what(&self) -> String {
+        match self {
+            Self::Answer(data) => data_text(data),
+            Self::Nxdomain => "NXDOMAIN".into(),
+            Self::Nodata => "NODATA".into(),
+            Self::Referral { child, ns } => {
+                let ns: Vec<String> = ns.iter().map(ToString::to_string).collect();
+                format!("referred to {child} ({})", ns.join(" "))
+            }
+            Self::FurtherDown => "referred further down".into(),
+        }
+    }
+
+    /// The words of an evidence line: `answered PTR mail.example.`, `referred to …`.
+    fn words(&self) -> String {
+        match self {
+            Self::Answer(_) | Self::Nxdomain | Self::Nodata => format!("answered {}", self.what()),
+            _ => self.what(),
+        }
+    }
+}
+
+impl Ord for Said {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        if self == other {
+            return std::cmp::Ordering::Equal;
+        }
+        self.words().cmp(&other.words())
+    }
+}
+
+impl PartialOrd for Said {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 /// Each address's most frequent signature for one question in one zone.
-fn signatures<'a>(
-    servers: &ByServer<'a>,
-    sig: impl Fn(&Probe) -> Option<String>,
-) -> BTreeMap<String, Vec<(Name, IpAddr)>> {
-    let mut out: BTreeMap<String, Vec<(Name, IpAddr)>> = BTreeMap::new();
+fn signatures<K: Ord + Clone>(
+    servers: &ByServer<'_>,
+    sig: impl Fn(&Probe) -> Option<K>,
+) -> BTreeMap<K, Who> {
+    let mut out: BTreeMap<K, Who> = BTreeMap::new();
     for ((server, addr), probes) in servers {
-        let mut count: BTreeMap<String, usize> = BTreeMap::new();
+        let mut count: BTreeMap<K, usize> = BTreeMap::new();
         for p in probes {
             if let Some(s) = sig(p) {
                 *count.entry(s).or_insert(0) += 1;
@@ -38,8 +110,8 @@ fn signatures<'a>(
 
 /// The odd one out: one server (by name, whatever its number of addresses) that disagrees
 /// with a group of more servers.
-fn minority(groups: &[(&String, &Vec<(Name, IpAddr)>)]) -> (Option<Name>, Option<IpAddr>) {
-    let names = |v: &Vec<(Name, IpAddr)>| {
+fn minority<K>(groups: &[(&K, &Who)]) -> (Option<Name>, Option<IpAddr>) {
+    let names = |v: &Who| {
         v.iter()
             .map(|(n, _)| n.clone())
             .collect::<std::collections::BTreeSet<_>>()
@@ -59,29 +131,28 @@ fn minority(groups: &[(&String, &Vec<(Name, IpAddr)>)]) -> (Option<Name>, Option
 }
 
 /// Without an odd one out, every side of the split: each server address that answered.
-fn involved(
-    groups: &[(&String, &Vec<(Name, IpAddr)>)],
-    odd_one: Option<&Name>,
-) -> Vec<(Name, IpAddr)> {
+fn involved<K>(groups: &[(&K, &Who)], odd_one: Option<&Name>) -> Who {
     if odd_one.is_some() {
         return Vec::new();
     }
-    let mut v: Vec<(Name, IpAddr)> = groups.iter().flat_map(|(_, w)| w.iter().cloned()).collect();
+    let mut v: Who = groups.iter().flat_map(|(_, w)| w.iter().cloned()).collect();
     v.sort();
     v
 }
 
-fn evidence(groups: &[(&String, &Vec<(Name, IpAddr)>)]) -> Vec<String> {
+/// One evidence line per group: its servers, then what they said (`label`).
+fn evidence<K>(groups: &[(&K, &Who)], label: impl Fn(&K, &Who) -> String) -> Vec<String> {
     groups
         .iter()
         .map(|(s, v)| {
             let who: Vec<String> = v.iter().map(|(n, a)| format!("{n} ({a})")).collect();
-            format!("{} {s}", who.join(", "))
+            format!("{} {}", who.join(", "), label(s, v))
         })
         .collect()
 }
 
-fn sorted(map: &BTreeMap<String, Vec<(Name, IpAddr)>>) -> Vec<(&String, &Vec<(Name, IpAddr)>)> {
+/// The groups, the one with the fewest servers first.
+fn sorted<K>(map: &BTreeMap<K, Who>) -> Vec<(&K, &Who)> {
     let mut g: Vec<_> = map.iter().collect();
     g.sort_by_key(|(_, v)| {
         v.iter()
@@ -123,22 +194,12 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Vec<OddSerial> 
         if walk.questions[*q].qtype == RecordType::SOA {
             continue;
         }
-        let mut sig_of = signatures(servers, |p| match &p.class {
-            c if c.is_terminal() => Some(c.sentence(p.rcode())),
-            ReplyClass::Referral(r) => {
-                let ns: Vec<String> = r.ns.iter().map(ToString::to_string).collect();
-                Some(format!("referred to {} ({})", r.child, ns.join(" ")))
-            }
-            _ => None,
-        });
+        let mut sig_of = signatures(servers, Said::of);
         // A referral next to a positive answer is a server that also serves the child:
         // harmless. Terminal answers are compared with each other; negative answers with
         // referrals too (a server that says NXDOMAIN where others delegate has stale data).
-        let positive = sig_of.keys().any(|s| {
-            s.starts_with("answered ") && !s.ends_with("NXDOMAIN") && !s.ends_with("NODATA")
-        });
-        if positive {
-            sig_of.retain(|s, _| !s.starts_with("referred to "));
+        if sig_of.keys().any(|s| matches!(s, Said::Answer(_))) {
+            sig_of.retain(|s, _| !matches!(s, Said::Referral { .. }));
         }
         let sig_of = merge_referrals(sig_of);
         if sig_of.len() < 2 {
@@ -173,7 +234,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Vec<OddSerial> 
             address,
             message,
             advice,
-            evidence: evidence(&groups),
+            evidence: evidence(&groups, |s, _| s.words()),
         });
     }
     odd_serials.into_values().collect()
@@ -188,9 +249,9 @@ pub struct OddSerial {
     /// The odd server out.
     pub server: Name,
     /// Its serial.
-    pub serial: String,
+    pub serial: u32,
     /// The other servers' serials.
-    pub others: String,
+    pub others: Vec<u32>,
 }
 
 impl OddSerial {
@@ -207,6 +268,10 @@ impl OddSerial {
             },
             self.serial,
             self.others
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     }
 
@@ -214,13 +279,10 @@ impl OddSerial {
     /// arithmetic: `s1 < s2` when `0 < (s2 - s1) mod 2^32 < 2^31`).
     #[must_use]
     pub fn is_older(&self) -> bool {
-        let Ok(mine) = self.serial.parse::<u32>() else {
-            return false;
-        };
-        self.others.split(", ").all(|o| {
-            o.parse::<u32>()
-                .is_ok_and(|o| (1..1u32 << 31).contains(&o.wrapping_sub(mine)))
-        })
+        let mine = self.serial;
+        self.others
+            .iter()
+            .all(|o| (1..1u32 << 31).contains(&o.wrapping_sub(mine)))
     }
 }
 
@@ -231,13 +293,12 @@ fn odd_one_words(
     q: QId,
     zone: &Name,
     odd: &Name,
-    groups: &[(&String, &Vec<(Name, IpAddr)>)],
+    groups: &[(&Said, &Who)],
     serial: Option<&OddSerial>,
 ) -> (String, String) {
     let addrs: Vec<String> = groups[0].1.iter().map(|(_, a)| a.to_string()).collect();
-    let strip = |s: &str| s.strip_prefix("answered ").unwrap_or(s).to_string();
-    let theirs = strip(groups[0].0);
-    let others: Vec<String> = groups[1..].iter().map(|(s, _)| strip(s)).collect();
+    let theirs = groups[0].0.what();
+    let others: Vec<String> = groups[1..].iter().map(|(s, _)| s.what()).collect();
     let copy = match serial.filter(|o| o.server == *odd) {
         Some(o) => format!("{odd} ({}) serves {} of {zone}", addrs.join(", "), o.copy()),
         None => format!(
@@ -262,26 +323,19 @@ fn odd_one_words(
 /// Referrals to different children are consistent: a server that also serves an intermediate
 /// zone refers further down (the root servers also serve `arpa.`). Only referrals to the same
 /// child with different NS sets disagree; the others merge into one "referred further down".
-fn merge_referrals(
-    sig_of: BTreeMap<String, Vec<(Name, IpAddr)>>,
-) -> BTreeMap<String, Vec<(Name, IpAddr)>> {
-    let child = |s: &str| {
-        s.strip_prefix("referred to ")
-            .and_then(|r| r.split(' ').next())
-            .map(str::to_string)
+fn merge_referrals(sig_of: BTreeMap<Said, Who>) -> BTreeMap<Said, Who> {
+    let child = |s: &Said| match s {
+        Said::Referral { child, .. } => Some(child.clone()),
+        _ => None,
     };
-    let mut per_child: BTreeMap<String, usize> = BTreeMap::new();
-    for s in sig_of.keys() {
-        if let Some(c) = child(s) {
-            *per_child.entry(c).or_insert(0) += 1;
-        }
+    let mut per_child: BTreeMap<Name, usize> = BTreeMap::new();
+    for c in sig_of.keys().filter_map(child) {
+        *per_child.entry(c).or_insert(0) += 1;
     }
-    let mut out: BTreeMap<String, Vec<(Name, IpAddr)>> = BTreeMap::new();
+    let mut out: BTreeMap<Said, Who> = BTreeMap::new();
     for (s, who) in sig_of {
         let key = match child(&s) {
-            Some(c) if per_child.get(&c).copied().unwrap_or(0) <= 1 => {
-                "referred further down".to_string()
-            }
+            Some(c) if per_child.get(&c).copied().unwrap_or(0) <= 1 => Said::FurtherDown,
             _ => s,
         };
         out.entry(key).or_default().extend(who);
@@ -289,19 +343,21 @@ fn merge_referrals(
     out
 }
 
-fn soa_fields(p: &Probe) -> Option<Vec<String>> {
+/// The SOA in a probe's answer.
+fn soa(p: &Probe) -> Option<&Soa> {
     let ReplyClass::Answer { data } = &p.class else {
         return None;
     };
-    data.iter()
-        .find_map(|d| d.strip_prefix("soa "))
-        .map(|s| s.split_whitespace().map(str::to_string).collect())
+    data.iter().find_map(|d| match d {
+        Rdata::Soa(s) => Some(s),
+        _ => None,
+    })
 }
 
 /// Adds the `inconsistent_serial` of a zone whose servers differ; returns the odd server
 /// out, if one, with its serial and the others'.
 fn serials(zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) -> Option<OddSerial> {
-    let sig_of = signatures(servers, |p| soa_fields(p).and_then(|f| f.get(2).cloned()));
+    let sig_of = signatures(servers, |p| soa(p).map(|s| s.serial));
     if sig_of.len() < 2 {
         return None;
     }
@@ -310,22 +366,9 @@ fn serials(zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) -> Opti
     let odd = server.clone().map(|server| OddSerial {
         zone: zone.clone(),
         server,
-        serial: groups[0].0.clone(),
-        others: groups[1..]
-            .iter()
-            .map(|(s, _)| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
+        serial: *groups[0].0,
+        others: groups[1..].iter().map(|(s, _)| **s).collect(),
     });
-    let labels: Vec<(String, Vec<(Name, IpAddr)>)> = groups
-        .iter()
-        .map(|(s, v)| {
-            let verb = if v.len() == 1 { "has" } else { "have" };
-            (format!("{verb} serial {s}"), (*v).clone())
-        })
-        .collect();
-    let relabelled: Vec<(&String, &Vec<(Name, IpAddr)>)> =
-        labels.iter().map(|(s, v)| (s, v)).collect();
     findings.push(Finding {
         involved: involved(&groups, server.as_ref()),
         caused_by: None,
@@ -344,7 +387,10 @@ fn serials(zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) -> Opti
              allow-transfer on the primary, the secondary's logs, and that the serial was \
              increased after the last change. Until then, {zone} may give outdated PTR records through it."
         ),
-        evidence: evidence(&relabelled),
+        evidence: evidence(&groups, |s, v| {
+            let verb = if v.len() == 1 { "has" } else { "have" };
+            format!("{verb} serial {s}")
+        }),
     });
     odd
 }
@@ -361,9 +407,8 @@ pub(super) fn contacts(walk: &Walk) -> BTreeMap<Name, String> {
         if out.contains_key(&p.zone) {
             continue;
         }
-        if let Some(fields) = soa_fields(p)
-            && let Some(rname) = fields.get(1)
-            && let Some(mailbox) = mailbox(rname)
+        if let Some(soa) = soa(p)
+            && let Some(mailbox) = mailbox(&soa.rname.to_string())
         {
             out.insert(p.zone.clone(), mailbox);
         }

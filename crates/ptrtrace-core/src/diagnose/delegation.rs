@@ -9,12 +9,12 @@ use std::net::IpAddr;
 use hickory_proto::rr::{Name, RecordType};
 
 use super::{Finding, Severity};
+use crate::model::Rdata;
 use crate::model::finding::FindingKind;
-use crate::model::reply::address_in;
 use crate::model::{ProbeKind, ReplyClass, Walk};
 
 /// The names and addresses the authoritative answers to (`name`, `qtype`) gave, from any zone.
-fn answers(walk: &Walk, name: &Name, qtype: RecordType) -> (BTreeSet<String>, bool) {
+fn answers(walk: &Walk, name: &Name, qtype: RecordType) -> (BTreeSet<Rdata>, bool) {
     let mut data = BTreeSet::new();
     let mut negative = false;
     for (qi, q) in walk.questions.iter().enumerate() {
@@ -52,11 +52,7 @@ fn child_ns(walk: &Walk, zone: &Name) -> BTreeSet<Name> {
         .filter(|p| p.question == qi && p.zone == *zone && p.kind == ProbeKind::Standard)
     {
         if let ReplyClass::Answer { data } = &p.class {
-            let set: BTreeSet<Name> = data
-                .iter()
-                .filter_map(|d| d.strip_prefix("ns "))
-                .filter_map(|n| Name::from_ascii(n).ok())
-                .collect();
+            let set: BTreeSet<Name> = data.iter().filter_map(|d| d.ns().cloned()).collect();
             votes.entry((p.server.clone(), p.address)).or_insert(set);
         }
     }
@@ -188,7 +184,7 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) {
                     continue; // not asked or not answered: nothing to compare
                 }
                 families_answered.push(v4);
-                child_addrs.extend(data.iter().filter_map(|d| address_in(d)));
+                child_addrs.extend(data.iter().filter_map(Rdata::addr));
             }
             let glue_cmp: BTreeSet<IpAddr> = ips
                 .iter()

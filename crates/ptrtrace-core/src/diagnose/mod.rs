@@ -1,4 +1,4 @@
-//! From observations to findings and a verdict (DESIGN.md "Finding kinds").
+//! From observations to findings and a verdict (docs/design.md §5, docs/findings.md).
 //!
 //! Everything here is computed from the probes stored in the [`Walk`]: each finding names the
 //! zone, server and address it concerns and carries the evidence it rests on. Server

@@ -20,8 +20,7 @@ use hickory_proto::rr::Name;
 use serde::Serialize;
 
 use super::Fcrdns;
-use crate::model::reply::{address_in, ptr_in};
-use crate::model::{ProbeKind, Purpose, QId, ReplyClass, Walk};
+use crate::model::{Probe, ProbeKind, Purpose, QId, Rdata, ReplyClass, Walk};
 
 /// Shares of lookups by outcome; they add up to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
@@ -96,12 +95,44 @@ fn with_retries(servers: &[Cwf]) -> Cwf {
     go(servers, all, &mut HashMap::new())
 }
 
-/// One address's (correct, wrong, fail) for one question from its probes' `[correct, wrong,
-/// fail, of which lost]` counts. Where it answered the question, its loss is its rate over
-/// the zone (`zone_loss`: sent, lost) and its replies share the rest; where it answered
-/// nothing, the question's own counts stand.
-fn address_odds(counts: &[usize; 4], zone_loss: Option<&(usize, usize)>) -> Cwf {
-    let [c, w, f, lost] = counts.map(|n| n as f64);
+/// What one probe's reply means to a resolver at its level of the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// A referral onwards, or the answer that leads to the confirmed PTR (or, forward, the
+    /// traced address).
+    Correct,
+    /// An answer, but a wrong one (another PTR, NXDOMAIN where others answer, …).
+    Wrong,
+    /// No usable reply: silence, lameness, or data a validating resolver rejects.
+    Fail,
+}
+
+/// One address's probes of one question, by outcome; `lost` counts the failures that were
+/// silence.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    correct: usize,
+    wrong: usize,
+    fail: usize,
+    lost: usize,
+}
+
+impl Tally {
+    fn add(&mut self, outcome: Outcome, silent: bool) {
+        match outcome {
+            Outcome::Correct => self.correct += 1,
+            Outcome::Wrong => self.wrong += 1,
+            Outcome::Fail => self.fail += 1,
+        }
+        self.lost += usize::from(silent);
+    }
+}
+
+/// One address's (correct, wrong, fail) for one question from its probes' tally. Where it
+/// answered the question, its loss is its rate over the zone (`zone_loss`: sent, lost) and its
+/// replies share the rest; where it answered nothing, the question's own counts stand.
+fn address_odds(t: &Tally, zone_loss: Option<&(usize, usize)>) -> Cwf {
+    let [c, w, f, lost] = [t.correct, t.wrong, t.fail, t.lost].map(|n| n as f64);
     let n = (c + w + f).max(1.0);
     let replied = n - lost;
     match zone_loss {
@@ -131,6 +162,120 @@ fn combine(levels: &[Cwf]) -> Outcomes {
     }
 }
 
+impl From<Cwf> for Outcomes {
+    fn from((correct, wrong, fail): Cwf) -> Self {
+        Self {
+            correct,
+            wrong,
+            fail,
+        }
+    }
+}
+
+/// How a resolver judges the replies of the path's questions.
+struct Judge<'a> {
+    walk: &'a Walk,
+    /// The PTR names whose forward lookup gave the traced address back.
+    confirmed: BTreeSet<Name>,
+    bogus: &'a dyn Fn(&Name, &Name, IpAddr) -> bool,
+}
+
+impl Judge<'_> {
+    fn outcome(&self, qi: QId, p: &Probe) -> Outcome {
+        let walk = self.walk;
+        if p.class.is_useful() && (self.bogus)(&p.zone, &walk.questions[qi].name, p.address) {
+            return Outcome::Fail;
+        }
+        let forward = !matches!(
+            walk.questions[walk.questions[qi].origin].purpose,
+            Purpose::Target
+        );
+        let ok = match &p.class {
+            ReplyClass::Referral(_) => true,
+            ReplyClass::Answer { data } if forward => {
+                data.iter().any(|d| d.addr() == Some(walk.target))
+            }
+            ReplyClass::Answer { data } => {
+                let ptrs = || data.iter().filter_map(Rdata::ptr);
+                let cname = data.iter().any(|d| matches!(d, Rdata::Cname(_)));
+                if cname && ptrs().next().is_none() {
+                    true
+                } else if walk.fcrdns {
+                    ptrs().any(|n| self.confirmed.contains(n))
+                } else {
+                    ptrs().next().is_some()
+                }
+            }
+            ReplyClass::Nxdomain | ReplyClass::Nodata => false,
+            ReplyClass::Lame { .. } | ReplyClass::Silent { .. } => return Outcome::Fail,
+        };
+        if ok { Outcome::Correct } else { Outcome::Wrong }
+    }
+
+    /// The odds at one level: question `qi` asked of `zone`'s servers, or None when none of
+    /// them was tested.
+    fn level(
+        &self,
+        qi: QId,
+        zone: &Name,
+        loss: &BTreeMap<(Name, Name, IpAddr), (usize, usize)>,
+    ) -> Option<LevelOdds> {
+        let walk = self.walk;
+        // server → address → tally
+        let mut per: BTreeMap<Name, BTreeMap<IpAddr, Tally>> = BTreeMap::new();
+        for p in walk.probes.iter().filter(|p| {
+            p.question == qi
+                && p.zone == *zone
+                && p.kind == ProbeKind::Standard
+                && !p.class.is_untested()
+        }) {
+            per.entry(p.server.clone())
+                .or_default()
+                .entry(p.address)
+                .or_default()
+                .add(
+                    self.outcome(qi, p),
+                    matches!(p.class, ReplyClass::Silent { .. }),
+                );
+        }
+        if per.is_empty() {
+            return None;
+        }
+        let servers: Vec<(Name, Cwf)> = per
+            .iter()
+            .map(|(server, addrs)| {
+                let k = addrs.len() as f64;
+                let s = addrs.iter().fold((0.0, 0.0, 0.0), |s, (addr, t)| {
+                    let (c, w, f) =
+                        address_odds(t, loss.get(&(zone.clone(), server.clone(), *addr)));
+                    (s.0 + c / k, s.1 + w / k, s.2 + f / k)
+                });
+                (server.clone(), s)
+            })
+            .collect();
+        let k = servers.len() as f64;
+        let ft = servers.iter().fold((0.0, 0.0, 0.0), |a, (_, s)| {
+            (a.0 + s.0 / k, a.1 + s.1 / k, a.2 + s.2 / k)
+        });
+        let cwf: Vec<Cwf> = servers.iter().map(|(_, s)| *s).collect();
+        // The worst server only where it is worse than another: when every server gives
+        // the same (wrong) answer, the fault is the data, not a server.
+        let best = servers.iter().map(|(_, s)| s.0).fold(0.0, f64::max);
+        let worst = servers
+            .iter()
+            .filter(|(_, s)| s.0 < 0.999 && s.0 < best - 0.001)
+            .min_by(|a, b| a.1.0.total_cmp(&b.1.0))
+            .map(|(n, _)| n.clone());
+        Some(LevelOdds {
+            zone: zone.clone(),
+            question: format!("{} {}", walk.questions[qi].name, walk.questions[qi].qtype),
+            first_try: ft.into(),
+            with_retries: with_retries(&cwf).into(),
+            worst_server: worst,
+        })
+    }
+}
+
 /// Computes the odds for the target's reverse chain and the forward chain of its PTR.
 /// `bogus` tells whether a server address's DNSSEC data fails for a zone asked about a name
 /// (or for a zone between them that the same servers hold, a hidden cut); `loss` is each
@@ -144,13 +289,15 @@ pub fn compute(
     bogus: &dyn Fn(&Name, &Name, IpAddr) -> bool,
     loss: &BTreeMap<(Name, Name, IpAddr), (usize, usize)>,
 ) -> Odds {
-    let confirmed: BTreeSet<String> = fcrdns
-        .iter()
-        .filter(|f| f.confirmed)
-        .map(|f| f.name.to_string().to_lowercase())
-        .collect();
-    let check_forward = walk.fcrdns;
-    let target = walk.target;
+    let judge = Judge {
+        walk,
+        confirmed: fcrdns
+            .iter()
+            .filter(|f| f.confirmed)
+            .map(|f| f.name.to_lowercase())
+            .collect(),
+        bogus,
+    };
     // The questions of the path: the target's chain, then the forward chain of one PTR name
     // (a confirmed one when there is one).
     let mut path: Vec<QId> = walk.chain(0);
@@ -167,126 +314,31 @@ pub fn compute(
     {
         path.extend(walk.chain(walk.questions[qi].origin));
     }
-    let judge = |qi: QId, class: &ReplyClass| -> u8 {
-        // 0 correct, 1 wrong, 2 fail
-        let forward = !matches!(
-            walk.questions[walk.questions[qi].origin].purpose,
-            Purpose::Target
-        );
-        match class {
-            ReplyClass::Referral(_) => 0,
-            ReplyClass::Answer { data } => {
-                let ok = if forward {
-                    data.iter().any(|d| address_in(d) == Some(target))
-                } else if data.iter().any(|d| d.starts_with("cname "))
-                    && !data.iter().any(|d| d.starts_with("ptr "))
-                {
-                    true
-                } else if check_forward {
-                    data.iter()
-                        .any(|d| ptr_in(d).is_some_and(|n| confirmed.contains(n)))
-                } else {
-                    data.iter().any(|d| d.starts_with("ptr "))
-                };
-                u8::from(!ok)
-            }
-            ReplyClass::Nxdomain | ReplyClass::Nodata => 1,
-            ReplyClass::Lame { .. } | ReplyClass::Silent { .. } => 2,
-        }
-    };
-    let mut levels = Vec::new();
-    let mut first = Vec::new();
-    let mut retry = Vec::new();
-    for &qi in &path {
-        for zone in &walk.questions[qi].zones {
-            // server → address → (correct, wrong, fail, of which lost) counts
-            let mut per: BTreeMap<Name, BTreeMap<IpAddr, [usize; 4]>> = BTreeMap::new();
-            for p in walk.probes.iter().filter(|p| {
-                p.question == qi
-                    && p.zone == *zone
-                    && p.kind == ProbeKind::Standard
-                    && !p.class.is_untested()
-            }) {
-                let qname = &walk.questions[qi].name;
-                let outcome = if p.class.is_useful() && bogus(zone, qname, p.address) {
-                    2
-                } else {
-                    judge(qi, &p.class)
-                };
-                let counts = per
-                    .entry(p.server.clone())
-                    .or_default()
-                    .entry(p.address)
-                    .or_default();
-                counts[usize::from(outcome)] += 1;
-                if matches!(p.class, ReplyClass::Silent { .. }) {
-                    counts[3] += 1;
-                }
-            }
-            if per.is_empty() {
-                continue;
-            }
-            let mut servers: Vec<(Name, Cwf)> = Vec::new();
-            for (server, addrs) in &per {
-                let mut s = (0.0, 0.0, 0.0);
-                for (addr, counts) in addrs {
-                    let k = addrs.len() as f64;
-                    let (c, w, f) =
-                        address_odds(counts, loss.get(&(zone.clone(), server.clone(), *addr)));
-                    s.0 += c / k;
-                    s.1 += w / k;
-                    s.2 += f / k;
-                }
-                servers.push((server.clone(), s));
-            }
-            let k = servers.len() as f64;
-            let ft = servers.iter().fold((0.0, 0.0, 0.0), |a, (_, s)| {
-                (a.0 + s.0 / k, a.1 + s.1 / k, a.2 + s.2 / k)
-            });
-            let cwf: Vec<Cwf> = servers.iter().map(|(_, s)| *s).collect();
-            let wr = with_retries(&cwf);
-            // The worst server only where it is worse than another: when every server gives
-            // the same (wrong) answer, the fault is the data, not a server.
-            let best = servers.iter().map(|(_, s)| s.0).fold(0.0, f64::max);
-            let worst = servers
+    let levels: Vec<LevelOdds> = path
+        .iter()
+        .flat_map(|&qi| {
+            let judge = &judge;
+            walk.questions[qi]
+                .zones
                 .iter()
-                .filter(|(_, s)| s.0 < 0.999 && s.0 < best - 0.001)
-                .min_by(|a, b| a.1.0.total_cmp(&b.1.0))
-                .map(|(n, _)| n.clone());
-            levels.push(LevelOdds {
-                zone: zone.clone(),
-                question: format!("{} {}", walk.questions[qi].name, walk.questions[qi].qtype),
-                first_try: Outcomes {
-                    correct: ft.0,
-                    wrong: ft.1,
-                    fail: ft.2,
-                },
-                with_retries: Outcomes {
-                    correct: wr.0,
-                    wrong: wr.1,
-                    fail: wr.2,
-                },
-                worst_server: worst,
-            });
-            first.push(ft);
-            retry.push(wr);
-        }
-    }
+                .filter_map(move |zone| judge.level(qi, zone, loss))
+        })
+        .collect();
     if levels.is_empty() {
+        let fail = Outcomes {
+            correct: 0.0,
+            wrong: 0.0,
+            fail: 1.0,
+        };
         return Odds {
-            first_try: Outcomes {
-                correct: 0.0,
-                wrong: 0.0,
-                fail: 1.0,
-            },
-            with_retries: Outcomes {
-                correct: 0.0,
-                wrong: 0.0,
-                fail: 1.0,
-            },
+            first_try: fail,
+            with_retries: fail,
             levels,
         };
     }
+    let cwf = |o: &Outcomes| (o.correct, o.wrong, o.fail);
+    let first: Vec<Cwf> = levels.iter().map(|l| cwf(&l.first_try)).collect();
+    let retry: Vec<Cwf> = levels.iter().map(|l| cwf(&l.with_retries)).collect();
     Odds {
         first_try: combine(&first),
         with_retries: combine(&retry),

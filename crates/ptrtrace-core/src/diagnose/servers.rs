@@ -13,7 +13,7 @@ use hickory_proto::rr::Name;
 
 use super::{Finding, Severity, evidence_line};
 use crate::model::finding::{Detail, FindingKind, Reason};
-use crate::model::{LameReason, Probe, ProbeKind, QId, ReplyClass, Silence, Walk};
+use crate::model::{AttemptStatus, LameReason, Probe, ProbeKind, QId, ReplyClass, Silence, Walk};
 
 type AddrKey = (Name, Name, IpAddr);
 
@@ -143,7 +143,7 @@ pub(super) fn check(
         // What fits in UDP without truncation: the EDNS payload ptrtrace offers, or 512
         // bytes without EDNS (RFC 1035 §4.2.1).
         let fits = match p.kind {
-            ProbeKind::Standard => 1232,
+            ProbeKind::Standard => usize::from(walk.edns_payload),
             ProbeKind::NoEdns => 512,
             ProbeKind::Tcp => 0,
         };
@@ -152,7 +152,7 @@ pub(super) fn check(
             && p.attempts[0].answer.is_empty()
             && p.attempts[0].authority.is_empty()
             // A reply that fit in UDP all along: truncated to slip, not for size.
-            && p.attempts.last().is_some_and(|a| a.status == "reply" && a.bytes <= fits)
+            && p.attempts.last().is_some_and(|a| a.status == AttemptStatus::Reply && a.bytes <= fits)
     }) {
         *slipping
             .entry((p.zone.clone(), p.server.clone(), p.address))
@@ -489,8 +489,8 @@ fn tcp(walk: &Walk, findings: &mut Vec<Finding>) {
             .iter()
             .filter_map(|p| p.attempts.last())
             .map(|a| match &a.detail {
-                Some(d) => format!("{}: {d}", a.status),
-                None => a.status.to_string(),
+                Some(d) => format!("{}: {d}", a.status.as_str()),
+                None => a.status.as_str().to_string(),
             })
             .next()
             .unwrap_or_default();

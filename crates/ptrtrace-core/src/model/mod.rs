@@ -8,6 +8,7 @@ pub mod anchors;
 pub mod clock;
 pub mod finding;
 pub mod kept;
+pub mod rdata;
 pub mod reply;
 pub mod walk;
 
@@ -15,8 +16,9 @@ pub use finding::{
     BogusReason, Detail, Finding, FindingKind, Limit, LocalFailure, LocalKind, Reason, Severity,
     Verdict,
 };
+pub use rdata::{Rdata, Soa};
 pub use reply::{LameReason, Referral, ReplyClass, Silence, Transport};
 pub use walk::{
-    AttemptRecord, CnameLoop, CutSeen, DelegationSeen, LimitHit, Probe, ProbeKind, Purpose, QId,
-    Question, Walk, Zone, forward_type,
+    AttemptRecord, AttemptStatus, CnameLoop, CutSeen, DelegationSeen, LimitHit, Probe, ProbeKind,
+    Purpose, QId, Question, Walk, Zone, forward_type,
 };

@@ -3,7 +3,9 @@
 
 use std::net::IpAddr;
 
-use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::rr::{Name, RData};
+
+use super::rdata::Rdata;
 use serde::Serialize;
 
 /// Which transport an attempt used.
@@ -85,8 +87,8 @@ pub struct Referral {
 pub enum ReplyClass {
     /// AA=1 with records for the name: the records (type and data, sorted, lower case).
     Answer {
-        /// `TYPE data` strings, sorted.
-        data: Vec<String>,
+        /// The records' data, sorted by their text.
+        data: Vec<Rdata>,
     },
     /// AA=1 NXDOMAIN: the name does not exist.
     Nxdomain,
@@ -194,59 +196,7 @@ impl ReplyClass {
     }
 }
 
-/// Answer data for people: `PTR mail.example.` (types upper case, as in zone files).
-#[must_use]
-pub fn data_text(data: &[String]) -> String {
-    data.iter()
-        .map(|d| {
-            let mut it = d.splitn(2, ' ');
-            let t = it.next().unwrap_or("").to_uppercase();
-            format!("{t} {}", it.next().unwrap_or(""))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The address in an answer's `a …` or `aaaa …` data string, if it is one.
-#[must_use]
-pub fn address_in(data: &str) -> Option<IpAddr> {
-    data.strip_prefix("a ")
-        .or_else(|| data.strip_prefix("aaaa "))?
-        .parse()
-        .ok()
-}
-
-/// The name in an answer's `ptr …` data string, if it is one.
-#[must_use]
-pub fn ptr_in(data: &str) -> Option<&str> {
-    data.strip_prefix("ptr ")
-}
-
-/// The `TYPE data` text of a record's data, lower case, as compared between servers.
-#[must_use]
-pub fn rdata_text(rtype: RecordType, data: &RData) -> String {
-    if let Some(target) = dname_target(data) {
-        return format!("dname {target}");
-    }
-    format!("{rtype} {data}").to_lowercase()
-}
-
-/// The target of a DNAME record (RFC 6672 §2.1), lower case. hickory-proto 0.26 has no
-/// DNAME type and keeps its RDATA as bytes: one uncompressed domain name (RFC 6672 §2.5
-/// forbids compressing it).
-#[must_use]
-pub fn dname_target(data: &RData) -> Option<hickory_proto::rr::Name> {
-    use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
-    let RData::Unknown { code, rdata } = data else {
-        return None;
-    };
-    if *code != RecordType::DNAME {
-        return None;
-    }
-    let mut d = BinDecoder::new(&rdata.anything);
-    let name = hickory_proto::rr::Name::read(&mut d).ok()?;
-    d.is_empty().then(|| name.to_lowercase())
-}
+pub use super::rdata::{data_text, dname_target};
 
 /// The name a DNAME at `owner` with `target` substitutes for `qname` (RFC 6672 §2.2: the
 /// owner's suffix replaced by the target), when `qname` is strictly below `owner`.

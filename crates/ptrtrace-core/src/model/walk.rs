@@ -157,6 +157,42 @@ pub struct CutSeen {
     pub address: IpAddr,
 }
 
+/// What came of one attempt (serialised as the snake_case word).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptStatus {
+    /// A reply that matched the question arrived.
+    Reply,
+    /// Nothing arrived before the timeout.
+    Timeout,
+    /// ICMP unreachable or a refused TCP connection.
+    Unreachable,
+    /// A reply arrived but could not be decoded, or was cut short.
+    Malformed,
+    /// Not sent (outside the lab's addresses).
+    NotSent,
+    /// This host has no route to the address's family.
+    NoRoute,
+    /// This host could not send it (too many open files, no buffer space, …).
+    LocalError,
+}
+
+impl AttemptStatus {
+    /// The stable snake_case identifier, as in the JSON.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reply => "reply",
+            Self::Timeout => "timeout",
+            Self::Unreachable => "unreachable",
+            Self::Malformed => "malformed",
+            Self::NotSent => "not_sent",
+            Self::NoRoute => "no_route",
+            Self::LocalError => "local_error",
+        }
+    }
+}
+
 /// One attempt as evidence.
 #[derive(Debug, Clone, Serialize)]
 pub struct AttemptRecord {
@@ -164,8 +200,8 @@ pub struct AttemptRecord {
     pub transport: Transport,
     /// Round-trip time in milliseconds.
     pub rtt_ms: f64,
-    /// reply, timeout, unreachable, malformed, not_sent, no_route, local_error.
-    pub status: &'static str,
+    /// What came of it.
+    pub status: AttemptStatus,
     /// Error detail for non-replies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -319,6 +355,9 @@ pub struct Walk {
     pub helo: Option<Name>,
     /// The DNS port servers were asked on (53 unless `--port`), for advice that names it.
     pub port: u16,
+    /// The EDNS UDP payload size ptrtrace offered: a reply up to it fits without truncation.
+    #[serde(skip)]
+    pub edns_payload: u16,
     /// The trust anchors when DNSSEC was checked (DO=1, DNSKEY and DS questions).
     #[serde(skip)]
     pub dnssec: Option<TrustAnchors>,

@@ -1,5 +1,5 @@
 //! Rendering: one file per output format, all built from the same [`TargetReport`]s
-//! (STYLE.md §6). The engine never prints; these functions return strings.
+//! (docs/design.md §6). The engine never prints; these functions return strings.
 
 pub mod diff;
 pub mod dot;

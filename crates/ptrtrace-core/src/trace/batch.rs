@@ -32,7 +32,7 @@ impl Walker<'_> {
                 _ => None,
             })
             .flatten()
-            .filter_map(|d| classify::ptr_in(&d).and_then(|n| Name::from_ascii(n).ok()))
+            .filter_map(|d| d.ptr().cloned())
             .collect();
         for n in ptr_names {
             if let Some(&q) = self.qindex.get(&(n, fqtype)) {
@@ -183,6 +183,7 @@ impl Walker<'_> {
             skipped: self.skipped.clone(),
             helo: self.cfg.helo.clone(),
             port: self.cfg.map.port(),
+            edns_payload: self.cfg.edns_payload,
             dnssec: self.cfg.dnssec.clone(),
         }
     }

@@ -10,9 +10,8 @@ use std::net::IpAddr;
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::{Name, RData, RecordType};
 
-pub use crate::model::reply::{
-    LameReason, Referral, ReplyClass, Silence, address_in, data_text, ptr_in, rdata_text,
-};
+use crate::model::rdata::Rdata;
+pub use crate::model::reply::{LameReason, Referral, ReplyClass, Silence, data_text};
 
 /// The zone a reply names as its source, if it names one: the signer of its first RRSIG
 /// (RFC 4035 §5: the signer name is the zone whose keys signed it), or else the owner of the
@@ -62,21 +61,23 @@ pub fn classify(msg: &Message, zone: &Name, qname: &Name, qtype: RecordType) -> 
             };
         }
     }
-    let mut data: Vec<String> = msg
+    let mut data: Vec<Rdata> = msg
         .answers
         .iter()
         .filter(|r| {
             r.name == *qname && (r.record_type() == qtype || r.record_type() == RecordType::CNAME)
         })
-        .map(|r| rdata_text(r.record_type(), &r.data))
+        .map(Rdata::of)
         .collect();
     // A DNAME above the name (RFC 6672): the CNAME beside it was synthesized from it; the
     // answer says so ("dname OWNER TARGET"), for the report and the comparison of servers.
     if !data.is_empty() {
         data.extend(msg.answers.iter().filter_map(|r| {
             let target = crate::model::reply::dname_target(&r.data)?;
-            (r.name != *qname && r.name.zone_of(qname))
-                .then(|| format!("dname {} {target}", r.name.to_lowercase()))
+            (r.name != *qname && r.name.zone_of(qname)).then(|| Rdata::Dname {
+                owner: r.name.to_lowercase(),
+                target,
+            })
         }));
     }
     if !data.is_empty() {
@@ -188,7 +189,7 @@ mod tests {
         assert_eq!(
             class(&m),
             ReplyClass::Answer {
-                data: vec!["ptr mail.example.".into()]
+                data: vec![Rdata::Ptr(n("mail.example."))]
             }
         );
         m.metadata.authoritative = false;

@@ -1,5 +1,5 @@
 //! The validated configuration of one run: families, timeouts, probes, rounds, budgets,
-//! bounds, pacing, DNSSEC anchors (STYLE.md §2: nothing downstream re-checks strings).
+//! bounds, pacing, DNSSEC anchors (docs/design.md §2: nothing downstream re-checks strings).
 
 use super::*;
 
@@ -12,7 +12,7 @@ pub struct Families {
     pub v6: bool,
 }
 
-/// The validated configuration of one run (STYLE.md §2: nothing downstream re-checks strings).
+/// The validated configuration of one run (docs/design.md §2: nothing downstream re-checks strings).
 #[derive(Debug, Clone)]
 pub struct TraceConfig {
     /// Where the walk starts.

@@ -5,7 +5,7 @@
 use super::*;
 
 impl Walker<'_> {
-    /// Looks for the zone cuts a reply skipped (DESIGN.md "The walk", step 3; RFC 9156 §2.3):
+    /// Looks for the zone cuts a reply skipped (docs/design.md "The walk", step 3; RFC 9156 §2.3):
     /// a server asked as a server of `job.zone` that refers to, or answers for, a name below
     /// it may also serve a zone in between, or at the name itself (every real root server
     /// serves `arpa.` and refers straight to `in-addr.arpa.`; an ISP's servers may hold a zone

@@ -1,4 +1,4 @@
-//! The iterative walk (RFC 1034 §5.3.3, DESIGN.md "The walk").
+//! The iterative walk (RFC 1034 §5.3.3, docs/design.md "The walk").
 //!
 //! One [`Walker`] owns all state and a set of in-flight probes. Each finished probe is
 //! classified and may open new work: a referral enters the child zone and probes every address
@@ -248,6 +248,7 @@ pub async fn trace_until(
         spread: Vec::new(),
         helo: cfg.helo.clone(),
         port: cfg.map.port(),
+        edns_payload: cfg.edns_payload,
         dnssec: cfg.dnssec.clone(),
     }
 }
@@ -308,10 +309,9 @@ impl<'a> Walker<'a> {
     }
 }
 
-impl Walker<'_> {}
-
+/// True for a name under `ip6.arpa.` (RFC 3596 §2.5), compared label by label.
 fn reverse_is_v6(name: &Name) -> bool {
-    name.to_string().ends_with("ip6.arpa.")
+    Name::from_labels([&b"ip6"[..], &b"arpa"[..]]).is_ok_and(|ip6| ip6.zone_of(name))
 }
 
 #[cfg(test)]

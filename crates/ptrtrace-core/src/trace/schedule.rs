@@ -67,7 +67,7 @@ impl Walker<'_> {
                         _ => None,
                     })
                     .flatten()
-                    .filter_map(|d| classify::address_in(&d))
+                    .filter_map(|d| d.addr())
                     .collect();
                 self.deliver_addresses(server, &known);
             }

@@ -1,5 +1,5 @@
 //! Lab scenarios: each one fault, written as the tweak that injects it and the findings a
-//! correct trace must report (STYLE.md §8). The integration tests run every scenario over
+//! correct trace must report (docs/design.md §8). The integration tests run every scenario over
 //! real sockets and assert exactly these findings and this verdict.
 
 use crate::server::Fault;
