@@ -128,9 +128,8 @@ async fn latency(delay_ms: u64, profile: Profile) {
     }
 }
 
-/// A 3-level chain with 3 servers per zone: `.` → `in-addr.arpa.` → `0.203.in-addr.arpa.`
-/// (PTRs for 203.0.0.0/16), and `.` → `example.` (their A records).
-async fn chain_lab() -> (Vec<LabServer>, RootHints, AddressMap, String) {
+/// The chain lab's zone texts, with the last octet of each zone's first server address.
+fn chain_zones() -> [(&'static str, String, u8); 4] {
     let soa = |z: &str| format!("$TTL 3600\n@ SOA ns1.{z} h.{z} 1 3600 600 86400 300\n");
     let mut root = soa("root.example.").replace(
         "@ SOA ns1.root.example. h.root.example.",
@@ -175,12 +174,18 @@ async fn chain_lab() -> (Vec<LabServer>, RootHints, AddressMap, String) {
             let _ = writeln!(fwd, "h-{x}-{y}.hosts A 203.0.{x}.{y}");
         }
     }
-    let zones = [
+    [
         (".", root, 1),
         ("in-addr.arpa.", inaddr, 11),
         ("0.203.in-addr.arpa.", rev, 31),
         ("example.", fwd, 21),
-    ];
+    ]
+}
+
+/// A 3-level chain with 3 servers per zone: `.` → `in-addr.arpa.` → `0.203.in-addr.arpa.`
+/// (PTRs for 203.0.0.0/16), and `.` → `example.` (their A records).
+async fn chain_lab() -> (Vec<LabServer>, RootHints, AddressMap, String) {
+    let zones = chain_zones();
     // Signed, as real reverse and forward trees are: each zone has a key, parents have DS.
     let keys: Vec<(Name, ZoneKey)> = zones
         .iter()
@@ -327,9 +332,9 @@ async fn throughput(prefix: &str) {
     let mut written = std::collections::HashSet::new();
     // BENCH_FULL_JSONL=1 renders `--evidence full` lines instead of the default slim ones.
     let full_lines = std::env::var_os("BENCH_FULL_JSONL").is_some();
-    let validator = std::sync::Arc::new(ptrtrace_core::dnssec::validate::Validator::now());
     let targets = targets.iter().copied();
-    ptrtrace_core::report::pipeline::judged_batch(targets, &cfg, 256, None, None, validator, |r| {
+    let batch = ptrtrace_core::run::Batch::new(&cfg, 256);
+    ptrtrace_core::run::judged_batch(targets, batch, |r| {
         own += u64::from(r.walk.queries_sent);
         // jsonl mode: each report is rendered and dropped.
         if std::env::var_os("BENCH_NO_JSON").is_none() {

@@ -9,6 +9,7 @@ mod commands;
 mod exit;
 mod history;
 mod output;
+mod run;
 #[cfg(test)]
 mod testing;
 

@@ -292,8 +292,8 @@ async fn judged_on_threads_in_the_batch_order() {
     })
     .await;
     let mut threaded: Vec<TargetReport> = Vec::new();
-    let validator = std::sync::Arc::new(ptrtrace_core::dnssec::validate::Validator::now());
-    ptrtrace_core::report::pipeline::judged_batch(all, &cfg, 32, None, None, validator, |r| {
+    let batch = ptrtrace_core::run::Batch::new(&cfg, 32);
+    ptrtrace_core::run::judged_batch(all, batch, |r| {
         threaded.push(r);
     })
     .await;

@@ -8,9 +8,9 @@ use ptrtrace_core::diagnose::Verdict;
 use ptrtrace_core::report::TargetReport;
 
 use crate::cli::{TraceOpts, expand_targets};
-use crate::commands::trace::{no_root_message, real_config, trace_all};
 use crate::exit::{Exit, Failure, Outcome, interrupted};
 use crate::output::say;
+use crate::run::{no_root_message, real_config, trace_all};
 
 /// A monitoring-plugins status, worst last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

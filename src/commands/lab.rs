@@ -90,16 +90,18 @@ fn refuse_outside_options(opts: &TraceOpts) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `lab run [NAME]`: traces each scenario in its own lab and checks its expectations.
-pub async fn run(name: Option<&str>, opts: &TraceOpts, out_opts: &OutputOpts) -> Outcome {
-    refuse_outside_options(opts)?;
-    let all = lab::scenarios();
+/// The scenarios `name` picks (all when none), without the DNSSEC ones under --no-dnssec.
+fn choose<'a>(
+    all: &'a [Scenario],
+    name: Option<&str>,
+    opts: &TraceOpts,
+) -> Result<Vec<&'a Scenario>, Failure> {
     let chosen: Vec<&Scenario> = match name {
         None => all.iter().collect(),
-        Some(n) => vec![find_scenario(&all, n)?],
+        Some(n) => vec![find_scenario(all, n)?],
     };
     // DNSSEC scenarios expect DNSSEC findings: without DNSSEC they cannot match.
-    let chosen: Vec<&Scenario> = if opts.no_dnssec {
+    Ok(if opts.no_dnssec {
         if let Some(s) = chosen.iter().find(|s| s.is_dnssec())
             && name.is_some()
         {
@@ -111,7 +113,33 @@ pub async fn run(name: Option<&str>, opts: &TraceOpts, out_opts: &OutputOpts) ->
         chosen.into_iter().filter(|s| !s.is_dnssec()).collect()
     } else {
         chosen
+    })
+}
+
+/// "N of N scenarios as expected", with the unfinished and the ones that differed.
+fn tally_line(done: usize, unfinished: usize, mismatched: &[String]) -> String {
+    let n = done;
+    let cut = if unfinished > 0 {
+        format!(" ({unfinished} unfinished when interrupted, not counted)")
+    } else {
+        String::new()
     };
+    if mismatched.is_empty() {
+        format!("{n} of {n} scenarios as expected{cut}")
+    } else {
+        format!(
+            "{} of {n} scenarios as expected{cut}; differed: {}",
+            n - mismatched.len(),
+            mismatched.join("; ")
+        )
+    }
+}
+
+/// `lab run [NAME]`: traces each scenario in its own lab and checks its expectations.
+pub async fn run(name: Option<&str>, opts: &TraceOpts, out_opts: &OutputOpts) -> Outcome {
+    refuse_outside_options(opts)?;
+    let all = lab::scenarios();
+    let chosen = choose(&all, name, opts)?;
     // A bad -o or --evidence fails now, not after the scenarios ran.
     let mut out = Out::open(out_opts.output.as_deref())?;
     let mut render = Renderer::new(out_opts, "lab")?;
@@ -177,21 +205,7 @@ pub async fn run(name: Option<&str>, opts: &TraceOpts, out_opts: &OutputOpts) ->
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let n = done;
-    let cut = if unfinished > 0 {
-        format!(" ({unfinished} unfinished when interrupted, not counted)")
-    } else {
-        String::new()
-    };
-    let tally = if mismatched.is_empty() {
-        format!("{n} of {n} scenarios as expected{cut}")
-    } else {
-        format!(
-            "{} of {n} scenarios as expected{cut}; differed: {}",
-            n - mismatched.len(),
-            mismatched.join("; ")
-        )
-    };
+    let tally = tally_line(done, unfinished, &mismatched);
     let mut body = render.finish()?;
     // The tally ends the text report; machine formats keep stdout clean and say it on stderr.
     if out_opts.format == Format::Text {

@@ -5,66 +5,14 @@ use std::net::IpAddr;
 
 use hickory_proto::rr::Name;
 use ptrtrace_core::diagnose::{Severity, Verdict};
-use ptrtrace_core::dnssec::TrustAnchors;
-use ptrtrace_core::dnssec::validate::Validator;
 use ptrtrace_core::model::FindingKind;
-use ptrtrace_core::net::AddressMap;
 use ptrtrace_core::report::TargetReport;
-use ptrtrace_core::trace::{self, TraceConfig};
+use ptrtrace_core::run::Batch;
 
 use crate::cli::{Format, OutputOpts, TraceOpts};
 use crate::exit::{Exit, Failure, Outcome, interrupted, stop_on_ctrl_c};
 use crate::output::{self, Out, Renderer};
-
-/// The configuration of a trace against real servers (or `--root-hints`): the hints, the
-/// options and the trust anchors, and the hints' source for reports.
-pub fn real_config(opts: &TraceOpts) -> Result<(TraceConfig, String), Failure> {
-    let hints = opts.hints().map_err(Failure::bad_input)?;
-    let source = hints.source.clone();
-    let mut cfg = opts.config(hints, AddressMap::direct(opts.port));
-    // The IANA keys were not chosen for a root given with --root-hints: when it has none of
-    // them it is a private root, and DNSSEC is not judged (validate/summary.rs).
-    let mut default = TrustAnchors::builtin();
-    default.assumed = opts.root_hints.is_some();
-    cfg.dnssec = opts.anchors(default).map_err(Failure::bad_input)?;
-    // Spread probing on: each batch sets its own population of targets (empty, nothing
-    // would be spread).
-    if !opts.no_spread {
-        cfg.spread = Some(std::sync::Arc::default());
-    }
-    Ok((cfg, source))
-}
-
-/// Traces every target concurrently. Ctrl-C stops them all; what they gathered is kept.
-pub async fn trace_all(targets: &[IpAddr], cfg: &TraceConfig) -> Vec<TargetReport> {
-    let (tx, bar) = output::progress();
-    let (stop_rx, watcher, _) = stop_on_ctrl_c();
-    let walks = futures::future::join_all(
-        targets
-            .iter()
-            .map(|t| trace::trace_rounds(*t, cfg, tx.clone(), Some(stop_rx.clone()))),
-    )
-    .await;
-    watcher.abort();
-    drop(tx);
-    if let Some(b) = bar {
-        let _ = b.await;
-    }
-    // One validator for the batch: the clock is read once, and the zones the targets share
-    // have their signatures verified once.
-    let validator = Validator::now();
-    walks
-        .into_iter()
-        .map(|w| TargetReport::judged(w, &validator))
-        .collect()
-}
-
-/// What a trace or `watch` says when no root server answered (exit 3).
-pub fn no_root_message(source: &str) -> String {
-    format!(
-        "no root server from {source} answered: the trace could not run (check the network or the hints)"
-    )
-}
+use crate::run::{no_root_message, real_config, trace_all};
 
 /// A server address blamed by a finding: (NS name, address, zone, finding kind).
 type Blamed = (Name, IpAddr, Name, FindingKind);
@@ -111,6 +59,36 @@ impl Tally {
         }
     }
 
+    /// The exit of a run with `bad` target entries, roots from `source`: interrupted, bad
+    /// input, a local failure, no root, findings or ok.
+    fn outcome(&self, bad: usize, source: &str) -> Outcome {
+        if interrupted() {
+            return Err(Failure::interrupted());
+        }
+        // Both problems are reported when both happened; bad input decides the exit code.
+        let root_message = no_root_message(source);
+        if bad > 0 {
+            if self.root_unreachable {
+                eprintln!("ptrtrace: {root_message}");
+            }
+            return Err(Failure::bad_input(format!(
+                "{} target entries were not valid (see above)",
+                bad
+            )));
+        }
+        if let Some((kind, failed)) = self.local {
+            return Err(crate::exit::local_failure(kind, failed, self.count));
+        }
+        if self.root_unreachable {
+            return Err(Failure::cannot_run(root_message));
+        }
+        Ok(if self.all_ok {
+            Exit::Ok
+        } else {
+            Exit::Findings
+        })
+    }
+
     /// The verdicts' counts, and (`servers`) the servers touching the most targets (the
     /// table lists every problem with its count already).
     fn summary(&self, servers: bool) -> String {
@@ -139,13 +117,18 @@ impl Tally {
     }
 }
 
-/// `ptrtrace ADDR…`.
-pub async fn run(raw_targets: &[String], opts: &TraceOpts, out_opts: &OutputOpts) -> Outcome {
-    if raw_targets.is_empty() {
-        return Err(Failure::bad_input(
-            "no address given; try `ptrtrace 203.0.113.25`, or `ptrtrace lab run` for the offline demo (see --help)",
-        ));
-    }
+/// The targets of the command line (and the files and stdin it names); each bad entry is
+/// named on stderr. Bad input when no target is left.
+fn parse_targets(
+    raw_targets: &[String],
+    opts: &TraceOpts,
+) -> Result<
+    (
+        ptrtrace_core::targets::Targets,
+        Vec<ptrtrace_core::targets::BadTarget>,
+    ),
+    Failure,
+> {
     let (targets, bad) =
         ptrtrace_core::targets::parse(raw_targets, opts.force, std::io::stdin().lock());
     for b in &bad {
@@ -163,6 +146,17 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts, out_opts: &OutputOpts
         // Every entry was bad, and each was named above.
         return Err(Failure::quiet(Exit::BadInput));
     }
+    Ok((targets, bad))
+}
+
+/// `ptrtrace ADDR…`.
+pub async fn run(raw_targets: &[String], opts: &TraceOpts, out_opts: &OutputOpts) -> Outcome {
+    if raw_targets.is_empty() {
+        return Err(Failure::bad_input(
+            "no address given; try `ptrtrace 203.0.113.25`, or `ptrtrace lab run` for the offline demo (see --help)",
+        ));
+    }
+    let (targets, bad) = parse_targets(raw_targets, opts)?;
     let (cfg, source) = real_config(opts)?;
     let mut out = Out::open(out_opts.output.as_deref())?;
     let mut render = Renderer::new(out_opts, &source)?;
@@ -205,27 +199,24 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts, out_opts: &OutputOpts
         if cfg.spread.is_some() {
             cfg.spread = Some(std::sync::Arc::new(targets.population()));
         }
-        ptrtrace_core::report::pipeline::judged_batch(
-            targets.iter(),
-            &cfg,
-            usize::from(opts.concurrency),
+        let batch = Batch {
             events,
-            Some(stop_rx),
-            std::sync::Arc::new(Validator::now()),
-            |r| {
-                match &bar {
-                    Some(b) => {
-                        b.target_done();
-                        b.suspend(|| emit_one(r, &mut out));
-                    }
-                    None => emit_one(r, &mut out),
+            cancel: Some(stop_rx),
+            ..Batch::new(&cfg, usize::from(opts.concurrency))
+        };
+        ptrtrace_core::run::judged_batch(targets.iter(), batch, |r| {
+            match &bar {
+                Some(b) => {
+                    b.target_done();
+                    b.suspend(|| emit_one(r, &mut out));
                 }
-                // The reader of stdout is gone (`| head`): stop the batch now.
-                if out.is_closed() {
-                    let _ = stop_now.send(true);
-                }
-            },
-        )
+                None => emit_one(r, &mut out),
+            }
+            // The reader of stdout is gone (`| head`): stop the batch now.
+            if out.is_closed() {
+                let _ = stop_now.send(true);
+            }
+        })
         .await;
         watcher.abort();
         if let Some(b) = bar {
@@ -239,29 +230,5 @@ pub async fn run(raw_targets: &[String], opts: &TraceOpts, out_opts: &OutputOpts
     if out_opts.format == Format::Text && tally.count > 1 {
         out.write(&tally.summary(!tabled))?;
     }
-    if interrupted() {
-        return Err(Failure::interrupted());
-    }
-    // Both problems are reported when both happened; bad input decides the exit code.
-    let root_message = no_root_message(&source);
-    if !bad.is_empty() {
-        if tally.root_unreachable {
-            eprintln!("ptrtrace: {root_message}");
-        }
-        return Err(Failure::bad_input(format!(
-            "{} target entries were not valid (see above)",
-            bad.len()
-        )));
-    }
-    if let Some((kind, failed)) = tally.local {
-        return Err(crate::exit::local_failure(kind, failed, tally.count));
-    }
-    if tally.root_unreachable {
-        return Err(Failure::cannot_run(root_message));
-    }
-    Ok(if tally.all_ok {
-        Exit::Ok
-    } else {
-        Exit::Findings
-    })
+    tally.outcome(bad.len(), &source)
 }

@@ -3,9 +3,9 @@
 use ptrtrace_core::report::{TargetReport, diff, json};
 
 use crate::cli::{TraceOpts, expand_targets};
-use crate::commands::trace::{no_root_message, real_config, trace_all};
 use crate::exit::{Exit, Failure, Outcome, interrupted};
 use crate::output::say;
+use crate::run::{no_root_message, real_config, trace_all};
 
 /// The rounds' reports as the JSON tree `diff` compares (straight from the data, not
 /// through text).
@@ -74,14 +74,7 @@ pub async fn run(
             }
             continue;
         }
-        if let Some((h, keep)) = store.as_mut() {
-            for r in &reports {
-                h.record(r)
-                    .map_err(|e| Failure::cannot_run(format!("cannot write the history: {e}")))?;
-            }
-            h.prune(*keep)
-                .map_err(|e| Failure::cannot_run(format!("cannot prune the history: {e}")))?;
-        }
+        store_round(store.as_mut(), &reports)?;
         let doc = document(&reports, &source)?;
         match &prev {
             None => {
@@ -121,6 +114,34 @@ pub async fn run(
             break;
         }
     }
+    ending((rounds, changes), &last, local, targets.len(), &source)
+}
+
+/// Stores a round's reports in the history file, if there is one, and prunes it.
+fn store_round(
+    store: Option<&mut (crate::history::History, std::time::Duration)>,
+    reports: &[TargetReport],
+) -> Result<(), Failure> {
+    if let Some((h, keep)) = store {
+        for r in reports {
+            h.record(r)
+                .map_err(|e| Failure::cannot_run(format!("cannot write the history: {e}")))?;
+        }
+        h.prune(*keep)
+            .map_err(|e| Failure::cannot_run(format!("cannot prune the history: {e}")))?;
+    }
+    Ok(())
+}
+
+/// The closing line and the exit: 3 when the last round could not run at all (a local
+/// failure, or no root server answered), as a trace; 1 when something changed.
+fn ending(
+    (rounds, changes): (u32, usize),
+    last: &[TargetReport],
+    local: Option<ptrtrace_core::model::LocalKind>,
+    count: usize,
+    source: &str,
+) -> Outcome {
     let verdicts: Vec<String> = last
         .iter()
         .map(|r| format!("{} {}", r.target(), r.diagnosis.verdict.as_str()))
@@ -133,17 +154,11 @@ pub async fn run(
             verdicts.join(", ")
         }
     ))?;
-    // As a trace: 3 when the last round could not run at all (a local failure, or no root
-    // server answered).
     if let Some(kind) = local {
-        return Err(crate::exit::local_failure(
-            kind,
-            targets.len(),
-            targets.len(),
-        ));
+        return Err(crate::exit::local_failure(kind, count, count));
     }
     if !last.is_empty() && last.iter().all(|r| !r.diagnosis.root_reachable) {
-        return Err(Failure::cannot_run(no_root_message(&source)));
+        return Err(Failure::cannot_run(no_root_message(source)));
     }
     Ok(Exit::findings_if(changes > 0))
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::{ServerRound, stories, utc};
+use super::{ServerHistory, ServerRound, stories, utc};
 
 const W: f64 = 900.0;
 const PANEL: f64 = 180.0;
@@ -27,33 +27,9 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The picture of `rows` (one target's server rounds) titled `title`.
-#[must_use]
-pub fn svg(title: &str, rows: &[ServerRound]) -> String {
-    let mut servers = stories(rows);
-    // Failing servers first (most failing rounds first), then the healthy ones.
-    servers.sort_by_key(|s| std::cmp::Reverse(s.failing));
-    let failing = servers.iter().filter(|s| s.failing > 0).count();
-    let legend_h = 18.0 * (failing + 1) as f64;
-    let h = TOP + 2.0 * PANEL + GAP + 40.0 + legend_h;
-    let (t0, t1) = rows
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(r.at), b.max(r.at)));
-    let span = if t1 > t0 { t1 - t0 } else { 1.0 };
-    let plot_w = W - LEFT - 20.0;
-    let x = |t: f64| LEFT + (t - t0) / span * plot_w;
-    let max_rtt = rows.iter().filter_map(|r| r.rtt_ms).fold(1.0_f64, f64::max);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" viewBox="0 0 {W} {h}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(out, r#"<rect width="{W}" height="{h}" fill="white"/>"#);
-    let _ = writeln!(
-        out,
-        r#"<text x="{LEFT}" y="20" font-size="15">{}</text>"#,
-        esc(title)
-    );
+/// The two panels' frames and axes: loss above, median reply time below, from the first
+/// round `t0` to the last `t1`.
+fn panels(out: &mut String, (t0, t1): (f64, f64), plot_w: f64, max_rtt: f64) {
     for (i, (name, top)) in [("loss", TOP), ("median reply (ms)", TOP + PANEL + GAP)]
         .into_iter()
         .enumerate()
@@ -87,6 +63,63 @@ pub fn svg(title: &str, rows: &[ServerRound]) -> String {
             top + PANEL
         );
     }
+}
+
+/// A server's status changes after its first sighting: a dashed line and the new status,
+/// in its colour, staggered by its index `i`.
+fn changes(
+    out: &mut String,
+    s: &ServerHistory,
+    (colour, i): (&str, usize),
+    (x, plot_w): (&dyn Fn(f64) -> f64, f64),
+) {
+    // Status changes after the first sighting: a dashed line and the new status.
+    for c in s.changes.iter().filter(|c| c.from.is_some()) {
+        let cx = x(c.at);
+        // Near the right edge the label goes to the left of its line, not past the edge.
+        let (lx, anchor) = if cx > LEFT + plot_w - 120.0 {
+            (cx - 3.0, "end")
+        } else {
+            (cx + 3.0, "start")
+        };
+        let _ = writeln!(
+            out,
+            r#"<line class="change" x1="{cx:.1}" y1="{TOP}" x2="{cx:.1}" y2="{}" stroke="{colour}" stroke-dasharray="4 3"/><text x="{lx:.1}" y="{}" fill="{colour}" text-anchor="{anchor}">{}</text>"#,
+            TOP + 2.0 * PANEL + GAP,
+            TOP + 12.0 + 14.0 * (i % 8) as f64,
+            esc(&c.to)
+        );
+    }
+}
+
+/// The picture of `rows` (one target's server rounds) titled `title`.
+#[must_use]
+pub fn svg(title: &str, rows: &[ServerRound]) -> String {
+    let mut servers = stories(rows);
+    // Failing servers first (most failing rounds first), then the healthy ones.
+    servers.sort_by_key(|s| std::cmp::Reverse(s.failing));
+    let failing = servers.iter().filter(|s| s.failing > 0).count();
+    let legend_h = 18.0 * (failing + 1) as f64;
+    let h = TOP + 2.0 * PANEL + GAP + 40.0 + legend_h;
+    let (t0, t1) = rows
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(r.at), b.max(r.at)));
+    let span = if t1 > t0 { t1 - t0 } else { 1.0 };
+    let plot_w = W - LEFT - 20.0;
+    let x = |t: f64| LEFT + (t - t0) / span * plot_w;
+    let max_rtt = rows.iter().filter_map(|r| r.rtt_ms).fold(1.0_f64, f64::max);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" viewBox="0 0 {W} {h}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(out, r#"<rect width="{W}" height="{h}" fill="white"/>"#);
+    let _ = writeln!(
+        out,
+        r#"<text x="{LEFT}" y="20" font-size="15">{}</text>"#,
+        esc(title)
+    );
+    panels(&mut out, (t0, t1), plot_w, max_rtt);
     for (i, s) in servers.iter().enumerate() {
         let bad = s.failing > 0;
         let (colour, width) = if bad {
@@ -124,23 +157,7 @@ pub fn svg(title: &str, rows: &[ServerRound]) -> String {
                 );
             }
         }
-        // Status changes after the first sighting: a dashed line and the new status.
-        for c in s.changes.iter().filter(|c| c.from.is_some()) {
-            let cx = x(c.at);
-            // Near the right edge the label goes to the left of its line, not past the edge.
-            let (lx, anchor) = if cx > LEFT + plot_w - 120.0 {
-                (cx - 3.0, "end")
-            } else {
-                (cx + 3.0, "start")
-            };
-            let _ = writeln!(
-                out,
-                r#"<line class="change" x1="{cx:.1}" y1="{TOP}" x2="{cx:.1}" y2="{}" stroke="{colour}" stroke-dasharray="4 3"/><text x="{lx:.1}" y="{}" fill="{colour}" text-anchor="{anchor}">{}</text>"#,
-                TOP + 2.0 * PANEL + GAP,
-                TOP + 12.0 + 14.0 * (i % 8) as f64,
-                esc(&c.to)
-            );
-        }
+        changes(&mut out, s, (colour, i), (&x, plot_w));
         if bad {
             let ly = TOP + 2.0 * PANEL + GAP + 30.0 + 18.0 * i as f64;
             let _ = writeln!(

@@ -197,6 +197,37 @@ fn serve_refuses_bad_configurations_and_busy_ports() {
     assert_one_line_error(&o, 3, "history /proc/ptrtrace/h.sqlite");
 }
 
+/// Reading needs no write access: the file, its WAL and shared memory read-only, read by
+/// another user (as root: nobody, through runuser).
+fn reads_without_write_access(db: &std::path::Path) {
+    for f in ["", "-wal", "-shm"] {
+        let p = format!("{}{f}", db.display());
+        if std::path::Path::new(&p).exists() {
+            Command::new("chmod").args(["0444", &p]).status().unwrap();
+        }
+    }
+    let root = String::from_utf8_lossy(&Command::new("id").arg("-u").output().unwrap().stdout)
+        .trim()
+        == "0";
+    let mut reader = if root {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "nobody", "--", env!("CARGO_BIN_EXE_ptrtrace")]);
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+    };
+    let o = reader
+        .args(["history", "--db", db.to_str().unwrap(), "203.0.113.26"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("203.0.113.26: 2 rounds from "),
+        "{}",
+        stdout(&o)
+    );
+}
+
 /// `watch --history` stores each round; `history` tells them as text, JSON and an SVG
 /// picture (a well-formed XML document); a missing file is exit 2 in one line; an unwritable
 /// history path is exit 3 before any trace.
@@ -280,34 +311,7 @@ fn watch_history_and_the_history_command() {
             "{listed}"
         );
     }
-    // Reading needs no write access: the file, its WAL and shared memory read-only, read by
-    // another user (as root: nobody, through runuser).
-    for f in ["", "-wal", "-shm"] {
-        let p = format!("{}{f}", db.display());
-        if std::path::Path::new(&p).exists() {
-            Command::new("chmod").args(["0444", &p]).status().unwrap();
-        }
-    }
-    let root = String::from_utf8_lossy(&Command::new("id").arg("-u").output().unwrap().stdout)
-        .trim()
-        == "0";
-    let mut reader = if root {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "nobody", "--", env!("CARGO_BIN_EXE_ptrtrace")]);
-        c
-    } else {
-        Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
-    };
-    let o = reader
-        .args(["history", "--db", db.to_str().unwrap(), "203.0.113.26"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(
-        stdout(&o).starts_with("203.0.113.26: 2 rounds from "),
-        "{}",
-        stdout(&o)
-    );
+    reads_without_write_access(&db);
     let o = ptrtrace(&["history", "--db", "/nonexistent/h.sqlite", "203.0.113.25"]);
     assert_one_line_error(&o, 2, "no history file at /nonexistent/h.sqlite");
     let o = ptrtrace(&[

@@ -13,7 +13,7 @@ use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
 use crate::diagnose::{Diagnosis, Severity};
-use crate::dnssec::validate::Security;
+use crate::dnssec::validate::{Security, ZoneSecurity};
 use crate::model::Walk;
 use crate::model::finding::FindingKind;
 
@@ -195,40 +195,61 @@ fn status_from_findings(diag: &Diagnosis, zone: &Name, server: &Name, ip: IpAddr
     st
 }
 
+/// zone → server → address → the indexes of its probes.
+type Tree = BTreeMap<Name, BTreeMap<Name, BTreeMap<IpAddr, Vec<usize>>>>;
+
+/// Every zone's servers and addresses: those its delegations and glue (or the separate
+/// resolution of a glueless name) give, and those probed, with their probes.
+fn tree(walk: &Walk) -> Tree {
+    let mut tree = Tree::new();
+    for (name, z) in &walk.zones {
+        let servers = tree.entry(name.clone()).or_default();
+        for (ns, glue) in &z.ns {
+            let addrs = servers.entry(ns.clone()).or_default();
+            for ip in glue {
+                addrs.entry(*ip).or_default();
+            }
+            if let Some(res) = walk.resolved_ns.get(ns)
+                && glue.is_empty()
+            {
+                for ip in res {
+                    addrs.entry(*ip).or_default();
+                }
+            }
+        }
+    }
+    for (i, p) in walk.probes.iter().enumerate() {
+        tree.entry(p.zone.clone())
+            .or_default()
+            .entry(p.server.clone())
+            .or_default()
+            .entry(p.address)
+            .or_default()
+            .push(i);
+    }
+    tree
+}
+
+/// One address's DNSSEC state: signed zones judge each address; unsigned ones pass their
+/// state down.
+fn address_security(z: &ZoneSecurity, server: &Name, ip: IpAddr) -> Option<Security> {
+    if matches!(z.status, Security::Secure | Security::Bogus) {
+        z.servers
+            .iter()
+            .find(|s| s.server == *server && s.address == ip)
+            .map(|s| s.status)
+    } else {
+        Some(z.status)
+    }
+}
+
 impl TraceGraph {
     /// Builds the graph of `walk`, with statuses from `diag`.
     #[must_use]
     pub fn build(walk: &Walk, diag: &Diagnosis) -> Self {
         let mut graph = DiGraph::new();
         let mut zones = BTreeMap::new();
-        // zone → server → address → probe indexes
-        let mut tree: BTreeMap<Name, BTreeMap<Name, BTreeMap<IpAddr, Vec<usize>>>> =
-            BTreeMap::new();
-        for (name, z) in &walk.zones {
-            let servers = tree.entry(name.clone()).or_default();
-            for (ns, glue) in &z.ns {
-                let addrs = servers.entry(ns.clone()).or_default();
-                for ip in glue {
-                    addrs.entry(*ip).or_default();
-                }
-                if let Some(res) = walk.resolved_ns.get(ns)
-                    && glue.is_empty()
-                {
-                    for ip in res {
-                        addrs.entry(*ip).or_default();
-                    }
-                }
-            }
-        }
-        for (i, p) in walk.probes.iter().enumerate() {
-            tree.entry(p.zone.clone())
-                .or_default()
-                .entry(p.server.clone())
-                .or_default()
-                .entry(p.address)
-                .or_default()
-                .push(i);
-        }
+        let tree = tree(walk);
         let sec_zone = |zone: &Name| {
             diag.dnssec
                 .as_ref()
@@ -273,17 +294,7 @@ impl TraceGraph {
                             server_status.max(status)
                         };
                     }
-                    // Signed zones judge each address; unsigned ones pass their state down.
-                    let sec = zsec.and_then(|z| {
-                        if matches!(z.status, Security::Secure | Security::Bogus) {
-                            z.servers
-                                .iter()
-                                .find(|s| s.server == *server && s.address == *ip)
-                                .map(|s| s.status)
-                        } else {
-                            Some(z.status)
-                        }
-                    });
+                    let sec = zsec.and_then(|z| address_security(z, server, *ip));
                     if let Some(s) = sec {
                         server_sec = Some(server_sec.map_or(s, |x| x.max(s)));
                     }

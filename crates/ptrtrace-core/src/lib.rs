@@ -15,5 +15,7 @@ pub mod hints;
 pub mod model;
 pub mod net;
 pub mod report;
+pub mod run;
 pub mod targets;
 pub mod trace;
+pub mod words;

@@ -6,6 +6,7 @@
 //! lab needs neither root nor a network namespace, can simulate IPv6 servers on a host
 //! without IPv6, and cannot leak a packet off the machine whatever a zone says.
 
+mod dnssec_reply;
 mod fault;
 mod presigned;
 pub mod scenarios;

@@ -11,7 +11,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hickory_proto::dnssec::rdata::{DNSSECRData, RRSIG};
 use hickory_proto::op::{Edns, Message, MessageType, ResponseCode};
 use hickory_proto::rr::rdata::NS;
 use hickory_proto::rr::{Name, RData, Record, RecordType};
@@ -21,6 +20,7 @@ use tokio::task::JoinHandle;
 
 use ptrtrace_core::net::framed;
 
+use crate::dnssec_reply::{Sec, denial, signatures};
 pub use crate::fault::Fault;
 use crate::fault::{compression_loop, mutate};
 pub use crate::zone_data::{ZoneData, ZoneError};
@@ -232,6 +232,106 @@ impl LabServer {
 }
 
 impl Shared {
+    /// How many times this question came, this one included (None: the lock is poisoned).
+    fn count(&self, qname: &Name, qtype: RecordType) -> Option<u32> {
+        let mut c = self.counters.lock().ok()?;
+        let e = c.entry((qname.clone(), qtype)).or_insert(0);
+        *e += 1;
+        Some(*e)
+    }
+
+    /// Response rate limiting as BIND does it (rrl.c): an entry's first limited response
+    /// slips, then every `slip`-th; the others are dropped; an entry back to full credit
+    /// starts counting afresh. `Some(None)`: answer; `Some(Some(true))`: slip (an empty TC=1
+    /// reply); `Some(Some(false))`: drop.
+    fn rrl(
+        &self,
+        qname: &Name,
+        qtype: RecordType,
+        per_second: u32,
+        slip: u32,
+    ) -> Option<Option<bool>> {
+        let mut m = self.rrl.lock().ok()?;
+        let now = std::time::Instant::now();
+        let rate = f64::from(per_second);
+        let e = m.entry((qname.clone(), qtype)).or_insert((rate, now, 0));
+        e.0 = (e.0 + now.duration_since(e.1).as_secs_f64() * rate).min(rate);
+        e.1 = now;
+        if e.0 >= rate {
+            e.2 = 0;
+        }
+        if e.0 >= 1.0 {
+            e.0 -= 1.0;
+            Some(None)
+        } else {
+            let n = e.2;
+            e.2 += 1;
+            Some(Some(slip != 0 && n % slip == 0))
+        }
+    }
+
+    /// What the fault does before the zone is consulted: `Some(None)` stays silent,
+    /// `Some(Some(reply))` sends that reply instead of an answer (garbage, a compression loop,
+    /// an RRL slip), `None` goes on to answer (after a delay, for `Delay`). A poisoned lock
+    /// (`?`) answers normally.
+    async fn before_answering(
+        &self,
+        fault: &Fault,
+        query: &Message,
+        data: &[u8],
+        udp: bool,
+    ) -> Option<Option<(Vec<u8>, Fault)>> {
+        let q = query.queries.first()?;
+        let qname = q.name().to_lowercase();
+        match fault {
+            Fault::Drop => return Some(None),
+            Fault::DropType(t) if *t == q.query_type() => return Some(None),
+            Fault::CompressionLoop => {
+                return Some(compression_loop(data).map(|w| (w, fault.clone())));
+            }
+            Fault::Garbage => {
+                let mut junk = query.metadata.id.to_be_bytes().to_vec();
+                junk.extend_from_slice(&[0x84, 0x00, 0xff, 0xff, 0xde, 0xad, 0xbe, 0xef]);
+                return Some(Some((junk, fault.clone())));
+            }
+            Fault::NoEdns if query.edns.is_some() => return Some(None),
+            Fault::DropEvery(n) if udp => {
+                let count = self.count(&qname, q.query_type())?;
+                if *n > 0 && count % n == 0 {
+                    return Some(None);
+                }
+            }
+            Fault::DropRandom { per_mille, seed } if udp => {
+                let count = self.count(&qname, q.query_type())?;
+                let mut key = seed.to_le_bytes().to_vec();
+                key.extend_from_slice(qname.to_string().as_bytes());
+                key.extend_from_slice(&u16::from(q.query_type()).to_be_bytes());
+                key.extend_from_slice(&u64::from(count).to_le_bytes());
+                if fnv1a(&key) % 1000 < u64::from(*per_mille) {
+                    return Some(None);
+                }
+            }
+            Fault::Rrl { per_second, slip } if udp => {
+                if let Some(slipped) = self.rrl(&qname, q.query_type(), *per_second, *slip)? {
+                    if !slipped {
+                        return Some(None);
+                    }
+                    let mut tc = Message::new(
+                        query.metadata.id,
+                        MessageType::Response,
+                        query.metadata.op_code,
+                    );
+                    tc.add_query(q.clone());
+                    tc.metadata.truncation = true;
+                    return Some(tc.to_vec().ok().map(|w| (w, fault.clone())));
+                }
+            }
+            Fault::Delay(d) => tokio::time::sleep(*d).await,
+            _ => {}
+        }
+        None
+    }
+
     /// The reply to one query (None: stay silent), and the fault applied to it.
     async fn handle(&self, data: &[u8], udp: bool) -> Option<(Vec<u8>, Fault)> {
         let query = Message::from_vec(data).ok()?;
@@ -243,83 +343,8 @@ impl Shared {
         } else {
             Fault::None
         };
-        match fault {
-            Fault::Drop => return None,
-            Fault::DropType(t) if t == q.query_type() => return None,
-            Fault::CompressionLoop => return Some((compression_loop(data)?, fault)),
-            Fault::Garbage => {
-                let mut junk = query.metadata.id.to_be_bytes().to_vec();
-                junk.extend_from_slice(&[0x84, 0x00, 0xff, 0xff, 0xde, 0xad, 0xbe, 0xef]);
-                return Some((junk, fault));
-            }
-            Fault::NoEdns if query.edns.is_some() => return None,
-            Fault::DropEvery(n) if udp => {
-                let count = {
-                    let mut c = self.counters.lock().ok()?;
-                    let e = c.entry((qname.clone(), q.query_type())).or_insert(0);
-                    *e += 1;
-                    *e
-                };
-                if n > 0 && count % n == 0 {
-                    return None;
-                }
-            }
-            Fault::DropRandom { per_mille, seed } if udp => {
-                let count = {
-                    let mut c = self.counters.lock().ok()?;
-                    let e = c.entry((qname.clone(), q.query_type())).or_insert(0);
-                    *e += 1;
-                    *e
-                };
-                let mut key = seed.to_le_bytes().to_vec();
-                key.extend_from_slice(qname.to_string().as_bytes());
-                key.extend_from_slice(&u16::from(q.query_type()).to_be_bytes());
-                key.extend_from_slice(&u64::from(count).to_le_bytes());
-                if fnv1a(&key) % 1000 < u64::from(per_mille) {
-                    return None;
-                }
-            }
-            Fault::Rrl { per_second, slip } if udp => {
-                // BIND's order (rrl.c): an entry's first limited response slips, then every
-                // `slip`-th; the others are dropped; an entry back to full credit starts
-                // counting afresh.
-                let slipped = {
-                    let mut m = self.rrl.lock().ok()?;
-                    let now = std::time::Instant::now();
-                    let rate = f64::from(per_second);
-                    let e = m
-                        .entry((qname.clone(), q.query_type()))
-                        .or_insert((rate, now, 0));
-                    e.0 = (e.0 + now.duration_since(e.1).as_secs_f64() * rate).min(rate);
-                    e.1 = now;
-                    if e.0 >= rate {
-                        e.2 = 0;
-                    }
-                    if e.0 >= 1.0 {
-                        e.0 -= 1.0;
-                        None
-                    } else {
-                        let n = e.2;
-                        e.2 += 1;
-                        Some(slip != 0 && n % slip == 0)
-                    }
-                };
-                if let Some(slipped) = slipped {
-                    if !slipped {
-                        return None;
-                    }
-                    let mut tc = Message::new(
-                        query.metadata.id,
-                        MessageType::Response,
-                        query.metadata.op_code,
-                    );
-                    tc.add_query(q.clone());
-                    tc.metadata.truncation = true;
-                    return Some((tc.to_vec().ok()?, fault));
-                }
-            }
-            Fault::Delay(d) => tokio::time::sleep(d).await,
-            _ => {}
+        if let Some(early) = self.before_answering(&fault, &query, data, udp).await {
+            return early;
         }
         let q = if fault == Fault::WrongQuestion {
             let mut other = q.clone();
@@ -345,39 +370,7 @@ impl Shared {
             edns.set_max_payload(1232);
             resp.set_edns(edns);
         }
-        match fault {
-            Fault::Refuse => resp.metadata.response_code = ResponseCode::Refused,
-            Fault::Servfail => resp.metadata.response_code = ResponseCode::ServFail,
-            Fault::Formerr => resp.metadata.response_code = ResponseCode::FormErr,
-            Fault::ReferElsewhere => {
-                let elsewhere = Name::from_ascii("elsewhere.example.").ok()?;
-                let ns = Name::from_ascii("ns1.elsewhere.example.").ok()?;
-                resp.add_authority(Record::from_rdata(elsewhere, 86_400, RData::NS(NS(ns))));
-            }
-            Fault::UpwardReferral => {
-                let root_ns = Record::from_rdata(
-                    Name::root(),
-                    518_400,
-                    RData::NS(NS(Name::from_ascii("a.root-servers.example.").ok()?)),
-                );
-                resp.add_authority(root_ns);
-            }
-            _ => {
-                let dnssec_ok = query.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok);
-                let sec = Sec {
-                    on: dnssec_ok && fault != Fault::StripDnssec,
-                    denial: fault != Fault::NoDenial,
-                    corrupt: fault == Fault::BadSignature,
-                };
-                self.answer(
-                    &qname,
-                    q.query_type(),
-                    &mut resp,
-                    fault == Fault::NonMinimal,
-                    sec,
-                );
-            }
-        }
+        self.fill(&fault, &query, (&qname, q.query_type()), &mut resp)?;
         if let Some(e) = resp.edns.as_mut()
             && query.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok)
         {
@@ -417,6 +410,45 @@ impl Shared {
         Some((wire, fault))
     }
 
+    /// The reply's content: the fault's own (an error RCODE, a referral elsewhere or upwards)
+    /// or the zone's answer.
+    fn fill(
+        &self,
+        fault: &Fault,
+        query: &Message,
+        (qname, qtype): (&Name, RecordType),
+        resp: &mut Message,
+    ) -> Option<()> {
+        match fault {
+            Fault::Refuse => resp.metadata.response_code = ResponseCode::Refused,
+            Fault::Servfail => resp.metadata.response_code = ResponseCode::ServFail,
+            Fault::Formerr => resp.metadata.response_code = ResponseCode::FormErr,
+            Fault::ReferElsewhere => {
+                let elsewhere = Name::from_ascii("elsewhere.example.").ok()?;
+                let ns = Name::from_ascii("ns1.elsewhere.example.").ok()?;
+                resp.add_authority(Record::from_rdata(elsewhere, 86_400, RData::NS(NS(ns))));
+            }
+            Fault::UpwardReferral => {
+                let root_ns = Record::from_rdata(
+                    Name::root(),
+                    518_400,
+                    RData::NS(NS(Name::from_ascii("a.root-servers.example.").ok()?)),
+                );
+                resp.add_authority(root_ns);
+            }
+            _ => {
+                let dnssec_ok = query.edns.as_ref().is_some_and(|e| e.flags().dnssec_ok);
+                let sec = Sec {
+                    on: dnssec_ok && *fault != Fault::StripDnssec,
+                    denial: *fault != Fault::NoDenial,
+                    corrupt: *fault == Fault::BadSignature,
+                };
+                self.answer(qname, qtype, resp, *fault == Fault::NonMinimal, sec);
+            }
+        }
+        Some(())
+    }
+
     fn answer(
         &self,
         qname: &Name,
@@ -437,27 +469,7 @@ impl Shared {
             resp.metadata.response_code = ResponseCode::Refused;
             return;
         };
-        let sigs = |name: &Name, t: RecordType| -> Vec<Record> {
-            if !sec.on {
-                return Vec::new();
-            }
-            let mut v = zone.sigs_for(name, t);
-            if sec.corrupt {
-                for r in &mut v {
-                    if let RData::DNSSEC(DNSSECRData::RRSIG(s)) = &r.data {
-                        let mut bytes = s.sig().to_vec();
-                        if let Some(b) = bytes.first_mut() {
-                            *b ^= 0xff;
-                        }
-                        r.data = RData::DNSSEC(DNSSECRData::RRSIG(RRSIG::from_sig(
-                            s.input().clone(),
-                            bytes,
-                        )));
-                    }
-                }
-            }
-            v
-        };
+        let sigs = |name: &Name, t: RecordType| signatures(zone, name, t, sec);
         let with_sigs = |set: Vec<Record>| -> Vec<Record> {
             let mut out = set.clone();
             if let Some(first) = set.first() {
@@ -529,42 +541,10 @@ impl Shared {
         if !(sec.on && sec.denial && zone.signed) {
             return;
         }
-        // The NSEC proof (RFC 4035 §3.1.3): NODATA shows the name's types; NXDOMAIN covers
-        // the name and the wildcard at its closest encloser.
-        let mut proof: Vec<Record> = Vec::new();
-        let at_name = zone.get(qname, RecordType::NSEC);
-        if exists && !at_name.is_empty() {
-            proof = at_name;
-        } else if let Some(n) = zone.nsec_covering(qname) {
-            proof.push(n);
-            if !exists {
-                let mut ce = qname.base_name();
-                while !zone.name_or_descendant_exists(&ce) && !ce.is_root() {
-                    ce = ce.base_name();
-                }
-                if let Ok(wild) = ce.prepend_label("*")
-                    && let Some(w) = zone.nsec_covering(&wild)
-                    && !proof.contains(&w)
-                {
-                    proof.push(w);
-                }
-            }
-        }
-        for n in proof {
+        for n in denial(zone, qname, exists) {
             resp.add_authorities(with_sigs(vec![n]));
         }
     }
-}
-
-/// How a reply carries DNSSEC records.
-#[derive(Debug, Clone, Copy)]
-struct Sec {
-    /// The query had DO=1 and the server does DNSSEC: add RRSIGs and proofs.
-    on: bool,
-    /// Add NSEC proofs to negative answers.
-    denial: bool,
-    /// Damage the signatures.
-    corrupt: bool,
 }
 
 /// FNV-1a, 64 bits: a hash that is the same in every Rust release (std's `DefaultHasher`

@@ -251,25 +251,26 @@ fn text(reg: &Registry) -> String {
     out
 }
 
-/// The per-target and per-server metrics of `snaps` (target, snapshot, traces so far).
-fn fill<'a>(reg: &mut Registry, snaps: impl Iterator<Item = (IpAddr, &'a Snapshot, u64)>) {
-    let verdict = Family::<VerdictLabels, Gauge>::default();
-    let findings = Family::<FindingLabels, Gauge>::default();
-    let odds = Family::<TargetLabel, FGauge>::default();
-    let duration = Family::<TargetLabel, FGauge>::default();
-    let queries = Family::<TargetLabel, Gauge>::default();
-    let finished = Family::<TargetLabel, FGauge>::default();
-    let traces = Family::<TargetLabel, Counter>::default();
-    let status = Family::<StateLabels, Gauge>::default();
-    let dnssec = Family::<StateLabels, Gauge>::default();
-    let loss = Family::<ServerLabels, FGauge>::default();
-    let mut servers: BTreeMap<ServerLabels, (f64, ServerState)> = BTreeMap::new();
-    for (target, s, n) in snaps {
+/// The per-target metric families.
+#[derive(Default)]
+struct TargetFamilies {
+    verdict: Family<VerdictLabels, Gauge>,
+    findings: Family<FindingLabels, Gauge>,
+    odds: Family<TargetLabel, FGauge>,
+    duration: Family<TargetLabel, FGauge>,
+    queries: Family<TargetLabel, Gauge>,
+    finished: Family<TargetLabel, FGauge>,
+    traces: Family<TargetLabel, Counter>,
+}
+
+impl TargetFamilies {
+    /// One target's latest snapshot, traced `n` times.
+    fn add(&self, target: IpAddr, s: &Snapshot, n: u64) {
         let t = TargetLabel {
             target: target.to_string(),
         };
         for v in ["ok", "degraded", "broken", "unknown"] {
-            verdict
+            self.verdict
                 .get_or_create(&VerdictLabels {
                     target: t.target.clone(),
                     verdict: v.to_string(),
@@ -277,7 +278,7 @@ fn fill<'a>(reg: &mut Registry, snaps: impl Iterator<Item = (IpAddr, &'a Snapsho
                 .set(i64::from(s.verdict == v));
         }
         for ((kind, severity), count) in &s.findings {
-            findings
+            self.findings
                 .get_or_create(&FindingLabels {
                     target: t.target.clone(),
                     kind: kind.clone(),
@@ -285,11 +286,60 @@ fn fill<'a>(reg: &mut Registry, snaps: impl Iterator<Item = (IpAddr, &'a Snapsho
                 })
                 .set(i64::from(*count));
         }
-        odds.get_or_create(&t).set(s.first_try_bad);
-        duration.get_or_create(&t).set(s.duration_s);
-        queries.get_or_create(&t).set(i64::from(s.queries));
-        finished.get_or_create(&t).set(s.finished_unix_s);
-        traces.get_or_create(&t).inc_by(n);
+        self.odds.get_or_create(&t).set(s.first_try_bad);
+        self.duration.get_or_create(&t).set(s.duration_s);
+        self.queries.get_or_create(&t).set(i64::from(s.queries));
+        self.finished.get_or_create(&t).set(s.finished_unix_s);
+        self.traces.get_or_create(&t).inc_by(n);
+    }
+
+    fn register(self, reg: &mut Registry) {
+        reg.register(
+            "ptrtrace_target_verdict",
+            "1 for the target's verdict in its latest trace (ok, degraded, broken; unknown when this host could not trace it), 0 for the others",
+            self.verdict,
+        );
+        reg.register(
+            "ptrtrace_target_findings",
+            "Findings of the target's latest trace, by kind and severity (docs/findings.md)",
+            self.findings,
+        );
+        reg.register(
+            "ptrtrace_target_first_try_failure_ratio",
+            "Share of a resolver's first tries that fail or go wrong (0-1)",
+            self.odds,
+        );
+        reg.register_with_unit(
+            "ptrtrace_target_trace_duration",
+            "From the start of the round (one batch) to the target's report",
+            Unit::Seconds,
+            self.duration,
+        );
+        reg.register(
+            "ptrtrace_target_queries",
+            "Queries the target's latest trace sent of its own (the round's shared work not counted)",
+            self.queries,
+        );
+        reg.register_with_unit(
+            "ptrtrace_target_last_trace_timestamp",
+            "When the target's latest trace finished (Unix time)",
+            Unit::Seconds,
+            self.finished,
+        );
+        reg.register(
+            "ptrtrace_target_traces",
+            "Traces of the target since the process started",
+            self.traces,
+        );
+    }
+}
+
+/// The per-target and per-server metrics of `snaps` (target, snapshot, traces so far).
+fn fill<'a>(reg: &mut Registry, snaps: impl Iterator<Item = (IpAddr, &'a Snapshot, u64)>) {
+    let targets = TargetFamilies::default();
+    let mut servers: BTreeMap<ServerLabels, (f64, ServerState)> = BTreeMap::new();
+    for (target, s, n) in snaps {
+        targets.add(target, s, n);
         // A server address seen on several targets' paths: the latest trace tells.
         for (k, st) in &s.servers {
             let newer = servers
@@ -300,7 +350,16 @@ fn fill<'a>(reg: &mut Registry, snaps: impl Iterator<Item = (IpAddr, &'a Snapsho
             }
         }
     }
-    for (k, (_, st)) in &servers {
+    targets.register(reg);
+    server_families(reg, &servers);
+}
+
+/// The per-server metric families, from each server address's latest state.
+fn server_families(reg: &mut Registry, servers: &BTreeMap<ServerLabels, (f64, ServerState)>) {
+    let status = Family::<StateLabels, Gauge>::default();
+    let dnssec = Family::<StateLabels, Gauge>::default();
+    let loss = Family::<ServerLabels, FGauge>::default();
+    for (k, (_, st)) in servers {
         let state = |v: &str| StateLabels {
             zone: k.zone.clone(),
             server: k.server.clone(),
@@ -315,43 +374,6 @@ fn fill<'a>(reg: &mut Registry, snaps: impl Iterator<Item = (IpAddr, &'a Snapsho
             loss.get_or_create(k).set(l);
         }
     }
-    reg.register(
-        "ptrtrace_target_verdict",
-        "1 for the target's verdict in its latest trace (ok, degraded, broken; unknown when this host could not trace it), 0 for the others",
-        verdict,
-    );
-    reg.register(
-        "ptrtrace_target_findings",
-        "Findings of the target's latest trace, by kind and severity (docs/findings.md)",
-        findings,
-    );
-    reg.register(
-        "ptrtrace_target_first_try_failure_ratio",
-        "Share of a resolver's first tries that fail or go wrong (0-1)",
-        odds,
-    );
-    reg.register_with_unit(
-        "ptrtrace_target_trace_duration",
-        "From the start of the round (one batch) to the target's report",
-        Unit::Seconds,
-        duration,
-    );
-    reg.register(
-        "ptrtrace_target_queries",
-        "Queries the target's latest trace sent of its own (the round's shared work not counted)",
-        queries,
-    );
-    reg.register_with_unit(
-        "ptrtrace_target_last_trace_timestamp",
-        "When the target's latest trace finished (Unix time)",
-        Unit::Seconds,
-        finished,
-    );
-    reg.register(
-        "ptrtrace_target_traces",
-        "Traces of the target since the process started",
-        traces,
-    );
     reg.register("ptrtrace_server_status", "1 for a server address's state as a server of a zone: ok, inconsistent, flaky, lame, unreachable, untested", status);
     reg.register(
         "ptrtrace_server_dnssec",

@@ -25,7 +25,7 @@ use tokio::sync::Semaphore;
 
 use ptrtrace_core::dnssec::validate::Validator;
 use ptrtrace_core::report::TargetReport;
-use ptrtrace_core::report::pipeline::judged_batch;
+use ptrtrace_core::run::{Batch, judged_batch};
 use ptrtrace_core::targets::Population;
 use ptrtrace_core::trace::pace::Lane;
 use ptrtrace_core::trace::{self, TraceConfig};
@@ -34,8 +34,8 @@ pub use config::ServeConfig;
 use metrics::State;
 
 use crate::cli::parse_target;
-use crate::commands::trace::real_config;
 use crate::exit::{Exit, Failure, Outcome};
+use crate::run::real_config;
 
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
@@ -171,9 +171,8 @@ fn schedule(
         set.spawn(async move {
             loop {
                 let started = tokio::time::Instant::now();
-                let validator = Arc::new(Validator::now());
                 let mut local: Option<(ptrtrace_core::model::LocalKind, usize)> = None;
-                judged_batch(ips.iter().copied(), &cfg, CHUNK, None, None, validator, |report| {
+                judged_batch(ips.iter().copied(), Batch::new(&cfg, CHUNK), |report| {
                     if let Some(l) = &report.walk.local {
                         local.get_or_insert((l.kind, 0)).1 += 1;
                     }

@@ -9,8 +9,9 @@ use hickory_proto::rr::Name;
 
 use super::{Fcrdns, Finding, Severity, q_text};
 use crate::model::Rdata;
-use crate::model::finding::{Detail, FindingKind, Limit, Reason};
+use crate::model::finding::{Detail, Limit, Reason};
 use crate::model::{ProbeKind, Purpose, ReplyClass, Walk, forward_type};
+use crate::words::{Fact, ForwardFailure, Generic};
 
 /// The PTR names found and the forward confirmation of each.
 pub(super) struct Chain {
@@ -95,28 +96,15 @@ fn answers(walk: &Walk, chain: &[usize], findings: &mut Vec<Finding>) -> Answers
                 .last()
                 .cloned()
                 .unwrap_or_else(Name::root);
-            findings.push(Finding {
-                involved: Vec::new(),
-                caused_by: None,
-                kind: FindingKind::ClasslessDelegation,
-                severity: Severity::Info,
-                reason: None,
-                zone: from.clone(),
-                server: None,
-                address: None,
-                message: match dname_of(walk, of) {
-                    Some(owner) => format!(
-                        "{} is redirected by the DNAME at {owner} (RFC 6672) to {}; its PTR is looked up there",
-                        walk.questions[of].name, walk.questions[qi].name
-                    ),
-                    None => format!(
-                        "{} is a CNAME to {} (RFC 2317 classless delegation); its PTR is looked up there",
-                        walk.questions[of].name, walk.questions[qi].name
-                    ),
-                },
-                advice: "Nothing to do; the CNAME target's zone was traced too.".into(),
-                evidence: vec![format!("CNAME found in {from} for {}", q_text(walk, of))],
-            });
+            let fact = Fact::ClasslessDelegation {
+                name: &walk.questions[of].name,
+                target: &walk.questions[qi].name,
+                dname: dname_of(walk, of),
+            };
+            findings.push(fact.finding(Severity::Info, &from).evidence(vec![format!(
+                "CNAME found in {from} for {}",
+                q_text(walk, of)
+            )]));
         }
     }
     Answers {
@@ -143,29 +131,14 @@ fn dname_of(walk: &Walk, q: usize) -> Option<String> {
 
 /// `multiple_ptr`: an answer with several PTR records.
 fn multiple_ptr(walk: &Walk, zone: &Name, names: &[String], findings: &mut Vec<Finding>) {
-    findings.push(Finding {
-        involved: Vec::new(),
-        caused_by: None,
-        kind: FindingKind::MultiplePtr,
-        severity: Severity::Warning,
-        reason: None,
-        zone: zone.clone(),
-        server: None,
-        address: None,
-        message: format!(
-            "{} has {} PTR records: {}",
-            walk.target,
-            names.len(),
-            names.join(", ")
-        ),
-        advice: "Many receivers look at one PTR only, picked at random, and some penalise \
-                 several. Keep one PTR: the name your mail server uses in HELO."
-            .into(),
-        evidence: vec![format!(
-            "answer from a server of {zone}: {}",
-            names.join(", ")
-        )],
-    });
+    let fact = Fact::MultiplePtr {
+        ip: walk.target,
+        names,
+    };
+    findings.push(fact.finding(Severity::Warning, zone).evidence(vec![format!(
+        "answer from a server of {zone}: {}",
+        names.join(", ")
+    )]));
 }
 
 /// `ptr_missing`: no PTR, and the servers said NXDOMAIN or NODATA (the most common wins).
@@ -182,34 +155,20 @@ fn ptr_missing(
         || walk.reverse_name.clone(),
         |&q| walk.questions[q].name.clone(),
     );
-    findings.push(Finding {
-        involved: Vec::new(),
-        caused_by: None,
-        kind: FindingKind::PtrMissing,
-        severity: Severity::Error,
-        reason: Some(Reason::Detail(*reason)),
-        zone: zone.clone(),
-        server: None,
-        address: None,
-        message: if *reason == Detail::Nxdomain {
-            format!(
-                "{name} does not exist: there is no PTR record for {}",
-                walk.target
-            )
-        } else {
-            format!("{name} exists but has no PTR record for {}", walk.target)
-        },
-        advice: format!(
-            "Add `{name} PTR your-mail-host.example.` in {zone} (ask whoever runs {zone}, \
-             usually the holder of the address block), and an A/AAAA record for that name \
-             pointing back to {}.",
-            walk.target
-        ),
-        evidence: vec![format!(
-            "{n} authoritative {} replies from servers of {zone}",
-            reason.as_str().to_uppercase()
-        )],
-    });
+    let fact = Fact::PtrMissing {
+        name: &name,
+        ip: walk.target,
+        zone,
+        nx: *reason == Detail::Nxdomain,
+    };
+    findings.push(
+        fact.finding(Severity::Error, zone)
+            .reason(Reason::Detail(*reason))
+            .evidence(vec![format!(
+                "{n} authoritative {} replies from servers of {zone}",
+                reason.as_str().to_uppercase()
+            )]),
+    );
 }
 
 /// `generic_ptr` for each PTR name that looks generated from the address; returns the zone
@@ -227,22 +186,11 @@ fn generic(
         .map_or_else(Name::root, |p| p.zone.clone());
     for name in ptr {
         if let Some(why) = generic_reason(name, walk.target) {
-            findings.push(Finding {
-                involved: Vec::new(),
-                caused_by: None,
-                kind: FindingKind::GenericPtr,
-                severity: Severity::Warning,
-                reason: None,
-                zone: ptr_zone.clone(),
-                server: None,
-                address: None,
-                message: format!("PTR {name} looks generic: {why}"),
-                advice: "Large receivers score names like this as dynamic or residential \
-                         addresses and may reject or junk the mail. Use a PTR that names the \
-                         mail server (mail.example.com), with a matching A/AAAA record."
-                    .into(),
-                evidence: vec![format!("{} PTR {name}", walk.reverse_name)],
-            });
+            let fact = Fact::GenericPtr { name, why };
+            findings.push(
+                fact.finding(Severity::Warning, &ptr_zone)
+                    .evidence(vec![format!("{} PTR {name}", walk.reverse_name)]),
+            );
         }
     }
     ptr_zone
@@ -296,56 +244,31 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
         }
         let confirmed = addrs.contains(&walk.target);
         if !confirmed {
-            let (reason, message) = if !addrs.is_empty() {
-                let list: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+            let (reason, how) = if !addrs.is_empty() {
                 (
                     Detail::AddressMismatch,
-                    format!(
-                        "{pname} resolves to {}, not to {}",
-                        list.join(", "),
-                        walk.target
-                    ),
+                    ForwardFailure::Elsewhere(addrs.iter().copied().collect()),
                 )
             } else if negative {
-                (Detail::NoAddress, format!("{pname} has no {qtype} record"))
+                (Detail::NoAddress, ForwardFailure::NoAddress)
             } else {
-                (
-                    Detail::ForwardUnresolvable,
-                    format!("{pname} could not be resolved: no server of its zone answered"),
-                )
+                (Detail::ForwardUnresolvable, ForwardFailure::Unresolvable)
             };
             let cause = super::causes::odd_source(walk, pname, findings);
-            let advice = match &cause {
-                Some(c) => format!(
-                    "{pname} comes only from the answers of {}, which differ from the other \
-                     servers of {} (the finding above): fix that server, and the PTR resolvers \
-                     get is the others' name. Do not add an address record for {pname}: it would \
-                     confirm a name the zone no longer gives.",
-                    c.server
-                        .as_ref()
-                        .map_or_else(String::new, ToString::to_string),
-                    c.zone
-                ),
-                None => format!(
-                    "Receivers such as Gmail require the PTR name to resolve back to the sending \
-                     address (550-5.7.25). Add `{pname} {qtype} {}` in {zone}, or change the PTR \
-                     to a name that already does.",
-                    walk.target
-                ),
+            let fact = Fact::FcrdnsFailed {
+                name: pname,
+                qtype,
+                ip: walk.target,
+                zone: &zone,
+                how,
+                cause: cause.as_ref().map(|c| (c.server.as_ref(), &c.zone)),
             };
-            findings.push(Finding {
-                involved: Vec::new(),
-                caused_by: cause,
-                kind: FindingKind::FcrdnsFailed,
-                severity: Severity::Error,
-                reason: Some(Reason::Detail(reason)),
-                zone: zone.clone(),
-                server: None,
-                address: None,
-                message: format!("forward confirmation fails for PTR {pname}: {message}"),
-                advice,
-                evidence: vec![format!("forward lookup {pname} {qtype}")],
-            });
+            let f = fact
+                .finding(Severity::Error, &zone)
+                .reason(Reason::Detail(reason))
+                .evidence(vec![format!("forward lookup {pname} {qtype}")])
+                .caused_by(cause.clone());
+            findings.push(f);
         }
         let broken_by = if confirmed {
             per_server
@@ -369,43 +292,28 @@ fn forward(walk: &Walk, ptr: &BTreeSet<Name>, findings: &mut Vec<Finding>) -> Ve
 
 fn limits(walk: &Walk, findings: &mut Vec<Finding>) {
     for l in &walk.limits {
-        findings.push(Finding {
-            involved: Vec::new(),
-            caused_by: None,
-            kind: FindingKind::LimitExceeded,
-            // A chain or a depth beyond the bound fails resolvers too; the other bounds are
-            // ptrtrace's own and only leave part of the picture unchecked.
-            severity: if matches!(l.limit, Limit::CnameChain | Limit::Depth) {
-                Severity::Error
-            } else {
-                Severity::Warning
-            },
-            reason: Some(Reason::Limit(l.limit)),
-            zone: Name::root(),
-            server: None,
-            address: None,
-            message: format!("the walk hit a bound: {}", l.detail),
-            advice: "Part of the delegation was not checked; the findings may be incomplete. \
-                     Raise the bound (see --help) if the delegation is really this large."
-                .into(),
-            evidence: vec![l.detail.clone()],
-        });
+        // A chain or a depth beyond the bound fails resolvers too; the other bounds are
+        // ptrtrace's own and only leave part of the picture unchecked.
+        let severity = if matches!(l.limit, Limit::CnameChain | Limit::Depth) {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let fact = Fact::LimitExceeded { detail: &l.detail };
+        findings.push(
+            fact.finding(severity, &Name::root())
+                .reason(Reason::Limit(l.limit))
+                .evidence(vec![l.detail.clone()]),
+        );
     }
     for l in &walk.cname_loops {
         let names: Vec<String> = l.chain.iter().map(ToString::to_string).collect();
-        findings.push(Finding {
-            involved: Vec::new(),
-            caused_by: None,
-            kind: FindingKind::CnameLoop,
-            severity: Severity::Error,
-            reason: None,
-            zone: l.chain.first().cloned().unwrap_or_else(Name::root),
-            server: None,
-            address: None,
-            message: format!("CNAME loop: {}", names.join(" → ")),
-            advice: "Every resolver fails. Point the CNAME at the name that holds the PTR.".into(),
-            evidence: vec![names.join(" → ")],
-        });
+        let fact = Fact::CnameLoop { chain: &l.chain };
+        let zone = l.chain.first().cloned().unwrap_or_else(Name::root);
+        findings.push(
+            fact.finding(Severity::Error, &zone)
+                .evidence(vec![names.join(" → ")]),
+        );
     }
 }
 
@@ -435,7 +343,7 @@ const GENERIC_WORDS: &[&str] = &[
 /// Why a PTR name looks generic, if it does: the address written into it, or a word such as
 /// `dynamic` (as receivers' "generic rDNS" heuristics do).
 #[must_use]
-pub fn generic_reason(name: &Name, ip: IpAddr) -> Option<String> {
+pub fn generic_reason(name: &Name, ip: IpAddr) -> Option<Generic> {
     let text = name.to_string().to_lowercase();
     let text = text.trim_end_matches('.');
     let tokens: Vec<&str> = text.split(['.', '-', '_']).collect();
@@ -455,7 +363,7 @@ pub fn generic_reason(name: &Name, ip: IpAddr) -> Option<String> {
                 || text.contains(&padded)
                 || tokens.iter().any(|t| t.contains(&hex))
             {
-                return Some(format!("it contains the address {ip}"));
+                return Some(Generic::Address(ip));
             }
         }
         IpAddr::V6(v6) => {
@@ -463,7 +371,7 @@ pub fn generic_reason(name: &Name, ip: IpAddr) -> Option<String> {
             let dashed = v6.to_string().replace(':', "-");
             let flat: String = text.chars().filter(char::is_ascii_hexdigit).collect();
             if text.contains(&dashed) || flat.contains(&expanded) {
-                return Some(format!("it contains the address {ip}"));
+                return Some(Generic::Address(ip));
             }
         }
     }
@@ -475,7 +383,7 @@ pub fn generic_reason(name: &Name, ip: IpAddr) -> Option<String> {
             tokens.iter().any(|t| t == w)
         };
         if hit {
-            return Some(format!("it contains the word \"{w}\""));
+            return Some(Generic::Word(w));
         }
     }
     None
@@ -508,34 +416,21 @@ fn helo(walk: &Walk, ptr: &BTreeSet<Name>, zone: &Name, findings: &mut Vec<Findi
                 })
         });
     let ptrs: Vec<String> = ptr.iter().map(ToString::to_string).collect();
+    let fact = Fact::HeloMismatch {
+        helo: &helo,
+        ptrs: &ptrs,
+        ip: walk.target,
+        resolves_back,
+    };
     let ptr_text = if ptrs.is_empty() {
         "no PTR".to_string()
     } else {
         ptrs.join(", ")
     };
-    findings.push(Finding {
-        involved: Vec::new(),
-        caused_by: None,
-        kind: FindingKind::HeloMismatch,
-        severity: Severity::Warning,
-        reason: None,
-        zone: zone.clone(),
-        server: None,
-        address: None,
-        message: format!(
-            "HELO name {helo} is not the PTR name ({ptr_text}){}",
-            if resolves_back {
-                format!("; it does resolve to {}", walk.target)
-            } else {
-                format!(" and does not resolve to {}", walk.target)
-            }
-        ),
-        advice: format!(
-            "Configure the mail server to greet with its PTR name ({ptr_text}), or change the \
-             PTR to {helo}; some receivers score a mismatch as spam."
-        ),
-        evidence: vec![format!("HELO {helo}; PTR {ptr_text}")],
-    });
+    findings.push(
+        fact.finding(Severity::Warning, zone)
+            .evidence(vec![format!("HELO {helo}; PTR {ptr_text}")]),
+    );
 }
 
 #[cfg(test)]
@@ -543,7 +438,7 @@ mod tests {
     use super::generic_reason;
     use hickory_proto::rr::Name;
 
-    fn g(name: &str, ip: &str) -> Option<String> {
+    fn g(name: &str, ip: &str) -> Option<crate::words::Generic> {
         generic_reason(&Name::from_ascii(name).unwrap(), ip.parse().unwrap())
     }
 
@@ -553,10 +448,9 @@ mod tests {
         assert!(g("29.113.0.203.static.isp.example.", "203.0.113.29").is_some());
         assert!(g("host203000113029.isp.example.", "203.0.113.29").is_some());
         assert!(g("cb00711d.isp.example.", "203.0.113.29").is_some());
-        assert!(
-            g("pool-7.isp.example.", "203.0.113.29")
-                .unwrap()
-                .contains("pool")
+        assert_eq!(
+            g("pool-7.isp.example.", "203.0.113.29"),
+            Some(crate::words::Generic::Word("pool"))
         );
         assert!(g("x.static-ip.isp.example.", "203.0.113.29").is_some());
         assert!(g("2001-db8--25.isp.example.", "2001:db8::25").is_some());

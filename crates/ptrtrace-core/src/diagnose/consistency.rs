@@ -9,9 +9,9 @@ use std::net::IpAddr;
 use hickory_proto::rr::{Name, RecordType};
 
 use super::{Finding, Severity, q_text};
-use crate::model::finding::FindingKind;
 use crate::model::reply::data_text;
 use crate::model::{Probe, ProbeKind, QId, Rdata, ReplyClass, Soa, Walk};
+use crate::words::{Fact, OddOne};
 
 type ByServer<'a> = BTreeMap<(Name, IpAddr), Vec<&'a Probe>>;
 type Who = Vec<(Name, IpAddr)>;
@@ -207,35 +207,30 @@ pub(super) fn check(walk: &Walk, findings: &mut Vec<Finding>) -> Vec<OddSerial> 
         }
         let groups = sorted(&sig_of);
         let (server, address) = minority(&groups);
-        let (message, advice) = match &server {
-            Some(odd) => odd_one_words(walk, *q, zone, odd, &groups, odd_serials.get(zone)),
-            None => (
-                format!(
-                    "the servers of {zone} give {} different answers to {}",
-                    groups.len(),
-                    q_text(walk, *q)
-                ),
-                format!(
-                    "Resolvers get one answer or the other depending on the server they pick. \
-                     Make every server of {zone} serve the same zone version: compare SOA \
-                     serials, fix zone transfers (NOTIFY, allow-transfer, TSIG) or the \
-                     provisioning of the servers that differ."
-                ),
-            ),
-        };
-        findings.push(Finding {
-            involved: involved(&groups, server.as_ref()),
-            caused_by: None,
-            kind: FindingKind::InconsistentAnswer,
-            severity: Severity::Error,
-            reason: None,
-            zone: zone.clone(),
-            server,
-            address,
-            message,
-            advice,
-            evidence: evidence(&groups, |s, _| s.words()),
+        let odd = server.as_ref().map(|odd| OddOne {
+            server: odd,
+            addresses: groups[0].1.iter().map(|(_, a)| *a).collect(),
+            theirs: groups[0].0.what(),
+            others: groups[1..].iter().map(|(s, _)| s.what()).collect(),
+            copy: odd_serials
+                .get(zone)
+                .filter(|o| o.server == *odd)
+                .map(OddSerial::copy),
         });
+        let fact = Fact::InconsistentAnswer {
+            zone,
+            question: q_text(walk, *q),
+            versions: groups.len(),
+            odd,
+        };
+        let mut f = fact
+            .finding(Severity::Error, zone)
+            .involving(involved(&groups, server.as_ref()))
+            .evidence(evidence(&groups, |s, _| s.words()));
+        if let Some(server) = &server {
+            f = f.at(server, address);
+        }
+        findings.push(f);
     }
     odd_serials.into_values().collect()
 }
@@ -259,20 +254,7 @@ impl OddSerial {
     /// not the older one: what the odd server serves, for the finding and the headline.
     #[must_use]
     pub fn copy(&self) -> String {
-        format!(
-            "{} (serial {}; the others {})",
-            if self.is_older() {
-                "an old copy"
-            } else {
-                "another version"
-            },
-            self.serial,
-            self.others
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        crate::words::old_copy(self.serial, &self.others, self.is_older())
     }
 
     /// True when the odd server's serial is older than every other (RFC 1982 serial number
@@ -284,40 +266,6 @@ impl OddSerial {
             .iter()
             .all(|o| (1..1u32 << 31).contains(&o.wrapping_sub(mine)))
     }
-}
-
-/// The words of an `inconsistent_answer` with an odd server out: it, what it answers and what
-/// the others answer, and — when it also has the odd serial — that it serves an old copy.
-fn odd_one_words(
-    walk: &Walk,
-    q: QId,
-    zone: &Name,
-    odd: &Name,
-    groups: &[(&Said, &Who)],
-    serial: Option<&OddSerial>,
-) -> (String, String) {
-    let addrs: Vec<String> = groups[0].1.iter().map(|(_, a)| a.to_string()).collect();
-    let theirs = groups[0].0.what();
-    let others: Vec<String> = groups[1..].iter().map(|(s, _)| s.what()).collect();
-    let copy = match serial.filter(|o| o.server == *odd) {
-        Some(o) => format!("{odd} ({}) serves {} of {zone}", addrs.join(", "), o.copy()),
-        None => format!(
-            "{odd} ({}) answers differently from the other servers of {zone}",
-            addrs.join(", ")
-        ),
-    };
-    (
-        format!(
-            "{copy}: to {} it gives {theirs}, the others {}",
-            q_text(walk, q),
-            others.join(" or ")
-        ),
-        format!(
-            "Resolvers that pick {odd} get its answer, and believe it. The other servers agree: \
-             reload {zone} on {odd} and check its zone transfers (NOTIFY and allow-transfer on \
-             the primary, TSIG, the secondary's logs), or fix its provisioning."
-        ),
-    )
 }
 
 /// Referrals to different children are consistent: a server that also serves an intermediate
@@ -369,29 +317,21 @@ fn serials(zone: &Name, servers: &ByServer, findings: &mut Vec<Finding>) -> Opti
         serial: *groups[0].0,
         others: groups[1..].iter().map(|(s, _)| **s).collect(),
     });
-    findings.push(Finding {
-        involved: involved(&groups, server.as_ref()),
-        caused_by: None,
-        kind: FindingKind::InconsistentSerial,
-        severity: Severity::Warning,
-        reason: None,
-        zone: zone.clone(),
-        server,
-        address,
-        message: format!(
-            "the servers of {zone} serve {} different versions of the zone (SOA serials differ)",
-            groups.len()
-        ),
-        advice: format!(
-            "A server with an old serial is not getting zone transfers: check NOTIFY and \
-             allow-transfer on the primary, the secondary's logs, and that the serial was \
-             increased after the last change. Until then, {zone} may give outdated PTR records through it."
-        ),
-        evidence: evidence(&groups, |s, v| {
+    let fact = Fact::InconsistentSerial {
+        zone,
+        versions: groups.len(),
+    };
+    let mut f = fact
+        .finding(Severity::Warning, zone)
+        .involving(involved(&groups, server.as_ref()))
+        .evidence(evidence(&groups, |s, v| {
             let verb = if v.len() == 1 { "has" } else { "have" };
             format!("{verb} serial {s}")
-        }),
-    });
+        }));
+    if let Some(server) = &server {
+        f = f.at(server, address);
+    }
+    findings.push(f);
     odd
 }
 

@@ -12,51 +12,15 @@ use std::net::IpAddr;
 use hickory_proto::rr::Name;
 
 use super::{Finding, Severity, evidence_line};
-use crate::model::finding::{Detail, FindingKind, Reason};
+use crate::model::finding::{Detail, Reason};
 use crate::model::{AttemptStatus, LameReason, Probe, ProbeKind, QId, ReplyClass, Silence, Walk};
+use crate::words::{At, Fact};
 
 type AddrKey = (Name, Name, IpAddr);
 
 /// Probes that say nothing about the server: never sent, or no route from this host.
 pub(super) fn not_sent(p: &Probe) -> bool {
     p.class.is_untested()
-}
-
-fn lame_text(reason: LameReason) -> &'static str {
-    match reason {
-        LameReason::Refused => "it answered REFUSED",
-        LameReason::Servfail => "it answered SERVFAIL",
-        LameReason::NotAuthoritative => "its replies lack the AA bit (it is not authoritative)",
-        LameReason::UpwardReferral => "it referred upwards instead of answering",
-        LameReason::ReferralElsewhere => "it referred to an unrelated zone",
-        LameReason::OtherRcode => "it answered with an unexpected RCODE",
-        LameReason::Malformed => "its replies could not be decoded",
-    }
-}
-
-fn lame_advice(reason: LameReason, server: &Name, zone: &Name) -> String {
-    let fix = match reason {
-        LameReason::Refused => format!(
-            "{server} is not configured to serve {zone}: add the zone to it (as a secondary)"
-        ),
-        LameReason::Servfail => format!(
-            "{server} has {zone} configured but cannot serve it: check its logs for a failed load or an expired secondary"
-        ),
-        LameReason::NotAuthoritative => {
-            format!("{server} answers from a cache, not as {zone}'s server: load the zone on it")
-        }
-        LameReason::UpwardReferral => format!("{server} does not have {zone}: load the zone on it"),
-        LameReason::ReferralElsewhere => {
-            format!("{server} serves other zones but not {zone}: load the zone on it")
-        }
-        LameReason::OtherRcode | LameReason::Malformed => {
-            format!("{server} sends broken replies: upgrade or fix it")
-        }
-    };
-    format!(
-        "Resolvers that pick this server fail or retry (lame delegation, RFC 1912 §2.8). Either \
-         {fix}, or remove {server} from the NS records of {zone} and from the delegation in its parent."
-    )
 }
 
 /// Every sent probe, by (zone, server, address), whatever its kind or question.
@@ -87,36 +51,25 @@ fn edns_broken(walk: &Walk, findings: &mut Vec<Finding>) -> BTreeSet<AddrKey> {
         if !plain_ok || edns_ok || std.is_empty() {
             continue;
         }
-        let how = if std
+        let drops = std
             .iter()
-            .all(|p| matches!(p.class, ReplyClass::Silent { .. }))
-        {
-            "drops every query that carries EDNS"
-        } else {
-            "answers queries that carry EDNS with an error"
-        };
-        findings.push(Finding {
-            involved: Vec::new(),
-            caused_by: None,
-            kind: FindingKind::EdnsFailed,
-            severity: Severity::Error,
-            reason: None,
-            zone: zone.clone(),
-            server: Some(server.clone()),
-            address: Some(address),
-            message: format!(
-                "{server} ({address}) {how} but answers plain DNS queries, for {zone}"
-            ),
-            advice: format!(
-                "Resolvers send EDNS and, since DNS Flag Day 2019, no longer fall back to plain \
-                 DNS: lookups through {address} fail. Upgrade the server or fix the firewall or \
-                 load balancer in front of it that mishandles EDNS (OPT records, large UDP)."
-            ),
-            evidence: vec![format!(
+            .all(|p| matches!(p.class, ReplyClass::Silent { .. }));
+        findings.push(
+            Fact::EdnsFailed {
+                at: At {
+                    server: &server,
+                    address,
+                    zone: &zone,
+                },
+                drops,
+            }
+            .finding(Severity::Error, &zone)
+            .at(&server, Some(address))
+            .evidence(vec![format!(
                 "{} EDNS probes gave no usable reply; a probe without EDNS was answered",
                 std.len()
-            )],
-        });
+            )]),
+        );
         broken.insert((zone, server, address));
     }
     broken
@@ -131,6 +84,127 @@ pub(super) fn check(
     findings: &mut Vec<Finding>,
 ) {
     let edns = edns_broken(walk, findings);
+    let slipping = slipping(walk);
+    let erroring = erroring(walk);
+    let groups = by_question(walk);
+    for (((zone, server, address), q), sent) in &groups {
+        if edns.contains(&(zone.clone(), server.clone(), *address)) {
+            continue;
+        }
+        let silent: Vec<&Probe> = sent
+            .iter()
+            .copied()
+            .filter(|p| matches!(p.class, ReplyClass::Silent { .. }))
+            .collect();
+        let ev = evidence_line(walk, *q, sent);
+        let at = |fact: Fact<'_>, severity| {
+            fact.finding(severity, zone)
+                .at(server, Some(*address))
+                .evidence(vec![ev.clone()])
+        };
+        let all_truncated = sent
+            .iter()
+            .all(|p| p.attempts.len() > 1 && p.attempts.first().is_some_and(|a| a.tc));
+        if silent.len() == sent.len() && all_truncated {
+            // UDP said "truncated, use TCP" and TCP failed: a TCP problem, fatal here.
+            let fact = Fact::TcpFailed {
+                at: At {
+                    server,
+                    address: *address,
+                    zone,
+                },
+                tc: true,
+                port: walk.port,
+            };
+            findings.push(at(fact, Severity::Error).evidence(vec![format!(
+                "{ev} (UDP replies had TC=1; the TCP retries failed)"
+            )]));
+            continue;
+        }
+        let key = (zone.clone(), server.clone(), *address);
+        let (zone_sent, zone_lost) = totals.get(&key).copied().unwrap_or_default();
+        if !silent.is_empty() && erroring.contains(&key) && silent.len() < sent.len() {
+            // Partly silent and lame: judged by its answers below (lame), not as flaky.
+        } else if !silent.is_empty() && erroring.contains(&key) {
+            continue;
+        } else if let Some(&slipped) = slipping.get(&key).filter(|_| !silent.is_empty()) {
+            let fact = Fact::RateLimited {
+                at: At {
+                    server,
+                    address: *address,
+                    zone,
+                },
+                answered: sent.len() - silent.len(),
+                sent: sent.len(),
+                slipped,
+            };
+            findings.push(at(fact, Severity::Info));
+            continue;
+        }
+        if silent.len() == sent.len() {
+            let here = At {
+                server,
+                address: *address,
+                zone,
+            };
+            findings.push(all_silent(
+                walk,
+                here,
+                (*q, sent),
+                (zone_sent, zone_lost),
+                &ev,
+            ));
+            continue;
+        }
+        if !silent.is_empty() && !erroring.contains(&key) {
+            findings.push(flaky(
+                zone,
+                server,
+                *address,
+                zone_sent,
+                zone_lost,
+                ev.clone(),
+            ));
+        }
+        if let Some((reason, lame)) = lameness(sent) {
+            let fact = Fact::Lame {
+                at: At {
+                    server,
+                    address: *address,
+                    zone,
+                },
+                reason,
+                lame,
+                answered: sent.len() - silent.len(),
+            };
+            findings.push(at(fact, Severity::Error).reason(Reason::Lame(reason)));
+        }
+    }
+    tcp(walk, findings);
+    slow(walk, findings);
+    no_reachable_server(walk, findings);
+    super::untested::check(walk, findings);
+}
+
+/// Each address's standard probes per question of its zone.
+fn by_question(walk: &Walk) -> BTreeMap<(AddrKey, QId), Vec<&Probe>> {
+    let mut groups: BTreeMap<(AddrKey, QId), Vec<&Probe>> = BTreeMap::new();
+    // Cut checks are discovery, not survey: the zones they find get their own checks.
+    for p in walk.probes.iter().filter(|p| {
+        p.kind == ProbeKind::Standard && !not_sent(p) && !walk.questions[p.question].is_cut()
+    }) {
+        groups
+            .entry(((p.zone.clone(), p.server.clone(), p.address), p.question))
+            .or_default()
+            .push(p);
+    }
+    groups
+}
+
+/// Addresses that "slipped" (RRL's TC=1 empty reply, answered over TCP with any RCODE) for
+/// some question of a zone, with how many slips: their lost probes in that zone are rate
+/// limiting.
+fn slipping(walk: &Walk) -> BTreeMap<AddrKey, usize> {
     // Addresses that "slipped" (RRL's TC=1 empty reply, answered over TCP with any RCODE) for
     // some question of a zone: their lost probes in that zone are rate limiting. RRL counts
     // per client, and error and NXDOMAIN responses of different questions are "identical" to
@@ -158,12 +232,16 @@ pub(super) fn check(
             .entry((p.zone.clone(), p.server.clone(), p.address))
             .or_insert(0) += 1;
     }
+    slipping
+}
+
+/// Addresses that refuse or fail questions of a zone (lame).
+fn erroring(walk: &Walk) -> BTreeSet<AddrKey> {
     // Addresses that refuse or fail questions of a zone (lame). RRL counts every error
     // response to a client as the same one (BIND's errors-per-second), so their lost probes
     // are what rate limiting does to a lame server: the `lame` finding says what to fix, and
     // no `flaky` or `unreachable` is added for the same address.
-    let erroring: std::collections::BTreeSet<AddrKey> = walk
-        .probes
+    walk.probes
         .iter()
         .filter(|p| {
             p.kind == ProbeKind::Standard
@@ -175,189 +253,74 @@ pub(super) fn check(
                 )
         })
         .map(|p| (p.zone.clone(), p.server.clone(), p.address))
-        .collect();
-    let mut groups: BTreeMap<(AddrKey, QId), Vec<&Probe>> = BTreeMap::new();
-    // Cut checks are discovery, not survey: the zones they find get their own checks.
-    for p in walk.probes.iter().filter(|p| {
-        p.kind == ProbeKind::Standard && !not_sent(p) && !walk.questions[p.question].is_cut()
-    }) {
-        groups
-            .entry(((p.zone.clone(), p.server.clone(), p.address), p.question))
-            .or_default()
-            .push(p);
+        .collect()
+}
+
+/// An address silent to every probe of question `q`: `unreachable`, or `flaky` when it
+/// answers other questions of the zone. Judged per question, but loss is not silence
+/// (docs/findings.md "Loss is not silence"): an address that answers other questions of the
+/// zone is unreachable for this one only when it lost nothing else there and the question
+/// was asked more than once; otherwise its silence here is its loss, and it is flaky.
+fn all_silent(
+    walk: &Walk,
+    at: At<'_>,
+    (q, sent): (QId, &[&Probe]),
+    (zone_sent, zone_lost): (usize, usize),
+    ev: &str,
+) -> Finding {
+    let discarded: u32 = sent
+        .iter()
+        .flat_map(|p| p.attempts.iter())
+        .map(|a| a.mismatched)
+        .sum();
+    let icmp = sent.iter().all(|p| {
+        matches!(
+            p.class,
+            ReplyClass::Silent {
+                reason: Silence::Unreachable
+            }
+        )
+    });
+    let reason = if icmp {
+        Detail::PortUnreachable
+    } else {
+        Detail::Timeout
+    };
+    let answers_others = zone_lost < zone_sent;
+    if answers_others && (zone_lost > sent.len() || sent.len() < 2) {
+        return flaky(
+            at.zone,
+            at.server,
+            at.address,
+            zone_sent,
+            zone_lost,
+            ev.to_string(),
+        );
     }
-    for (((zone, server, address), q), sent) in &groups {
-        if edns.contains(&(zone.clone(), server.clone(), *address)) {
-            continue;
-        }
-        let silent: Vec<&Probe> = sent
-            .iter()
-            .copied()
-            .filter(|p| matches!(p.class, ReplyClass::Silent { .. }))
-            .collect();
-        let ev = evidence_line(walk, *q, sent);
-        let base = |kind, reason, message: String, advice: String| Finding {
-            involved: Vec::new(),
-            caused_by: None,
-            kind,
-            severity: Severity::Error,
-            reason,
-            zone: zone.clone(),
-            server: Some(server.clone()),
-            address: Some(*address),
-            message,
-            advice,
-            evidence: vec![ev.clone()],
-        };
-        let all_truncated = sent
-            .iter()
-            .all(|p| p.attempts.len() > 1 && p.attempts.first().is_some_and(|a| a.tc));
-        if silent.len() == sent.len() && all_truncated {
-            // UDP said "truncated, use TCP" and TCP failed: a TCP problem, fatal here.
-            let mut f = base(
-                FindingKind::TcpFailed,
-                None,
-                format!(
-                    "{server} ({address}) truncates replies over UDP but does not answer over TCP, for {zone}: the full answer cannot be had"
-                ),
-                tcp_advice(*address, walk.port),
-            );
-            f.evidence = vec![format!(
-                "{ev} (UDP replies had TC=1; the TCP retries failed)"
-            )];
-            findings.push(f);
-            continue;
-        }
-        let key = (zone.clone(), server.clone(), *address);
-        let (zone_sent, zone_lost) = totals.get(&key).copied().unwrap_or_default();
-        if !silent.is_empty() && erroring.contains(&key) && silent.len() < sent.len() {
-            // Partly silent and lame: judged by its answers below (lame), not as flaky.
-        } else if !silent.is_empty() && erroring.contains(&key) {
-            continue;
-        } else if let Some(&slipped) = slipping.get(&key).filter(|_| !silent.is_empty()) {
-            findings.push(Finding {
-                severity: Severity::Info,
-                ..base(
-                    FindingKind::RateLimited,
-                    None,
-                    format!(
-                        "{server} ({address}) answered {} of {} probes for {zone}, and {slipped} of its UDP replies in {zone} were empty TC=1 \"slips\" that TCP answered: response rate limiting (RRL), not packet loss",
-                        sent.len() - silent.len(),
-                        sent.len()
-                    ),
-                    "Nothing is broken: rate limiting drops repeated identical responses (for \
-                     error and NXDOMAIN answers, every question of a zone counts as the same), \
-                     and resolvers retry over TCP when it slips. ptrtrace spaces identical \
-                     questions to stay under common RRL settings; this server's limit is lower \
-                     or counts more broadly. Fewer --probes keep the figures clean."
-                        .to_string(),
-                )
-            });
-            continue;
-        }
-        if silent.len() == sent.len() {
-            let discarded: u32 = sent
-                .iter()
-                .flat_map(|p| p.attempts.iter())
-                .map(|a| a.mismatched)
-                .sum();
-            let icmp = silent.iter().all(|p| {
-                matches!(
-                    p.class,
-                    ReplyClass::Silent {
-                        reason: Silence::Unreachable
-                    }
-                )
-            });
-            let reason = if icmp {
-                Detail::PortUnreachable
-            } else {
-                Detail::Timeout
-            };
-            // Judged per question, but loss is not silence (docs/findings.md "Loss is not
-            // silence"): an address that answers other questions of the zone is unreachable
-            // for this one only when it lost nothing else there and the question was asked
-            // more than once; otherwise its silence here is its loss, and it is flaky.
-            let answers_others = zone_lost < zone_sent;
-            if answers_others && (zone_lost > silent.len() || sent.len() < 2) {
-                findings.push(flaky(
-                    zone,
-                    server,
-                    *address,
-                    zone_sent,
-                    zone_lost,
-                    ev.clone(),
-                ));
-                continue;
-            }
-            let what = if answers_others {
-                format!(
-                    "{} questions for {zone} (it answered every other question there)",
-                    walk.questions[*q].qtype
-                )
-            } else {
-                zone.to_string()
-            };
-            findings.push(base(
-                FindingKind::Unreachable,
-                Some(Reason::Detail(reason)),
-                format!(
-                    "{server} ({address}) never answered for {what}: {}",
-                    if icmp {
-                        "nothing listens there (ICMP port unreachable or connection refused)".to_string()
-                    } else if discarded > 0 {
-                        format!(
-                            "every probe timed out; {discarded} replies with a wrong ID or question were discarded (a broken server or middlebox, or spoofing)"
-                        )
-                    } else {
-                        "every probe timed out".to_string()
-                    }
-                ),
-                format!(
-                    "Resolvers that pick {address} wait for a timeout and retry elsewhere, or fail. \
-                     Start the DNS server on {address}, open UDP and TCP port {} to it, or have \
-                     {server} removed from the NS set of {zone} and from the delegation above it.",
-                    walk.port
-                ),
-            ));
-            continue;
-        }
-        if !silent.is_empty() && !erroring.contains(&key) {
-            findings.push(flaky(
-                zone,
-                server,
-                *address,
-                zone_sent,
-                zone_lost,
-                ev.clone(),
-            ));
-        }
-        // Keyed by the identifier first: ties go to the same reason as when these were strings.
-        let mut reasons: BTreeMap<(&'static str, LameReason), usize> = BTreeMap::new();
-        for p in sent {
-            if let ReplyClass::Lame { reason } = p.class {
-                *reasons.entry((reason.as_str(), reason)).or_insert(0) += 1;
-            }
-        }
-        if let Some(((_, reason), _)) = reasons.iter().max_by_key(|(_, n)| **n) {
-            let reason = *reason;
-            let answered = sent.len() - silent.len();
-            let lame_n: usize = reasons.values().sum();
-            findings.push(base(
-                FindingKind::Lame,
-                Some(Reason::Lame(reason)),
-                format!(
-                    "{server} ({address}) is lame for {zone}: {} ({lame_n} of {answered} answered probes)",
-                    lame_text(reason)
-                ),
-                lame_advice(reason, server, zone),
-            ));
+    let fact = Fact::Unreachable {
+        at,
+        only: answers_others.then_some(walk.questions[q].qtype),
+        icmp,
+        discarded,
+        port: walk.port,
+    };
+    fact.finding(Severity::Error, at.zone)
+        .at(at.server, Some(at.address))
+        .reason(Reason::Detail(reason))
+        .evidence(vec![ev.to_string()])
+}
+
+/// The most frequent lame reason of a question's probes, and how many were lame. Keyed by
+/// the identifier first: ties go to the same reason as when these were strings.
+fn lameness(sent: &[&Probe]) -> Option<(LameReason, usize)> {
+    let mut reasons: BTreeMap<(&'static str, LameReason), usize> = BTreeMap::new();
+    for p in sent {
+        if let ReplyClass::Lame { reason } = p.class {
+            *reasons.entry((reason.as_str(), reason)).or_insert(0) += 1;
         }
     }
-    tcp(walk, findings);
-    slow(walk, findings);
-    no_reachable_server(walk, findings);
-    super::untested::check(walk, findings);
+    let ((_, reason), _) = reasons.iter().max_by_key(|(_, n)| **n)?;
+    Some((*reason, reasons.values().sum()))
 }
 
 /// Each (zone, server, address)'s standard probes sent and lost, over every question: the
@@ -390,27 +353,18 @@ fn flaky(
     lost: usize,
     evidence: String,
 ) -> Finding {
-    let share = lost as f64 / sent.max(1) as f64 * 100.0;
-    Finding {
-        involved: Vec::new(),
-        caused_by: None,
-        kind: FindingKind::Flaky,
-        severity: Severity::Error,
-        reason: None,
-        zone: zone.clone(),
-        server: Some(server.clone()),
-        address: Some(address),
-        message: format!(
-            "{server} ({address}) answered only {} of {sent} probes for {zone} ({share:.0}% lost)",
-            sent - lost
-        ),
-        advice: format!(
-            "Some lookups that pick {address} fail or wait for a retry. Look for packet loss, an \
-             overloaded server, rate limiting (RRL) or a firewall dropping DNS on the way to \
-             {address}."
-        ),
-        evidence: vec![evidence],
+    Fact::Flaky {
+        at: At {
+            server,
+            address,
+            zone,
+        },
+        sent,
+        lost,
     }
+    .finding(Severity::Error, zone)
+    .at(server, Some(address))
+    .evidence(vec![evidence])
 }
 
 /// Zones where no server gave a usable reply to a question asked of them: every resolver
@@ -431,36 +385,15 @@ fn no_reachable_server(walk: &Walk, findings: &mut Vec<Finding>) {
             if probes.is_empty() || probes.iter().any(|p| p.class.is_useful()) {
                 continue;
             }
-            findings.push(Finding {
-                involved: Vec::new(),
-                caused_by: None,
-                kind: FindingKind::NoReachableServer,
-                severity: Severity::Error,
-                reason: None,
-                zone: zone.clone(),
-                server: None,
-                address: None,
-                message: format!(
-                    "no server of {zone} gave a usable answer to {}: resolution fails here",
-                    super::q_text(walk, qi)
-                ),
-                advice: if zone.is_root() {
-                    "Every lookup fails at the root: no root server answered. Check this host's \
-                     network (UDP and TCP to the root servers' addresses and port) and the root \
-                     hints."
-                        .to_string()
-                } else {
-                    format!(
-                        "Every resolver fails at {zone} — fix the servers named in the other \
-                         findings, or the delegation of {zone} in its parent zone."
-                    )
-                },
-                evidence: vec![format!(
-                    "{} probe{}, none answered usefully",
-                    probes.len(),
-                    if probes.len() == 1 { "" } else { "s" }
-                )],
-            });
+            let fact = Fact::NoReachableServer {
+                zone,
+                question: super::q_text(walk, qi),
+            };
+            findings.push(fact.finding(Severity::Error, zone).evidence(vec![format!(
+                "{} probe{}, none answered usefully",
+                probes.len(),
+                if probes.len() == 1 { "" } else { "s" }
+            )]));
         }
     }
 }
@@ -494,25 +427,25 @@ fn tcp(walk: &Walk, findings: &mut Vec<Finding>) {
             })
             .next()
             .unwrap_or_default();
-        findings.push(Finding {
-            involved: Vec::new(),
-            caused_by: None,
-            kind: FindingKind::TcpFailed,
-            severity: if truncated { Severity::Error } else { Severity::Warning },
-            reason: None,
-            zone: zone.clone(),
-            server: Some(server.clone()),
-            address: Some(address),
-            message: if truncated {
-                format!(
-                    "{server} ({address}) truncates replies over UDP but does not answer over TCP, for {zone}: the full answer cannot be had"
-                )
-            } else {
-                format!("{server} ({address}) answers over UDP but not over TCP, for {zone}")
+        let fact = Fact::TcpFailed {
+            at: At {
+                server: &server,
+                address,
+                zone: &zone,
             },
-            advice: tcp_advice(address, walk.port),
-            evidence: vec![format!("TCP probe: {what}")],
-        });
+            tc: truncated,
+            port: walk.port,
+        };
+        let severity = if truncated {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        findings.push(
+            fact.finding(severity, &zone)
+                .at(&server, Some(address))
+                .evidence(vec![format!("TCP probe: {what}")]),
+        );
     }
 }
 
@@ -539,35 +472,22 @@ fn slow(walk: &Walk, findings: &mut Vec<Finding>) {
         if median <= SLOW_MS {
             continue;
         }
-        findings.push(Finding {
-            involved: Vec::new(),
-            caused_by: None,
-            kind: FindingKind::Slow,
-            severity: Severity::Warning,
-            reason: None,
-            zone: zone.clone(),
-            server: Some(server.clone()),
-            address: Some(address),
-            message: format!(
-                "{server} ({address}) takes {median:.0} ms to answer for {zone}: resolvers usually give up on a server after about a second"
-            ),
-            advice: format!(
-                "Resolvers treat it as down and retry elsewhere, or fail when every server is this \
-                 slow. Look for an overloaded server or a congested path to {address}."
-            ),
-            evidence: vec![format!(
-                "median {median:.0} ms over {} replies (max {:.0} ms)",
-                rtts.len(),
-                rtts[rtts.len() - 1]
-            )],
-        });
+        let fact = Fact::Slow {
+            at: At {
+                server: &server,
+                address,
+                zone: &zone,
+            },
+            median_ms: median,
+        };
+        findings.push(
+            fact.finding(Severity::Warning, &zone)
+                .at(&server, Some(address))
+                .evidence(vec![format!(
+                    "median {median:.0} ms over {} replies (max {:.0} ms)",
+                    rtts.len(),
+                    rtts[rtts.len() - 1]
+                )]),
+        );
     }
-}
-
-fn tcp_advice(address: IpAddr, port: u16) -> String {
-    format!(
-        "Every authoritative server must answer over TCP (RFC 7766, RFC 9210); resolvers use it \
-         for large or truncated answers and after UDP failures. Allow TCP port {port} to {address} \
-         and enable TCP in the server."
-    )
 }

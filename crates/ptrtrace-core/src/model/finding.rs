@@ -359,6 +359,69 @@ pub struct Finding {
     pub caused_by: Option<Cause>,
 }
 
+impl Finding {
+    /// A finding of `kind` about `zone` with its words (the words module, `Fact::finding`,
+    /// makes them); no server, reason or evidence until the builder methods add them.
+    #[must_use]
+    pub fn new(
+        kind: FindingKind,
+        severity: Severity,
+        zone: Name,
+        message: String,
+        advice: String,
+    ) -> Self {
+        Self {
+            kind,
+            severity,
+            reason: None,
+            zone,
+            server: None,
+            address: None,
+            message,
+            advice,
+            evidence: Vec::new(),
+            involved: Vec::new(),
+            caused_by: None,
+        }
+    }
+
+    /// The server it concerns, and the address when one address is concerned.
+    #[must_use]
+    pub fn at(mut self, server: &Name, address: Option<IpAddr>) -> Self {
+        self.server = Some(server.clone());
+        self.address = address;
+        self
+    }
+
+    /// Its reason within the kind.
+    #[must_use]
+    pub fn reason(mut self, reason: Reason) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
+    /// The observations it rests on.
+    #[must_use]
+    pub fn evidence(mut self, evidence: Vec<String>) -> Self {
+        self.evidence = evidence;
+        self
+    }
+
+    /// Every server address of a split without an odd one out.
+    #[must_use]
+    pub fn involving(mut self, involved: Vec<(Name, IpAddr)>) -> Self {
+        self.involved = involved;
+        self
+    }
+
+    /// The finding it is a symptom of.
+    #[must_use]
+    pub fn caused_by(mut self, cause: Option<Cause>) -> Self {
+        self.caused_by = cause;
+        self
+    }
+}
+
 /// Which finding is the cause: its kind, zone, and the server and address it names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Cause {

@@ -121,29 +121,16 @@ fn set(v: &Value, f: impl Fn(&Value) -> String) -> BTreeSet<String> {
 pub fn diff(old: &Value, new: &Value) -> Result<Vec<Change>, DiffError> {
     let (a, b) = (targets(old, "old report")?, targets(new, "new report")?);
     let mut out = Vec::new();
-    let change = |target: &str, kind, subject: String, from: String, to: String| Change {
-        target: target.to_string(),
-        kind,
-        subject,
-        from,
-        to,
-    };
     for (target, ta) in &a {
         let Some(tb) = b.get(target) else {
-            out.push(change(
-                target,
-                "target_removed",
-                String::new(),
-                s(&ta["verdict"]),
-                String::new(),
-            ));
+            out.push(change(target, "target_removed", "", s(&ta["verdict"]), ""));
             continue;
         };
         if ta["verdict"] != tb["verdict"] {
             out.push(change(
                 target,
                 "verdict",
-                String::new(),
+                "",
                 s(&ta["verdict"]),
                 s(&tb["verdict"]),
             ));
@@ -151,108 +138,91 @@ pub fn diff(old: &Value, new: &Value) -> Result<Vec<Change>, DiffError> {
         let (pa, pb) = (set(&ta["ptr"], s), set(&tb["ptr"], s));
         if pa != pb {
             let join = |x: &BTreeSet<String>| x.iter().cloned().collect::<Vec<_>>().join(", ");
-            out.push(change(target, "ptr", String::new(), join(&pa), join(&pb)));
+            out.push(change(target, "ptr", "", join(&pa), join(&pb)));
         }
-        let fwd = |t: &Value| -> BTreeMap<String, String> {
-            t["fcrdns"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|f| {
-                            let addrs = set(&f["addresses"], s)
-                                .into_iter()
-                                .collect::<Vec<_>>()
-                                .join(", ");
-                            (s(&f["name"]), addrs)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let (fa, fb) = (fwd(ta), fwd(tb));
-        // A name without addresses on both sides (or absent on one) is no change; an empty
-        // side reads "no address", never an empty string.
-        let names: BTreeSet<&String> = fa.keys().chain(fb.keys()).collect();
-        for name in names {
-            let get = |m: &BTreeMap<String, String>| m.get(name).filter(|a| !a.is_empty()).cloned();
-            let (from, to) = (get(&fa), get(&fb));
-            if from != to {
-                let words = |a: Option<String>| a.unwrap_or_else(|| "no address".to_string());
-                out.push(change(
-                    target,
-                    "forward",
-                    name.clone(),
-                    words(from),
-                    words(to),
-                ));
-            }
-        }
+        forward_changes(target, ta, tb, &mut out);
         let key = |f: &Value| finding_key(f);
         let (ka, kb) = (set(&ta["findings"], key), set(&tb["findings"], key));
         for k in kb.difference(&ka) {
-            out.push(change(
-                target,
-                "finding_added",
-                k.clone(),
-                String::new(),
-                String::new(),
-            ));
+            out.push(change(target, "finding_added", k, "", ""));
         }
         for k in ka.difference(&kb) {
-            out.push(change(
-                target,
-                "finding_removed",
-                k.clone(),
-                String::new(),
-                String::new(),
-            ));
+            out.push(change(target, "finding_removed", k, "", ""));
         }
-        let (sa, sb) = (statuses(ta), statuses(tb));
-        for (addr, st) in &sb {
-            match sa.get(addr) {
-                Some(old) if old != st => {
-                    out.push(change(
-                        target,
-                        "server_status",
-                        addr.clone(),
-                        old.clone(),
-                        st.clone(),
-                    ));
-                }
-                None => out.push(change(
-                    target,
-                    "server_status",
-                    addr.clone(),
-                    "absent".into(),
-                    st.clone(),
-                )),
-                _ => {}
-            }
-        }
-        for (addr, st) in &sa {
-            if !sb.contains_key(addr) {
-                out.push(change(
-                    target,
-                    "server_status",
-                    addr.clone(),
-                    st.clone(),
-                    "absent".into(),
-                ));
-            }
-        }
+        status_changes(target, ta, tb, &mut out);
     }
     for (target, tb) in &b {
         if !a.contains_key(target) {
-            out.push(change(
-                target,
-                "target_added",
-                String::new(),
-                String::new(),
-                s(&tb["verdict"]),
-            ));
+            out.push(change(target, "target_added", "", "", s(&tb["verdict"])));
         }
     }
     Ok(out)
+}
+
+fn change(
+    target: &str,
+    kind: &'static str,
+    subject: impl Into<String>,
+    from: impl Into<String>,
+    to: impl Into<String>,
+) -> Change {
+    Change {
+        target: target.to_string(),
+        kind,
+        subject: subject.into(),
+        from: from.into(),
+        to: to.into(),
+    }
+}
+
+/// `forward`: a PTR name whose addresses changed. A name without addresses on both sides (or
+/// absent on one) is no change; an empty side reads "no address", never an empty string.
+fn forward_changes(target: &str, ta: &Value, tb: &Value, out: &mut Vec<Change>) {
+    let fwd = |t: &Value| -> BTreeMap<String, String> {
+        t["fcrdns"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|f| {
+                        let addrs = set(&f["addresses"], s)
+                            .into_iter()
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        (s(&f["name"]), addrs)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (fa, fb) = (fwd(ta), fwd(tb));
+    let names: BTreeSet<&String> = fa.keys().chain(fb.keys()).collect();
+    for name in names {
+        let get = |m: &BTreeMap<String, String>| m.get(name).filter(|a| !a.is_empty()).cloned();
+        let (from, to) = (get(&fa), get(&fb));
+        if from != to {
+            let words = |a: Option<String>| a.unwrap_or_else(|| "no address".to_string());
+            out.push(change(target, "forward", name, words(from), words(to)));
+        }
+    }
+}
+
+/// `server_status`: each server address whose status changed, appeared or went.
+fn status_changes(target: &str, ta: &Value, tb: &Value, out: &mut Vec<Change>) {
+    let (sa, sb) = (statuses(ta), statuses(tb));
+    for (addr, st) in &sb {
+        match sa.get(addr) {
+            Some(old) if old != st => {
+                out.push(change(target, "server_status", addr, old, st));
+            }
+            None => out.push(change(target, "server_status", addr, "absent", st)),
+            _ => {}
+        }
+    }
+    for (addr, st) in &sa {
+        if !sb.contains_key(addr) {
+            out.push(change(target, "server_status", addr, st, "absent"));
+        }
+    }
 }
 
 /// The changes as JSON: `{"schema_version": 2, "changes": [...]}`.

@@ -124,6 +124,136 @@ pub fn render_many(reports: &[&TargetReport]) -> String {
 
 /// Everything of one target's graph but the header and the legend: its question and
 /// answer are the nodes `question{own}` and `answer{own}`.
+/// One zone's cluster: the zone, its servers and their addresses. Records in `bottom` the
+/// cluster's lowest node.
+fn zone_cluster(
+    out: &mut String,
+    r: &TargetReport,
+    zi: petgraph::graph::NodeIndex,
+    bottom: &mut std::collections::BTreeMap<String, String>,
+) {
+    let g: &TraceGraph = &r.graph;
+    let Node::Zone {
+        id,
+        name,
+        status,
+        dnssec,
+    } = &g.graph[zi]
+    else {
+        return;
+    };
+    let (_, border) = colours(*status);
+    let role = match dnssec {
+        Some(sec) => format!("{} · DNSSEC {}", zone_role(r, name), sec.as_str()),
+        None => zone_role(r, name).to_string(),
+    };
+    let role = match r.cut_note(name) {
+        Some(n) => format!("{role}\n{n}"),
+        None => role,
+    };
+    let _ = writeln!(out, "  subgraph {} {{", q(&format!("cluster_{id}")));
+    let _ = writeln!(
+        out,
+        "    label={}; style=rounded; color={}; penwidth={}; fontsize=11;",
+        q(&format!("{name} · {role}")),
+        q(border),
+        if *status == Status::Ok { "1" } else { "2.5" }
+    );
+    let (fill, _) = colours(*status);
+    let _ = writeln!(
+        out,
+        "    {} [shape=folder, fillcolor={}, color={}, label={}];",
+        q(id),
+        q(fill),
+        q(border),
+        q(&match dnssec {
+            Some(sec) => format!("{name}\n{}\nDNSSEC {}", status.as_str(), sec.as_str()),
+            None => format!("{name}\n{}", status.as_str()),
+        })
+    );
+    bottom.insert(id.clone(), id.clone());
+    for si in g.children(zi, EdgeKind::Nameserver) {
+        let Node::Server {
+            id: sid,
+            name: sname,
+            status: sstatus,
+            ..
+        } = &g.graph[si]
+        else {
+            continue;
+        };
+        let (fill, border) = colours(*sstatus);
+        let _ = writeln!(
+            out,
+            "    {} [shape=box, style=\"rounded,filled\", fillcolor={}, color={}, label={}];",
+            q(sid),
+            q(fill),
+            q(border),
+            q(&sname.to_string())
+        );
+        let _ = writeln!(out, "    {} -> {} [arrowhead=none];", q(id), q(sid));
+        for ai in g.children(si, EdgeKind::Address) {
+            if let Some(aid) = address_node(out, r, ai) {
+                let _ = writeln!(out, "    {} -> {} [arrowhead=none];", q(sid), q(&aid));
+                bottom.insert(id.clone(), aid);
+            }
+        }
+    }
+    out.push_str("  }\n");
+}
+
+/// One address's node: what it answered, its round-trip time, its DNSSEC failure. Returns
+/// its id.
+fn address_node(
+    out: &mut String,
+    r: &TargetReport,
+    ai: petgraph::graph::NodeIndex,
+) -> Option<String> {
+    let Node::Address {
+        id: aid,
+        zone: azone,
+        server: aserver,
+        address,
+        status: astatus,
+        dnssec: asec,
+        probes,
+    } = &r.graph.graph[ai]
+    else {
+        return None;
+    };
+    let (mut fill, mut border) = colours(*astatus);
+    let sum = r.address_summary(probes);
+    let mut label = format!("{address}\n{}", sum.outcome);
+    if let Some(rtt) = sum.rtt_ms {
+        let _ = write!(label, "\n{rtt:.1} ms");
+    }
+    // A server whose signatures fail is marked even when it answers.
+    if *asec == Some(Security::Bogus) {
+        let reasons = r
+            .diagnosis
+            .dnssec
+            .as_ref()
+            .map(|x| x.reasons(azone, aserver, *address))
+            .unwrap_or_default();
+        let _ = write!(label, "\nDNSSEC bogus: {reasons}");
+        (fill, border) = DNSSEC_BOGUS;
+    }
+    let style = if *astatus == Status::Untested {
+        "\"dashed,filled\""
+    } else {
+        "filled"
+    };
+    let _ = writeln!(
+        out,
+        "    {} [shape=ellipse, style={style}, fillcolor={}, color={}, label={}];",
+        q(aid),
+        q(fill),
+        q(border),
+        q(&label)
+    );
+    Some(aid.clone())
+}
+
 fn body(out: &mut String, r: &TargetReport, own: &str) {
     let g: &TraceGraph = &r.graph;
     let d = &r.diagnosis;
@@ -140,112 +270,7 @@ fn body(out: &mut String, r: &TargetReport, own: &str) {
     // they are drawn from the cluster's border) and child clusters stack below their parent.
     let mut bottom: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
     for (zi, _) in g.zones_in_order() {
-        let Node::Zone {
-            id,
-            name,
-            status,
-            dnssec,
-        } = &g.graph[zi]
-        else {
-            continue;
-        };
-        let (_, border) = colours(*status);
-        let role = match dnssec {
-            Some(sec) => format!("{} · DNSSEC {}", zone_role(r, name), sec.as_str()),
-            None => zone_role(r, name).to_string(),
-        };
-        let role = match r.cut_note(name) {
-            Some(n) => format!("{role}\n{n}"),
-            None => role,
-        };
-        let _ = writeln!(out, "  subgraph {} {{", q(&format!("cluster_{id}")));
-        let _ = writeln!(
-            out,
-            "    label={}; style=rounded; color={}; penwidth={}; fontsize=11;",
-            q(&format!("{name} · {role}")),
-            q(border),
-            if *status == Status::Ok { "1" } else { "2.5" }
-        );
-        let (fill, _) = colours(*status);
-        let _ = writeln!(
-            out,
-            "    {} [shape=folder, fillcolor={}, color={}, label={}];",
-            q(id),
-            q(fill),
-            q(border),
-            q(&match dnssec {
-                Some(sec) => format!("{name}\n{}\nDNSSEC {}", status.as_str(), sec.as_str()),
-                None => format!("{name}\n{}", status.as_str()),
-            })
-        );
-        bottom.insert(id.clone(), id.clone());
-        for si in g.children(zi, EdgeKind::Nameserver) {
-            let Node::Server {
-                id: sid,
-                name: sname,
-                status: sstatus,
-                ..
-            } = &g.graph[si]
-            else {
-                continue;
-            };
-            let (fill, border) = colours(*sstatus);
-            let _ = writeln!(
-                out,
-                "    {} [shape=box, style=\"rounded,filled\", fillcolor={}, color={}, label={}];",
-                q(sid),
-                q(fill),
-                q(border),
-                q(&sname.to_string())
-            );
-            let _ = writeln!(out, "    {} -> {} [arrowhead=none];", q(id), q(sid));
-            for ai in g.children(si, EdgeKind::Address) {
-                let Node::Address {
-                    id: aid,
-                    zone: azone,
-                    server: aserver,
-                    address,
-                    status: astatus,
-                    dnssec: asec,
-                    probes,
-                } = &g.graph[ai]
-                else {
-                    continue;
-                };
-                let (mut fill, mut border) = colours(*astatus);
-                let sum = r.address_summary(probes);
-                let mut label = format!("{address}\n{}", sum.outcome);
-                if let Some(rtt) = sum.rtt_ms {
-                    let _ = write!(label, "\n{rtt:.1} ms");
-                }
-                // A server whose signatures fail is marked even when it answers.
-                if *asec == Some(Security::Bogus) {
-                    let reasons = d
-                        .dnssec
-                        .as_ref()
-                        .map(|x| x.reasons(azone, aserver, *address))
-                        .unwrap_or_default();
-                    let _ = write!(label, "\nDNSSEC bogus: {reasons}");
-                    (fill, border) = DNSSEC_BOGUS;
-                }
-                let style = if *astatus == Status::Untested {
-                    "\"dashed,filled\""
-                } else {
-                    "filled"
-                };
-                let _ = writeln!(
-                    out,
-                    "    {} [shape=ellipse, style={style}, fillcolor={}, color={}, label={}];",
-                    q(aid),
-                    q(fill),
-                    q(border),
-                    q(&label)
-                );
-                let _ = writeln!(out, "    {} -> {} [arrowhead=none];", q(sid), q(aid));
-                bottom.insert(id.clone(), aid.clone());
-            }
-        }
-        out.push_str("  }\n");
+        zone_cluster(out, r, zi, &mut bottom);
     }
 
     // Delegations between zones, the question into the root, answers out of the last zones.

@@ -146,6 +146,46 @@ pub(super) fn cause(r: &TargetReport) -> Option<String> {
     Some(format!("{who} {what} {zones} — {fix}{more}"))
 }
 
+/// What a server with a DNSSEC failure serves.
+fn bogus_how(reason: Option<Reason>) -> &'static str {
+    match reason {
+        Some(Reason::Bogus(BogusReason::ExpiredSignature)) => "expired signatures",
+        Some(Reason::Bogus(BogusReason::NotYetValid)) => "signatures not valid yet",
+        Some(Reason::Bogus(BogusReason::MissingRrsig)) => "no signatures",
+        Some(Reason::Bogus(BogusReason::BadSignature)) => "signatures that do not verify",
+        Some(Reason::Bogus(BogusReason::MissingDnskey)) => "no DNSKEY",
+        Some(Reason::Bogus(BogusReason::DsMismatch)) => "keys the parent's DS does not match",
+        Some(Reason::Bogus(BogusReason::BadDenial)) => "negative answers without a valid proof",
+        _ => "DNSSEC data that fails validation",
+    }
+}
+
+/// What a lame server does and the fix.
+fn lame_words(reason: LameReason) -> (String, String) {
+    let (what, fix) = match reason {
+        LameReason::Refused => (
+            "refuses queries for",
+            "add the zone to it, or remove it from the zone's NS records and the parent's delegation",
+        ),
+        LameReason::Servfail => (
+            "answers SERVFAIL for",
+            "fix the zone's load or transfer on it (see its logs)",
+        ),
+        LameReason::NotAuthoritative => (
+            "answers without authority (no AA bit) for",
+            "load the zone on it as a primary or secondary",
+        ),
+        LameReason::UpwardReferral | LameReason::ReferralElsewhere => (
+            "does not serve",
+            "load the zone on it, or remove it from the zone's NS records and the parent's delegation",
+        ),
+        LameReason::OtherRcode | LameReason::Malformed => {
+            ("sends broken replies for", "upgrade or fix the server")
+        }
+    };
+    (what.to_string(), fix.to_string())
+}
+
 /// What the server does and the fix, per kind.
 fn words(r: &TargetReport, f: &Finding, address: Option<IpAddr>) -> (String, String) {
     let zone = &f.zone;
@@ -168,52 +208,11 @@ fn words(r: &TargetReport, f: &Finding, address: Option<IpAddr>) -> (String, Str
                 ),
             }
         }
-        (FindingKind::DnssecBogus, reason) => {
-            let how = match reason {
-                Some(Reason::Bogus(BogusReason::ExpiredSignature)) => "expired signatures",
-                Some(Reason::Bogus(BogusReason::NotYetValid)) => "signatures not valid yet",
-                Some(Reason::Bogus(BogusReason::MissingRrsig)) => "no signatures",
-                Some(Reason::Bogus(BogusReason::BadSignature)) => "signatures that do not verify",
-                Some(Reason::Bogus(BogusReason::MissingDnskey)) => "no DNSKEY",
-                Some(Reason::Bogus(BogusReason::DsMismatch)) => {
-                    "keys the parent's DS does not match"
-                }
-                Some(Reason::Bogus(BogusReason::BadDenial)) => {
-                    "negative answers without a valid proof"
-                }
-                _ => "DNSSEC data that fails validation",
-            };
-            (
-                format!("serves {how} for"),
-                s("re-sign the zone or reload the current signed copy on it"),
-            )
-        }
-        (FindingKind::Lame, Some(Reason::Lame(reason))) => match reason {
-            LameReason::Refused => (
-                s("refuses queries for"),
-                s(
-                    "add the zone to it, or remove it from the zone's NS records and the parent's delegation",
-                ),
-            ),
-            LameReason::Servfail => (
-                s("answers SERVFAIL for"),
-                s("fix the zone's load or transfer on it (see its logs)"),
-            ),
-            LameReason::NotAuthoritative => (
-                s("answers without authority (no AA bit) for"),
-                s("load the zone on it as a primary or secondary"),
-            ),
-            LameReason::UpwardReferral | LameReason::ReferralElsewhere => (
-                s("does not serve"),
-                s(
-                    "load the zone on it, or remove it from the zone's NS records and the parent's delegation",
-                ),
-            ),
-            LameReason::OtherRcode | LameReason::Malformed => (
-                s("sends broken replies for"),
-                s("upgrade or fix the server"),
-            ),
-        },
+        (FindingKind::DnssecBogus, reason) => (
+            format!("serves {} for", bogus_how(reason)),
+            s("re-sign the zone or reload the current signed copy on it"),
+        ),
+        (FindingKind::Lame, Some(Reason::Lame(reason))) => lame_words(reason),
         (FindingKind::Unreachable, _) => (
             s("does not answer for"),
             format!(

@@ -5,7 +5,6 @@ pub mod diff;
 pub mod dot;
 mod headline;
 pub mod json;
-pub mod pipeline;
 pub mod table;
 pub mod text;
 

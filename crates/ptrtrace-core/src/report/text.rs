@@ -3,6 +3,8 @@
 
 use std::fmt::Write as _;
 
+use hickory_proto::rr::Name;
+
 use crate::diagnose::Severity;
 use crate::dnssec::validate::Security;
 use crate::graph::{EdgeKind, Node, Status};
@@ -152,7 +154,29 @@ fn summary(out: &mut String, r: &TargetReport, style: Style) {
         r.walk.queries_sent,
         r.walk.elapsed_ms as f64 / 1000.0
     );
-    // The problems in one line each, before the evidence.
+    problem_lines(out, d, style);
+    odds_line(out, d, style);
+    for l in d.levels.iter().filter(|l| l.failing_servers > 0) {
+        let _ = writeln!(
+            out,
+            "  {} {} of {} servers of {} fail ({} of {} addresses): {}",
+            style.paint("33", "•"),
+            l.failing_servers,
+            l.servers,
+            l.zone,
+            l.failing_addresses,
+            l.addresses,
+            first_tries(l.first_try_failure)
+        );
+    }
+    if let Some(line) = dnssec_line(d) {
+        let _ = writeln!(out, "  {} {line}", style.paint("36", "•"));
+    }
+}
+
+/// The problems in one line each, before the evidence (a symptom under its cause), and what
+/// was not checked.
+fn problem_lines(out: &mut String, d: &crate::diagnose::Diagnosis, style: Style) {
     let problems: Vec<&crate::diagnose::Finding> = d
         .findings
         .iter()
@@ -180,6 +204,10 @@ fn summary(out: &mut String, r: &TargetReport, style: Style) {
             f.message
         );
     }
+}
+
+/// The lookup odds, when a lookup can go wrong.
+fn odds_line(out: &mut String, d: &crate::diagnose::Diagnosis, style: Style) {
     let o = &d.odds;
     if o.first_try.correct < 0.999 && !d.ptr.is_empty() {
         // The worst server of the worst level that has one (odds.rs names a server only
@@ -207,28 +235,11 @@ fn summary(out: &mut String, r: &TargetReport, style: Style) {
             pct(o.with_retries.fail),
         );
     }
-    for l in d.levels.iter().filter(|l| l.failing_servers > 0) {
-        let _ = writeln!(
-            out,
-            "  {} {} of {} servers of {} fail ({} of {} addresses): {}",
-            style.paint("33", "•"),
-            l.failing_servers,
-            l.servers,
-            l.zone,
-            l.failing_addresses,
-            l.addresses,
-            first_tries(l.first_try_failure)
-        );
-    }
-    if let Some(line) = dnssec_line(d) {
-        let _ = writeln!(out, "  {} {line}", style.paint("36", "•"));
-    }
 }
 
 /// The delegation tree from the root: each zone, its servers and their addresses with
 /// what each answered.
 fn delegation(out: &mut String, r: &TargetReport, style: Style) {
-    let d = &r.diagnosis;
     out.push('\n');
     let _ = writeln!(
         out,
@@ -251,44 +262,7 @@ fn delegation(out: &mut String, r: &TargetReport, style: Style) {
         else {
             continue;
         };
-        let (m, c) = mark(*status);
-        // A secure zone with bogus server addresses says how many.
-        let bogus_at = d
-            .dnssec
-            .as_ref()
-            .and_then(|x| x.zones.iter().find(|z| z.zone == *name))
-            .map(|z| {
-                let bad = z
-                    .servers
-                    .iter()
-                    .filter(|s| s.status == Security::Bogus)
-                    .count();
-                (bad, z.servers.len())
-            })
-            .filter(|(bad, _)| *bad > 0);
-        let sec = dnssec.map_or_else(String::new, |s| {
-            let code = if s == Security::Bogus || bogus_at.is_some() {
-                "31"
-            } else {
-                "2"
-            };
-            let words = match bogus_at {
-                Some((bad, n)) if s == Security::Secure => {
-                    format!("DNSSEC secure, bogus on {bad} of {n} server addresses")
-                }
-                _ => format!("DNSSEC {}", s.as_str()),
-            };
-            format!("  {}", style.paint(code, &words))
-        });
-        let cut = r.cut_note(name).map_or_else(String::new, |n| {
-            format!("  {}", style.paint("2", &format!("— {n}")))
-        });
-        let _ = writeln!(
-            out,
-            "{indent}{} {}{sec}{cut}",
-            style.paint(c, m),
-            style.paint("1", &name.to_string())
-        );
+        zone_line(out, r, style, (&indent, name, *status, *dnssec));
         for si in g.children(zi, EdgeKind::Nameserver) {
             let Node::Server {
                 name,
@@ -302,51 +276,106 @@ fn delegation(out: &mut String, r: &TargetReport, style: Style) {
             let (m, c) = sec_mark(*status, *dnssec);
             let _ = writeln!(out, "{indent}    {} {name}", style.paint(c, m));
             for ai in g.children(si, EdgeKind::Address) {
-                let Node::Address {
-                    zone,
-                    server,
-                    address,
-                    status,
-                    dnssec,
-                    probes,
-                    ..
-                } = &g.graph[ai]
-                else {
-                    continue;
-                };
-                let (m, c) = sec_mark(*status, *dnssec);
-                let sum = r.address_summary(probes);
-                let rtt = sum
-                    .rtt_ms
-                    .map_or_else(String::new, |m| format!("  {m:.1} ms"));
-                let asked = sum
-                    .question
-                    .map_or_else(String::new, |q| format!("  ({q})"));
-                let summary = sum.outcome;
-                let line = format!("{address:<22} {summary}{rtt}{asked}");
-                let line = if *status == Status::Ok || *status == Status::Untested {
-                    line
-                } else {
-                    style.paint(c, &line)
-                };
-                // Answers that fail DNSSEC are marked beside the answer they gave.
-                let bogus = if *dnssec == Some(Security::Bogus) {
-                    let reasons = d
-                        .dnssec
-                        .as_ref()
-                        .map(|x| x.reasons(zone, server, *address))
-                        .unwrap_or_default();
-                    format!(
-                        "  {}",
-                        style.paint("31", &format!("✗ DNSSEC bogus ({reasons})"))
-                    )
-                } else {
-                    String::new()
-                };
-                let _ = writeln!(out, "{indent}        {} {line}{bogus}", style.paint(c, m));
+                address_line(out, r, style, &indent, &g.graph[ai]);
             }
         }
     }
+}
+
+/// A zone's line in the tree: its mark, its name, its DNSSEC state, a note on its cut.
+fn zone_line(
+    out: &mut String,
+    r: &TargetReport,
+    style: Style,
+    (indent, name, status, dnssec): (&str, &Name, Status, Option<Security>),
+) {
+    let (m, c) = mark(status);
+    // A secure zone with bogus server addresses says how many.
+    let bogus_at = r
+        .diagnosis
+        .dnssec
+        .as_ref()
+        .and_then(|x| x.zones.iter().find(|z| z.zone == *name))
+        .map(|z| {
+            let bad = z
+                .servers
+                .iter()
+                .filter(|s| s.status == Security::Bogus)
+                .count();
+            (bad, z.servers.len())
+        })
+        .filter(|(bad, _)| *bad > 0);
+    let sec = dnssec.map_or_else(String::new, |s| {
+        let code = if s == Security::Bogus || bogus_at.is_some() {
+            "31"
+        } else {
+            "2"
+        };
+        let words = match bogus_at {
+            Some((bad, n)) if s == Security::Secure => {
+                format!("DNSSEC secure, bogus on {bad} of {n} server addresses")
+            }
+            _ => format!("DNSSEC {}", s.as_str()),
+        };
+        format!("  {}", style.paint(code, &words))
+    });
+    let cut = r.cut_note(name).map_or_else(String::new, |n| {
+        format!("  {}", style.paint("2", &format!("— {n}")))
+    });
+    let _ = writeln!(
+        out,
+        "{indent}{} {}{sec}{cut}",
+        style.paint(c, m),
+        style.paint("1", &name.to_string())
+    );
+}
+
+/// An address's line in the tree: what it answered, its round-trip time and question, and
+/// a DNSSEC failure beside the answer.
+fn address_line(out: &mut String, r: &TargetReport, style: Style, indent: &str, node: &Node) {
+    let Node::Address {
+        zone,
+        server,
+        address,
+        status,
+        dnssec,
+        probes,
+        ..
+    } = node
+    else {
+        return;
+    };
+    let (m, c) = sec_mark(*status, *dnssec);
+    let sum = r.address_summary(probes);
+    let rtt = sum
+        .rtt_ms
+        .map_or_else(String::new, |m| format!("  {m:.1} ms"));
+    let asked = sum
+        .question
+        .map_or_else(String::new, |q| format!("  ({q})"));
+    let summary = sum.outcome;
+    let line = format!("{address:<22} {summary}{rtt}{asked}");
+    let line = if *status == Status::Ok || *status == Status::Untested {
+        line
+    } else {
+        style.paint(c, &line)
+    };
+    // Answers that fail DNSSEC are marked beside the answer they gave.
+    let bogus = if *dnssec == Some(Security::Bogus) {
+        let reasons = r
+            .diagnosis
+            .dnssec
+            .as_ref()
+            .map(|x| x.reasons(zone, server, *address))
+            .unwrap_or_default();
+        format!(
+            "  {}",
+            style.paint("31", &format!("✗ DNSSEC bogus ({reasons})"))
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(out, "{indent}        {} {line}{bogus}", style.paint(c, m));
 }
 
 /// Per-address probe statistics: sent, correct, wrong, lost, latency.

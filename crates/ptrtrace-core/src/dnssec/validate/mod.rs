@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::model::ReplyClass;
 use crate::model::anchors::TrustAnchors;
-use crate::model::finding::{BogusReason, Detail, Finding, FindingKind, Reason, Severity};
+use crate::model::finding::{BogusReason, Detail, Finding, Reason, Severity};
 use crate::model::kept::Problem;
 use crate::model::walk::{Probe, ProbeKind, Purpose, Walk};
 
@@ -226,37 +226,6 @@ fn judged_zone(walk: &Walk, p: &crate::model::Probe, qname: &Name, zones: &[Name
             .map(|(n, _)| n.clone())
             .max_by_key(Name::num_labels)
             .unwrap_or_else(|| p.zone.clone()),
-    }
-}
-
-/// What to do about a `dnssec_bogus` reason (docs/findings.md repeats these).
-#[must_use]
-pub fn advice(reason: BogusReason) -> &'static str {
-    match reason {
-        BogusReason::DsMismatch => {
-            "Publish the DS of the zone's current key-signing key in the parent (for reverse zones: through the RIR's or the upstream ISP's portal), or remove the DS if the zone is no longer signed. Check with the DNSKEY key tags in the evidence."
-        }
-        BogusReason::MissingDnskey => {
-            "This server serves an unsigned copy of the zone, or a copy signed with another key: make it a secondary of the signer and transfer the signed zone."
-        }
-        BogusReason::MissingRrsig => {
-            "This server strips signatures or serves an unsigned copy: transfer the signed zone to it from the signer, and make sure its software answers DO=1 queries with RRSIGs."
-        }
-        BogusReason::BadSignature => {
-            "The data was changed after signing or signed with another key: re-sign the zone and have every server transfer it from the signer."
-        }
-        BogusReason::ExpiredSignature => {
-            "Re-sign the zone; if only this server has old signatures, it stopped transferring (compare its SOA serial): fix the transfer from the signer."
-        }
-        BogusReason::NotYetValid => {
-            "The signer's clock is ahead, or this server's copy was signed with a wrong clock: fix the clock and re-sign."
-        }
-        BogusReason::BadDenial => {
-            "Serve the signed zone, with its NSEC or NSEC3 chain, from a DNSSEC-aware server: without a proof, validating resolvers turn NXDOMAIN and NODATA into SERVFAIL."
-        }
-        BogusReason::UnsupportedAlgorithm => {
-            "Use a signing algorithm validators support (13 or 8, RFC 8624)."
-        }
     }
 }
 

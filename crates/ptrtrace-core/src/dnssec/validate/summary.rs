@@ -1,8 +1,9 @@
 //! What validation says: one finding per failing server address and reason, the zones of
-//! the target's own paths where nothing validates, the private-root case, and the words
-//! (headline, advice, dates, key and DS texts) of DNSSEC findings.
+//! the target's own paths where nothing validates, the private-root case, and the evidence's
+//! texts (dates, keys, DS); the findings' words are in words/zones.rs.
 
 use super::*;
+use crate::words::{At, Fact};
 
 pub(super) fn date(t: u32) -> String {
     let [y, m, d, h, min, _] = crate::model::clock::civil(i64::from(t));
@@ -99,22 +100,12 @@ pub(super) fn private_root(
     } else {
         format!("the root's DNSKEY key tags are {tags:?}")
     };
-    let finding = Finding {
-        involved: Vec::new(),
-        caused_by: None,
-        kind: FindingKind::Untested,
-        severity: Severity::Info,
-        reason: Some(Reason::Detail(Detail::TrustAnchor)),
-        zone: Name::root(),
-        server: None,
-        address: None,
-        message: format!(
-            "DNSSEC was not judged: the root given with --root-hints has none of the keys of the built-in trust anchor ({}), so it is a private or lab root, not the Internet's",
-            anchors.source
-        ),
-        advice: "Give this root's DS or DNSKEY records with --trust-anchor FILE (BIND's dsset-. file works as it is) to judge DNSSEC, or --no-dnssec to skip it.".into(),
-        evidence: vec![format!("{seen}; the built-in anchor's are {want:?}")],
-    };
+    let finding = Fact::TrustAnchor {
+        source: &anchors.source,
+    }
+    .finding(Severity::Info, &Name::root())
+    .reason(Reason::Detail(Detail::TrustAnchor))
+    .evidence(vec![format!("{seen}; the built-in anchor's are {want:?}")]);
     let zones = checked_zones(walk)
         .into_iter()
         .map(|zone| ZoneSecurity {
@@ -142,35 +133,12 @@ pub(super) fn insecure_finding(
     reason: Option<Reason>,
     evidence: String,
 ) -> Finding {
-    Finding {
-        involved: Vec::new(),
-        caused_by: None,
-        kind: FindingKind::DnssecInsecure,
-        severity: Severity::Info,
-        reason,
-        zone: zone.clone(),
-        server: None,
-        address: None,
-        message: format!(
-            "{zone} is not covered by DNSSEC: the chain of trust ends at its delegation from {parent}. Resolvers accept its answers unvalidated; nothing fails because of it"
-        ),
-        advice:
-            "Nothing is broken. To protect the PTR, sign the zone and publish its DS in the parent."
-                .into(),
-        evidence: vec![evidence],
-    }
-}
-
-pub(super) fn headline(reason: BogusReason) -> &'static str {
+    let f = Fact::DnssecInsecure { zone, parent }
+        .finding(Severity::Info, zone)
+        .evidence(vec![evidence]);
     match reason {
-        BogusReason::DsMismatch => "its DNSKEY RRset has no key matching the DS in the parent",
-        BogusReason::MissingDnskey => "it does not serve the DNSKEY that signs the zone",
-        BogusReason::MissingRrsig => "it returns records without signatures (RRSIGs)",
-        BogusReason::BadSignature => "its signatures do not verify",
-        BogusReason::ExpiredSignature => "its signatures have expired",
-        BogusReason::NotYetValid => "its signatures are not valid yet",
-        BogusReason::BadDenial => "its negative answers carry no valid NSEC proof",
-        BogusReason::UnsupportedAlgorithm => "it uses a signature algorithm ptrtrace cannot verify",
+        Some(r) => f.reason(r),
+        None => f,
     }
 }
 
@@ -224,22 +192,12 @@ impl Judge<'_> {
         {
             self.problems
                 .retain(|(z, _, _, r), _| !(z == zone && *r == BogusReason::DsMismatch));
-            self.findings.push(Finding {
-                involved: Vec::new(),
-                caused_by: None,
-                kind: FindingKind::DnssecBogus,
-                severity: Severity::Error,
-                reason: Some(Reason::Bogus(BogusReason::DsMismatch)),
-                zone: zone.clone(),
-                server: None,
-                address: None,
-                message: format!(
-                    "The DS for {zone} in {} matches none of the zone's DNSKEYs on any server: the chain of trust is broken, and validating resolvers, Gmail's among them, get SERVFAIL for everything in and below it",
-                    parent.map_or_else(|| "the trust anchor".into(), ToString::to_string)
-                ),
-                advice: advice(BogusReason::DsMismatch).into(),
-                evidence: mismatch.into_iter().collect(),
-            });
+            let fact = Fact::DsMatchesNoKey { zone, parent };
+            self.findings.push(
+                fact.finding(Severity::Error, zone)
+                    .reason(Reason::Bogus(BogusReason::DsMismatch))
+                    .evidence(mismatch.into_iter().collect()),
+            );
         }
         (status, servers)
     }
@@ -270,27 +228,21 @@ impl Judge<'_> {
                             failing.contains(&(zone.clone(), s.server.clone(), s.address))
                         }))
             });
-            let impact = if all_fail {
-                "every server of the zone fails validation, so validating resolvers (Gmail's among them) get SERVFAIL"
-            } else {
-                "validating resolvers (Gmail's among them) that pick this server get SERVFAIL, the others succeed: an intermittent failure"
+            let fact = Fact::DnssecBogus {
+                at: At {
+                    server: &server,
+                    address,
+                    zone: &zone,
+                },
+                reason,
+                everywhere: all_fail,
             };
-            findings.push(Finding {
-                involved: Vec::new(),
-                caused_by: None,
-                kind: FindingKind::DnssecBogus,
-                severity: Severity::Error,
-                reason: Some(Reason::Bogus(reason)),
-                zone: zone.clone(),
-                server: Some(server.clone()),
-                address: Some(address),
-                message: format!(
-                    "{server} ({address}) as a server of {zone}: {}; {impact}",
-                    headline(reason)
-                ),
-                advice: advice(reason).into(),
-                evidence: details.into_iter().collect(),
-            });
+            findings.push(
+                fact.finding(Severity::Error, &zone)
+                    .at(&server, Some(address))
+                    .reason(Reason::Bogus(reason))
+                    .evidence(details.into_iter().collect()),
+            );
         }
         let own: BTreeSet<&Name> = walk
             .questions

@@ -122,16 +122,10 @@ pub(super) fn verify_set(
         ));
     }
     let mut best: Option<Problem> = None;
-    let mut consider = |p: Problem| {
-        if best.as_ref().is_none_or(|b| p.rank() < b.rank()) {
-            best = Some(p);
-        }
-    };
     // KeyTrap (CVE-2023-50387): a hostile RRset with many RRSIGs and many keys sharing a tag
     // must not cost a verification for each pair.
     let mut budget = MAX_CRYPTO_PER_RRSET;
     for sig in mine {
-        let input = sig.input();
         if budget == 0 {
             best = Some(Problem::new(
                 BogusReason::BadSignature,
@@ -141,15 +135,58 @@ pub(super) fn verify_set(
             ));
             break;
         }
+        let signed = Signed {
+            owner,
+            set,
+            what: &what,
+            signer,
+        };
+        match signed.check(sig, keys, v, &mut budget) {
+            Ok(tag) => return Ok(tag),
+            Err(p) => {
+                if best.as_ref().is_none_or(|b| p.rank() < b.rank()) {
+                    best = Some(p);
+                }
+            }
+        }
+    }
+    Err(best.unwrap_or_else(|| {
+        Problem::new(
+            BogusReason::BadSignature,
+            format!("{what}: no RRSIG verifies"),
+        )
+    }))
+}
+
+/// One RRset and the zone that should have signed it, as `verify_set` checks it.
+struct Signed<'a> {
+    owner: &'a Name,
+    set: &'a [&'a Record],
+    /// `owner TYPE`, for the problems' words.
+    what: &'a str,
+    signer: &'a Name,
+}
+
+impl Signed<'_> {
+    /// One RRSIG: `Ok(key tag)` when a key of the zone verifies it within its window, else
+    /// why not. Each verification spends one of `budget`.
+    fn check(
+        &self,
+        sig: &RRSIG,
+        keys: &[DNSKEY],
+        v: &Validator,
+        budget: &mut u32,
+    ) -> Result<u16, Problem> {
+        let (what, signer) = (self.what, self.signer);
+        let input = sig.input();
         if !input.algorithm.is_supported() {
-            consider(Problem::new(
+            return Err(Problem::new(
                 BogusReason::UnsupportedAlgorithm,
                 format!(
                     "{what}: RRSIG algorithm {} is not one ptrtrace can verify",
                     u8::from(input.algorithm)
                 ),
             ));
-            continue;
         }
         let candidates: Vec<&DNSKEY> = keys
             .iter()
@@ -161,32 +198,30 @@ pub(super) fn verify_set(
             })
             .collect();
         if candidates.is_empty() {
-            consider(Problem::new(
+            return Err(Problem::new(
                 BogusReason::MissingDnskey,
                 format!(
                     "{what}: RRSIG by key {} of {signer}, which is not among the zone's validated DNSKEYs",
                     input.key_tag
                 ),
             ));
-            continue;
         }
         let good = candidates.iter().any(|k| {
-            if budget == 0 {
+            if *budget == 0 {
                 return false;
             }
-            budget -= 1;
-            v.verify_once(k, owner, sig, set)
+            *budget -= 1;
+            v.verify_once(k, self.owner, sig, self.set)
         });
         if !good {
-            consider(Problem::new(
+            return Err(Problem::new(
                 BogusReason::BadSignature,
                 format!("{what}: the RRSIG by key {} does not verify", input.key_tag),
             ));
-            continue;
         }
         let (inc, exp) = (input.sig_inception.get(), input.sig_expiration.get());
         if serial_lt(exp, v.now) {
-            consider(Problem::new(
+            return Err(Problem::new(
                 BogusReason::ExpiredSignature,
                 format!(
                     "{what}: the RRSIG by key {} expired {}",
@@ -194,10 +229,9 @@ pub(super) fn verify_set(
                     date(exp)
                 ),
             ));
-            continue;
         }
         if serial_lt(v.now, inc) {
-            consider(Problem::new(
+            return Err(Problem::new(
                 BogusReason::NotYetValid,
                 format!(
                     "{what}: the RRSIG by key {} is valid only from {}",
@@ -205,14 +239,7 @@ pub(super) fn verify_set(
                     date(inc)
                 ),
             ));
-            continue;
         }
-        return Ok(input.key_tag);
+        Ok(input.key_tag)
     }
-    Err(best.unwrap_or_else(|| {
-        Problem::new(
-            BogusReason::BadSignature,
-            format!("{what}: no RRSIG verifies"),
-        )
-    }))
 }

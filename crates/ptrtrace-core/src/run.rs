@@ -1,3 +1,7 @@
+//! Running a batch, the one orchestration every command shares (the trace command, `watch`,
+//! `check`, `serve`, the benchmarks): the walk (`trace`), then each target's report
+//! (`report`). This module sits above both (docs/architecture.md, layer 8).
+//!
 //! A batch whose targets are judged while the walk goes on: the walk runs on the caller's task,
 //! each finished target's diagnosis, DNSSEC validation and graph on judge threads, and the
 //! reports come back to the caller in the batch's order.
@@ -9,9 +13,9 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, mpsc};
 
-use super::TargetReport;
 use crate::dnssec::validate::Validator;
 use crate::model::Walk;
+use crate::report::TargetReport;
 use crate::trace::{self, Event, TraceConfig};
 
 /// Judge threads: one per core the host offers beyond the walk's, at least one, at most eight.
@@ -22,6 +26,35 @@ pub fn judge_threads() -> usize {
         .clamp(1, 8)
 }
 
+/// How a batch runs: its configuration, the targets walked together (`chunk`), where its
+/// progress goes, what stops it, and the validator its reports share.
+pub struct Batch<'a> {
+    /// The run's configuration.
+    pub cfg: &'a TraceConfig,
+    /// Targets walked together in one chunk.
+    pub chunk: usize,
+    /// Progress events, for a bar.
+    pub events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
+    /// Turns true to stop (Ctrl-C, the reader gone).
+    pub cancel: Option<tokio::sync::watch::Receiver<bool>>,
+    /// The clock and remembered verifications of DNSSEC validation.
+    pub validator: Arc<Validator>,
+}
+
+impl<'a> Batch<'a> {
+    /// A batch of `cfg` in chunks of `chunk`, without progress or a stop, validating now.
+    #[must_use]
+    pub fn new(cfg: &'a TraceConfig, chunk: usize) -> Self {
+        Self {
+            cfg,
+            chunk,
+            events: None,
+            cancel: None,
+            validator: Arc::new(Validator::now()),
+        }
+    }
+}
+
 /// [`trace::trace_batch`], with each target judged ([`TargetReport::judged`]) on one of
 /// [`judge_threads`] threads sharing `validator`. `sink` gets the reports on the caller's task,
 /// in the order the batch finished the targets: during the batch's own hand-over of finished
@@ -30,13 +63,16 @@ pub fn judge_threads() -> usize {
 /// memory stays bounded by the judges' number, not by the chunk.
 pub async fn judged_batch(
     targets: impl IntoIterator<Item = IpAddr>,
-    cfg: &TraceConfig,
-    chunk: usize,
-    events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
-    cancel: Option<tokio::sync::watch::Receiver<bool>>,
-    validator: Arc<Validator>,
+    batch: Batch<'_>,
     mut sink: impl FnMut(TargetReport),
 ) {
+    let Batch {
+        cfg,
+        chunk,
+        events,
+        cancel,
+        validator,
+    } = batch;
     let threads = judge_threads();
     let (walk_tx, walk_rx) = mpsc::sync_channel::<(u64, Walk)>(2 * threads);
     let walk_rx = Arc::new(Mutex::new(walk_rx));
