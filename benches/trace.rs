@@ -97,8 +97,7 @@ async fn latency(delay_ms: u64, profile: Profile) {
         let mut runs = Vec::new();
         for _ in 0..5 {
             // A fresh pacer and token buckets per run: each trace is the first of its process.
-            cfg.pacer = Arc::default();
-            cfg.buckets = Arc::default();
+            cfg.pacing = trace::Pacing::default();
             let start = Instant::now();
             let w = trace::trace("203.0.113.25".parse().unwrap(), &cfg, None).await;
             let wall = start.elapsed().as_secs_f64() * 1000.0;
@@ -333,7 +332,8 @@ async fn throughput(prefix: &str) {
     // BENCH_FULL_JSONL=1 renders `--evidence full` lines instead of the default slim ones.
     let full_lines = std::env::var_os("BENCH_FULL_JSONL").is_some();
     let targets = targets.iter().copied();
-    let batch = ptrtrace_core::run::Batch::new(&cfg, 256);
+    let session: trace::Session = cfg.into();
+    let batch = ptrtrace_core::run::Batch::new(&session, 256);
     ptrtrace_core::run::judged_batch(targets, batch, |r| {
         own += u64::from(r.walk.queries_sent);
         // jsonl mode: each report is rendered and dropped.

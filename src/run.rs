@@ -9,7 +9,7 @@ use ptrtrace_core::dnssec::TrustAnchors;
 use ptrtrace_core::dnssec::validate::Validator;
 use ptrtrace_core::net::AddressMap;
 use ptrtrace_core::report::TargetReport;
-use ptrtrace_core::trace::{self, TraceConfig};
+use ptrtrace_core::trace::{self, Session};
 
 use crate::cli::TraceOpts;
 use crate::exit::{Failure, stop_on_ctrl_c};
@@ -17,7 +17,7 @@ use crate::output;
 
 /// The configuration of a trace against real servers (or `--root-hints`): the hints, the
 /// options and the trust anchors, and the hints' source for reports.
-pub fn real_config(opts: &TraceOpts) -> Result<(TraceConfig, String), Failure> {
+pub fn real_config(opts: &TraceOpts) -> Result<(Session, String), Failure> {
     let hints = opts.hints().map_err(Failure::bad_input)?;
     let source = hints.source.clone();
     let mut cfg = opts.config(hints, AddressMap::direct(opts.port));
@@ -31,11 +31,11 @@ pub fn real_config(opts: &TraceOpts) -> Result<(TraceConfig, String), Failure> {
     if !opts.no_spread {
         cfg.spread = Some(std::sync::Arc::default());
     }
-    Ok((cfg, source))
+    Ok((cfg.into(), source))
 }
 
 /// Traces every target concurrently. Ctrl-C stops them all; what they gathered is kept.
-pub async fn trace_all(targets: &[IpAddr], cfg: &TraceConfig) -> Vec<TargetReport> {
+pub async fn trace_all(targets: &[IpAddr], cfg: &Session) -> Vec<TargetReport> {
     let (tx, bar) = output::progress();
     let (stop_rx, watcher, _) = stop_on_ctrl_c();
     let walks = futures::future::join_all(

@@ -323,3 +323,22 @@ fn commands_do_not_import_each_other() {
     }
     assert!(found.is_empty(), "commands importing commands: {found:#?}");
 }
+
+/// The walk's files name what they use: no glob import of the parent (`use super::*`) outside
+/// the unit tests, so a file's dependencies on the walker and on the model are explicit
+/// (docs/architecture.md, "The walker's parts").
+#[test]
+fn walk_files_import_explicitly() {
+    let mut files = Vec::new();
+    rust_files(&root().join("crates/ptrtrace-core/src/trace"), &mut files);
+    let glob = ["use super::", "*;"].concat();
+    let mut found = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        if code.contains(&glob) {
+            found.push(f.display().to_string());
+        }
+    }
+    assert!(found.is_empty(), "glob imports in: {found:#?}");
+}

@@ -22,7 +22,7 @@ fn keys(r: &TargetReport) -> Vec<lab::FindingKey> {
 
 /// The lab scenario `refused` (one reverse server refuses), one probe per address, and a
 /// config for it; the lab serves while the first is held.
-async fn refused_lab() -> (lab::RunningLab, trace::TraceConfig) {
+async fn refused_lab() -> (lab::RunningLab, trace::Session) {
     let s = lab::scenarios()
         .into_iter()
         .find(|s| s.name == "refused")
@@ -138,13 +138,14 @@ async fn supporting_lookups_ask_a_few_servers_the_path_asks_all() {
     }
     map.insert("192.0.2.21".parse().unwrap(), b.addr);
     map.insert("198.51.100.53".parse().unwrap(), c.addr);
-    let mut cfg = ptrtrace_core::trace::TraceConfig::new(
+    let mut cfg: trace::Session = ptrtrace_core::trace::TraceConfig::new(
         RootHints {
             servers: hints,
             source: "test".into(),
         },
         AddressMap::strict(map),
-    );
+    )
+    .into();
     cfg.rate_per_address = 0;
     let w = trace::trace("203.0.113.25".parse().unwrap(), &cfg, None).await;
     let at_root = |name: &str| -> BTreeSet<String> {
@@ -165,7 +166,7 @@ async fn supporting_lookups_ask_a_few_servers_the_path_asks_all() {
 /// One batch of 203.0.113.0/24: every target's report, the queries sent in all, and the
 /// (address, transport) of every attempt of a target's own questions at the reverse zone.
 async fn batch_24(
-    cfg: &trace::TraceConfig,
+    cfg: &trace::Session,
 ) -> (
     BTreeMap<IpAddr, TargetReport>,
     u32,
@@ -312,7 +313,7 @@ async fn judged_on_threads_in_the_batch_order() {
 /// A small tree with a /16 reverse zone (`0.203.in-addr.arpa.`, PTRs for 203.0.0.0/22) on
 /// three servers, unsigned; server c answers `h-x-y.old.example.` instead of the right name for
 /// every name with `y % wrong_every == 7` (an old copy; `wrong_every` 0: c agrees).
-async fn wide_lab(wrong_every: u32) -> (Vec<lab::LabServer>, trace::TraceConfig) {
+async fn wide_lab(wrong_every: u32) -> (Vec<lab::LabServer>, trace::Session) {
     use std::fmt::Write as _;
     use std::sync::Arc;
     let soa = |ns: &str| format!("$TTL 3600\n@ SOA {ns} h.example. 1 3600 600 86400 300\n");
@@ -372,7 +373,8 @@ async fn wide_lab(wrong_every: u32) -> (Vec<lab::LabServer>, trace::TraceConfig)
         }],
         source: "test".into(),
     };
-    let mut cfg = trace::TraceConfig::new(hints, ptrtrace_core::net::AddressMap::strict(map));
+    let mut cfg: trace::Session =
+        trace::TraceConfig::new(hints, ptrtrace_core::net::AddressMap::strict(map)).into();
     // A thousand queries a second per address: re-asking a whole chunk at once would otherwise
     // send one lab socket more datagrams than its receive buffer holds (seen as timeouts).
     cfg.rate_per_address = 1000;
@@ -383,7 +385,7 @@ async fn wide_lab(wrong_every: u32) -> (Vec<lab::LabServer>, trace::TraceConfig)
     (servers, cfg)
 }
 
-fn spread_batch_cfg(cfg: &trace::TraceConfig, prefix: &str) -> trace::TraceConfig {
+fn spread_batch_cfg(cfg: &trace::Session, prefix: &str) -> trace::Session {
     let mut cfg = cfg.clone();
     let (t, _) = targets::parse(&[prefix.to_string()], false, std::io::empty());
     cfg.spread = Some(std::sync::Arc::new(t.population()));

@@ -58,7 +58,7 @@ async fn trace_fixtures(rev: &str) -> TargetReport {
     cfg.fcrdns = false;
     cfg.probes = 1;
     cfg.dnssec = Some(TrustAnchors::from_text(ANCHOR).unwrap());
-    let walk = trace::trace("203.0.113.25".parse().unwrap(), &cfg, None).await;
+    let walk = trace::trace("203.0.113.25".parse().unwrap(), &cfg.into(), None).await;
     drop((root, isp));
     TargetReport::new(walk)
 }

@@ -60,7 +60,7 @@ async fn run_scenario(
     cfg.rate_per_address = opts.rate.unwrap_or(0);
     cfg.rrl_pacing = false;
     s.fit(&mut cfg);
-    let walk = trace::trace_rounds(target, &cfg, None, Some(stop)).await;
+    let walk = trace::trace_rounds(target, &cfg.into(), None, Some(stop)).await;
     drop(running);
     Ok(TargetReport::new(walk))
 }

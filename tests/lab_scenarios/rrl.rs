@@ -44,7 +44,7 @@ async fn three_way_split_marks_every_side() {
 /// A configuration for an RRL scenario's lab: 1 s timeout, RRL pacing as given, and the
 /// per-address rate limit as for real servers (it must not undo the pacing). A fresh one has
 /// its own pacer and token buckets, as a separate run has.
-fn rrl_config(running: &lab::RunningLab, s: &lab::Scenario, pacing: bool) -> trace::TraceConfig {
+fn rrl_config(running: &lab::RunningLab, s: &lab::Scenario, pacing: bool) -> trace::Session {
     let mut cfg = running.config();
     cfg.timeout = Duration::from_millis(1000);
     s.fit(&mut cfg);

@@ -75,7 +75,10 @@ async fn healthy_has_no_warning_and_asks_every_address_of_every_level() {
         .find(|p| matches!(p.class, ReplyClass::Answer { .. }) && p.question == 0)
         .unwrap();
     assert!(answer.attempts[0].aa);
-    assert_eq!(answer.attempts[0].rcode.as_deref(), Some("NOERROR"));
+    assert_eq!(
+        answer.attempts[0].rcode,
+        Some(ptrtrace_core::model::reply::Rcode::NOERROR)
+    );
 }
 
 #[tokio::test]

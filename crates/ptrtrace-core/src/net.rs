@@ -34,7 +34,7 @@ use tokio::net::{TcpStream, UdpSocket};
 
 use crate::model::LocalKind;
 pub use crate::model::reply::Transport;
-use crate::model::reply::{rcode_name, record_text};
+use crate::model::reply::{Rcode, record_text};
 use crate::model::walk::{AttemptRecord, AttemptStatus};
 
 /// What came back from one attempt.
@@ -419,7 +419,7 @@ impl Attempt {
         };
         match &a.outcome {
             Outcome::Reply(m) => {
-                rec.rcode = Some(rcode_name(m.metadata.response_code));
+                rec.rcode = Some(Rcode::of(m.metadata.response_code));
                 rec.aa = m.metadata.authoritative;
                 rec.tc = m.metadata.truncation;
                 rec.answer = m.answers.iter().map(record_text).collect();

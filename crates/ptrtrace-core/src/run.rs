@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use crate::dnssec::validate::Validator;
 use crate::model::Walk;
 use crate::report::TargetReport;
-use crate::trace::{self, Event, TraceConfig};
+use crate::trace::{self, Event, Session};
 
 /// Judge threads: one per core the host offers beyond the walk's, at least one, at most eight.
 #[must_use]
@@ -30,7 +30,7 @@ pub fn judge_threads() -> usize {
 /// progress goes, what stops it, and the validator its reports share.
 pub struct Batch<'a> {
     /// The run's configuration.
-    pub cfg: &'a TraceConfig,
+    pub cfg: &'a Session,
     /// Targets walked together in one chunk.
     pub chunk: usize,
     /// Progress events, for a bar.
@@ -44,7 +44,7 @@ pub struct Batch<'a> {
 impl<'a> Batch<'a> {
     /// A batch of `cfg` in chunks of `chunk`, without progress or a stop, validating now.
     #[must_use]
-    pub fn new(cfg: &'a TraceConfig, chunk: usize) -> Self {
+    pub fn new(cfg: &'a Session, chunk: usize) -> Self {
         Self {
             cfg,
             chunk,

@@ -147,12 +147,12 @@ impl RunningLab {
     /// except in the `rrl-` scenarios, whose [`Scenario::fit`] turns pacing back on; real
     /// servers get the polite defaults).
     #[must_use]
-    pub fn config(&self) -> ptrtrace_core::trace::TraceConfig {
+    pub fn config(&self) -> ptrtrace_core::trace::Session {
         let mut cfg = ptrtrace_core::trace::TraceConfig::new(self.hints.clone(), self.map.clone());
         cfg.rate_per_address = 0;
         cfg.rrl_pacing = false;
         cfg.dnssec = Some(self.anchors.clone());
-        cfg
+        cfg.into()
     }
 }
 

@@ -28,7 +28,7 @@ use ptrtrace_core::report::TargetReport;
 use ptrtrace_core::run::{Batch, judged_batch};
 use ptrtrace_core::targets::Population;
 use ptrtrace_core::trace::pace::Lane;
-use ptrtrace_core::trace::{self, TraceConfig};
+use ptrtrace_core::trace::{self, Session};
 
 pub use config::ServeConfig;
 use metrics::State;
@@ -43,7 +43,7 @@ const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=
 /// interval and the probe semaphore (probes running keep their permit of the old one).
 struct Http {
     state: Arc<State>,
-    cfg: Mutex<(Arc<TraceConfig>, Duration)>,
+    cfg: Mutex<(Arc<Session>, Duration)>,
     busy: Mutex<Arc<Semaphore>>,
     /// When each client last had a probe (clients.rs).
     clients: Mutex<clients::Clients>,
@@ -51,10 +51,9 @@ struct Http {
 
 /// The configuration of `/probe` traces: the rounds' own, taking from the on-demand share of
 /// the same per-address buckets (and the same RRL pacer).
-fn on_demand(rounds: &Arc<TraceConfig>) -> Arc<TraceConfig> {
+fn on_demand(rounds: &Arc<Session>) -> Arc<Session> {
     let mut cfg = (**rounds).clone();
-    cfg.buckets = Arc::new(rounds.buckets.lane(Lane::OnDemand));
-    cfg.pacer = Arc::new(rounds.pacer.lane(Lane::OnDemand));
+    cfg.pacing = rounds.pacing.lane(Lane::OnDemand);
     Arc::new(cfg)
 }
 
@@ -95,8 +94,7 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
     let (mut trace_cfg, _) = real_config(&conf.opts)?;
     // Rounds and /probe each have their own share of every address's budget: a probe never
     // waits behind a round's queue (docs/monitoring.md "Rounds and /probe").
-    trace_cfg.buckets = Arc::new(trace_cfg.buckets.lane(Lane::Rounds));
-    trace_cfg.pacer = Arc::new(trace_cfg.pacer.lane(Lane::Rounds));
+    trace_cfg.pacing = trace_cfg.pacing.lane(Lane::Rounds);
     let trace_cfg = Arc::new(trace_cfg);
     let at = listen.unwrap_or(conf.listen);
     let listener = bind(at).await.map_err(Failure::cannot_run)?;
@@ -151,7 +149,7 @@ const CHUNK: usize = 256;
 /// followed at once by the next.
 fn schedule(
     targets: &[(IpAddr, Duration)],
-    cfg: &Arc<TraceConfig>,
+    cfg: &Arc<Session>,
     state: &Arc<State>,
     store: Store,
 ) -> tokio::task::JoinSet<()> {
@@ -226,7 +224,7 @@ async fn reload_on_hangup(
     hup: Option<tokio::signal::unix::Signal>,
     mut r: Reload,
     mut tasks: tokio::task::JoinSet<()>,
-    mut cfg: Arc<TraceConfig>,
+    mut cfg: Arc<Session>,
     http: Arc<Http>,
 ) {
     let Some(mut hup) = hup else {
@@ -238,8 +236,7 @@ async fn reload_on_hangup(
         match prepare(&r).await {
             Err(e) => eprintln!("ptrtrace: reload failed, keeping the old configuration: {e}"),
             Ok((conf, mut new_cfg, listener, store)) => {
-                new_cfg.buckets = Arc::clone(&cfg.buckets);
-                new_cfg.pacer = Arc::clone(&cfg.pacer);
+                new_cfg.pacing = cfg.pacing.clone();
                 cfg = Arc::new(new_cfg);
                 tasks.abort_all();
                 let keep: HashSet<IpAddr> = conf.targets.iter().map(|(ip, _)| *ip).collect();
@@ -285,7 +282,7 @@ async fn reload_on_hangup(
 /// configuration, a listener when `listen` moved, the history when its file or `keep` changed.
 async fn prepare(
     r: &Reload,
-) -> Result<(ServeConfig, TraceConfig, Option<TcpListener>, Option<Store>), String> {
+) -> Result<(ServeConfig, Session, Option<TcpListener>, Option<Store>), String> {
     let conf = ServeConfig::load(&r.path)?;
     let (cfg, _) = real_config(&conf.opts).map_err(|f| f.message)?;
     let listener = if !r.listen_given && conf.listen != r.conf.listen {

@@ -17,7 +17,7 @@ pub use finding::{
     Verdict,
 };
 pub use rdata::{Rdata, Soa};
-pub use reply::{LameReason, Referral, ReplyClass, Silence, Transport};
+pub use reply::{LameReason, Rcode, Referral, ReplyClass, Silence, Transport};
 pub use walk::{
     AttemptRecord, AttemptStatus, CnameLoop, CutSeen, DelegationSeen, LimitHit, Probe, ProbeKind,
     Purpose, QId, Question, Walk, Zone, forward_type,

@@ -157,14 +157,14 @@ impl ReplyClass {
     /// Short text for an address line: `PTR mail.example.`, `NXDOMAIN`, `referral → zone`,
     /// `REFUSED`, `lame: upward_referral`, `timeout`.
     #[must_use]
-    pub fn short(&self, rcode: Option<&str>) -> String {
+    pub fn short(&self, rcode: Option<Rcode>) -> String {
         match self {
             Self::Answer { data } => data_text(data),
             Self::Nxdomain => "NXDOMAIN".into(),
             Self::Nodata => "NODATA".into(),
             Self::Referral(r) => format!("referral → {}", r.child),
             Self::Lame { reason } => match rcode {
-                Some(rc) if rc != "NOERROR" && rc != "NXDOMAIN" => rc.to_string(),
+                Some(rc) if rc != Rcode::NOERROR && rc != Rcode::NXDOMAIN => rc.to_string(),
                 _ => format!("lame: {}", reason.as_str()),
             },
             Self::Silent { .. } => self.label(),
@@ -174,7 +174,7 @@ impl ReplyClass {
     /// What the server did, as the end of a sentence that starts with its name: `answered
     /// PTR mail.example.`, `referred to zone`, `did not answer (timeout)`, …
     #[must_use]
-    pub fn sentence(&self, rcode: Option<&str>) -> String {
+    pub fn sentence(&self, rcode: Option<Rcode>) -> String {
         match self {
             Self::Answer { data } => format!("answered {}", data_text(data)),
             Self::Nxdomain => "answered NXDOMAIN".into(),
@@ -182,7 +182,10 @@ impl ReplyClass {
             Self::Referral(r) => format!("referred to {}", r.child),
             Self::Lame { reason } => match reason {
                 LameReason::Refused | LameReason::Servfail | LameReason::OtherRcode => {
-                    format!("answered {}", rcode.unwrap_or("?"))
+                    format!(
+                        "answered {}",
+                        rcode.map_or_else(|| "?".into(), |r| r.to_string())
+                    )
                 }
                 r => format!("gave a lame reply ({})", r.as_str()),
             },
@@ -239,6 +242,38 @@ pub fn record_text(r: &hickory_proto::rr::Record) -> String {
         );
     }
     r.to_string()
+}
+
+/// A reply's RCODE (RFC 1035 §4.1.1, RFC 6891 §6.1.3 extended), compared as a number and
+/// rendered (and serialised) as its mnemonic: `NOERROR`, `SERVFAIL`, `RCODE23`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rcode(pub u16);
+
+impl Rcode {
+    /// NOERROR (0).
+    pub const NOERROR: Self = Self(0);
+    /// NXDOMAIN (3).
+    pub const NXDOMAIN: Self = Self(3);
+
+    /// The RCODE of a decoded message.
+    #[must_use]
+    pub fn of(rc: hickory_proto::op::ResponseCode) -> Self {
+        Self(u16::from(rc))
+    }
+}
+
+impl std::fmt::Display for Rcode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&rcode_name(<hickory_proto::op::ResponseCode as From<
+            u16,
+        >>::from(self.0)))
+    }
+}
+
+impl Serialize for Rcode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The RFC 1035 / RFC 6895 mnemonic of an RCODE (`NOERROR`, `SERVFAIL`, …).

@@ -207,7 +207,7 @@ pub struct AttemptRecord {
     pub detail: Option<String>,
     /// RCODE of the reply.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rcode: Option<String>,
+    pub rcode: Option<super::reply::Rcode>,
     /// AA flag.
     pub aa: bool,
     /// TC flag.
@@ -273,8 +273,8 @@ impl Probe {
 
     /// RCODE of the last attempt's reply.
     #[must_use]
-    pub fn rcode(&self) -> Option<&str> {
-        self.attempts.last().and_then(|a| a.rcode.as_deref())
+    pub fn rcode(&self) -> Option<super::reply::Rcode> {
+        self.attempts.last().and_then(|a| a.rcode)
     }
 }
 

@@ -1,7 +1,15 @@
 //! Batches: one walk for many targets in a block, and each target's view of it (its own
 //! questions, the zones on its paths, their probes); finished targets are pruned.
 
-use super::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+
+use hickory_proto::rr::{Name, RecordType};
+
+use super::{Event, Session, Walker, reverse_name, sort_delegations, sort_probes, transfer};
+use crate::model::{
+    LimitHit, Probe, Purpose, QId, Question, ReplyClass, Transport, Walk, Zone, forward_type,
+};
 
 impl Walker<'_> {
     /// The questions of one chain (a question and the CNAME targets it led to).
@@ -59,7 +67,7 @@ impl Walker<'_> {
                     if !zones.insert(zname.clone()) {
                         break;
                     }
-                    let Some(zone) = self.zones.get(&zname) else {
+                    let Some(zone) = self.book.zones.get(&zname) else {
                         break;
                     };
                     // The zone's apex checks, and the lookups of its NS names and their glue.
@@ -83,7 +91,7 @@ impl Walker<'_> {
                         }
                     }
                     // The cut check that found it, when its cut was hidden.
-                    if let Some(&cq) = self.cut_index.get(&zname) {
+                    if let Some(&cq) = self.cuts.index.get(&zname) {
                         wanted.insert(cq);
                     }
                     cur = zone.parent.clone();
@@ -143,7 +151,7 @@ impl Walker<'_> {
             .sum();
         let zone_map: BTreeMap<Name, Zone> = zones
             .iter()
-            .filter_map(|z| self.zones.get(z).map(|v| (z.clone(), v.clone())))
+            .filter_map(|z| self.book.zones.get(z).map(|v| (z.clone(), v.clone())))
             .collect();
         let ns_names: BTreeSet<&Name> = zone_map.values().flat_map(|z| z.ns.keys()).collect();
         Walk {
@@ -151,6 +159,7 @@ impl Walker<'_> {
             reverse_name: self.questions[q0].name.clone(),
             questions,
             resolved_ns: self
+                .book
                 .ns_state
                 .iter()
                 .filter(|(n, s)| s.resolving && ns_names.contains(n))
@@ -209,18 +218,14 @@ impl Walker<'_> {
         self.probes.retain(|p| !gone.contains(&p.question));
         self.chains.retain(|q, _| !gone.contains(q));
         self.forward_names.retain(|q, _| !gone.contains(q));
-        for state in self.ns_state.values_mut() {
+        for state in self.book.ns_state.values_mut() {
             state.waiters.retain(|(q, _)| !gone.contains(q));
         }
         self.qindex.retain(|_, q| !gone.contains(q));
-        self.entered.retain(|(q, _)| !gone.contains(q));
+        self.book.entered.retain(|(q, _)| !gone.contains(q));
         self.scheduled.retain(|(q, _, _, _)| !gone.contains(q));
-        self.escalated.retain(|(q, _, _, _)| !gone.contains(q));
-        self.tally.retain(|(q, _, _, _), _| !gone.contains(q));
-        self.confirming.retain(|(q, _, _, _)| !gone.contains(q));
-        self.adaptive_seen.retain(|(q, _), _| !gone.contains(q));
-        self.spread_skipped.retain(|(q, _, _, _)| !gone.contains(q));
-        self.spread_full.retain(|q| !gone.contains(q));
+        self.adaptive.forget(&gone);
+        self.spread.forget(&gone);
         self.support_count.retain(|(q, _), _| !gone.contains(q));
         for q in &gone {
             self.questions[*q].zones = Vec::new();
@@ -236,7 +241,7 @@ impl Walker<'_> {
 /// does not grow with the number of targets.
 pub async fn trace_batch(
     targets: impl IntoIterator<Item = IpAddr>,
-    cfg: &TraceConfig,
+    cfg: &Session,
     chunk: usize,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
     cancel: Option<tokio::sync::watch::Receiver<bool>>,
@@ -265,8 +270,8 @@ pub async fn trace_batch(
             break;
         }
         // The query budget is per target: each chunk gets its targets' share.
-        w.budget_base = w.sent;
-        w.budget = cfg
+        w.budget.base = w.budget.sent;
+        w.budget.limit = cfg
             .query_budget
             .saturating_mul(u32::try_from(part.len()).unwrap_or(u32::MAX));
         let mut qids = Vec::with_capacity(part.len());
@@ -300,7 +305,7 @@ pub async fn trace_batch(
         if w.check_spread(&asked) {
             w.run(cancel.clone()).await;
         }
-        sort_delegations(&mut w.zones);
+        sort_delegations(&mut w.book.zones);
         for &(t, q) in &qids {
             sink(w.view(t, q));
         }

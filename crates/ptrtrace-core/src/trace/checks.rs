@@ -2,7 +2,10 @@
 //! address (serials, NS sets, TCP, EDNS), DNSKEY and DS for DNSSEC, and the child's
 //! addresses of in-bailiwick NS names to compare with the glue.
 
-use super::*;
+use hickory_proto::rr::{Name, RecordType};
+
+use super::Walker;
+use crate::model::Purpose;
 
 impl Walker<'_> {
     /// Opens the apex SOA and NS questions of a zone and the glue checks of its in-bailiwick
@@ -25,7 +28,7 @@ impl Walker<'_> {
         }
         let mut cur = Some(zone.clone());
         while let Some(z) = cur {
-            if !self.dnssec_checked.insert(z.clone()) {
+            if !self.book.dnssec_checked.insert(z.clone()) {
                 break;
             }
             let purpose = Purpose::ZoneCheck { zone: z.clone() };
@@ -34,12 +37,13 @@ impl Walker<'_> {
                 let purpose = Purpose::DsCheck { zone: z.clone() };
                 self.start_question(z.clone(), RecordType::DS, purpose, 0, 0, None);
             }
-            cur = self.zones.get(&z).and_then(|x| x.parent.clone());
+            cur = self.book.zones.get(&z).and_then(|x| x.parent.clone());
         }
     }
 
     pub(super) fn glue_checks(&mut self, zone: &Name) {
         let glued: Vec<Name> = self
+            .book
             .zones
             .get(zone)
             .map(|z| {
@@ -50,7 +54,7 @@ impl Walker<'_> {
             })
             .unwrap_or_default();
         for ns in glued {
-            if !self.glue_checked.insert(ns.clone()) {
+            if !self.book.glue_checked.insert(ns.clone()) {
                 continue;
             }
             for (qtype, wanted) in [

@@ -1,7 +1,15 @@
 //! The validated configuration of one run: families, timeouts, probes, rounds, budgets,
-//! bounds, pacing, DNSSEC anchors (docs/design.md §2: nothing downstream re-checks strings).
+//! bounds, pacing rates, DNSSEC anchors (docs/design.md §2: nothing downstream re-checks
+//! strings); and the [`Session`] that pairs it with the pacing state its traces share.
 
-use super::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_proto::rr::Name;
+
+use super::pace;
+use crate::hints::RootHints;
+use crate::net::AddressMap;
 
 /// Which address families ptrtrace sends queries over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,10 +78,6 @@ pub struct TraceConfig {
     /// of all (trace/spread.rs). None: every target asked of every address (`--no-spread`,
     /// single traces).
     pub spread: Option<Arc<crate::targets::Population>>,
-    /// The pacer, shared by every round and target of a run (and by clones of this config).
-    pub pacer: Arc<pace::Pacer>,
-    /// The per-address token buckets of `rate_per_address`, shared the same way.
-    pub buckets: Arc<pace::Buckets>,
 }
 
 impl TraceConfig {
@@ -105,9 +109,63 @@ impl TraceConfig {
             rrl_pacing: true,
             axfr: true,
             spread: None,
-            pacer: Arc::new(pace::Pacer::default()),
-            buckets: Arc::new(pace::Buckets::default()),
         }
+    }
+}
+
+/// What a run's traces share besides their configuration: the RRL pacer and the
+/// per-address token buckets of `rate_per_address`. Every round and target of a run (and
+/// every clone of its [`Session`]) paces against the same ones.
+#[derive(Debug, Clone, Default)]
+pub struct Pacing {
+    /// Spacing of identical UDP questions to one address ([`pace::Pacer`]).
+    pub pacer: Arc<pace::Pacer>,
+    /// The per-address token buckets ([`pace::Buckets`]).
+    pub buckets: Arc<pace::Buckets>,
+}
+
+impl Pacing {
+    /// This pacing's share for `lane` (serve's rounds and its on-demand probes each get
+    /// theirs of the same per-address budget).
+    #[must_use]
+    pub fn lane(&self, lane: pace::Lane) -> Self {
+        Self {
+            pacer: Arc::new(self.pacer.lane(lane)),
+            buckets: Arc::new(self.buckets.lane(lane)),
+        }
+    }
+}
+
+/// A run: its configuration (settings only) and the pacing state its traces share. It
+/// dereferences to the [`TraceConfig`], so settings read and change as on the configuration.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The settings.
+    pub cfg: TraceConfig,
+    /// The shared pacing state.
+    pub pacing: Pacing,
+}
+
+impl From<TraceConfig> for Session {
+    /// A session of `cfg` with pacing of its own.
+    fn from(cfg: TraceConfig) -> Self {
+        Self {
+            cfg,
+            pacing: Pacing::default(),
+        }
+    }
+}
+
+impl std::ops::Deref for Session {
+    type Target = TraceConfig;
+    fn deref(&self) -> &TraceConfig {
+        &self.cfg
+    }
+}
+
+impl std::ops::DerefMut for Session {
+    fn deref_mut(&mut self) -> &mut TraceConfig {
+        &mut self.cfg
     }
 }
 

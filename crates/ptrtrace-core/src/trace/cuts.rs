@@ -2,7 +2,23 @@
 //! servers hold a /16 and its /24s): found by the RRSIG signer or SOA owner of a reply, or by
 //! asking SOA label by label at the same servers (RFC 9156 §2.3), and entered as zones.
 
-use super::*;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::IpAddr;
+
+use hickory_proto::op::Message;
+use hickory_proto::rr::{Name, RecordType};
+
+use super::{Job, MAX_CUT_CANDIDATES, Walker, classify};
+use crate::model::{CutSeen, Purpose, QId, Question, Zone};
+
+/// The hidden-cut search: the cut-check question of each candidate name (not in the
+/// walker's question index: a cut check is not the zone check of the same name and type),
+/// and the (candidate name, server address) pairs already asked whether the name is a cut.
+#[derive(Default)]
+pub(super) struct CutBook {
+    pub(super) index: HashMap<Name, QId>,
+    pub(super) asked: HashSet<(Name, IpAddr)>,
+}
 
 impl Walker<'_> {
     /// Looks for the zone cuts a reply skipped (docs/design.md "The walk", step 3; RFC 9156 §2.3):
@@ -45,10 +61,11 @@ impl Walker<'_> {
         for name in candidates {
             // Already known to be served at this address: nothing to learn.
             let known = self
+                .book
                 .zones
                 .get(&name)
                 .is_some_and(|z| z.ns.values().any(|a| a.contains(&job.address)));
-            if known || !self.cut_asked.insert((name.clone(), job.address)) {
+            if known || !self.cuts.asked.insert((name.clone(), job.address)) {
                 continue;
             }
             let q = self.cut_question(&name, zone);
@@ -58,7 +75,7 @@ impl Walker<'_> {
 
     /// The cut-check question of `name` (opened on first use; not in `qindex`).
     pub(super) fn cut_question(&mut self, name: &Name, parent: &Name) -> QId {
-        if let Some(&q) = self.cut_index.get(name) {
+        if let Some(&q) = self.cuts.index.get(name) {
             return q;
         }
         let id = self.questions.len();
@@ -74,7 +91,7 @@ impl Walker<'_> {
             nesting: 0,
             zones: Vec::new(),
         });
-        self.cut_index.insert(name.clone(), id);
+        self.cuts.index.insert(name.clone(), id);
         id
     }
 
@@ -94,7 +111,8 @@ impl Walker<'_> {
 
     /// The deepest known zone strictly above `name`.
     pub(super) fn enclosing_zone(&self, name: &Name) -> Name {
-        self.zones
+        self.book
+            .zones
             .keys()
             .filter(|z| *z != name && z.zone_of(name))
             .max_by_key(|z| z.num_labels())
@@ -106,6 +124,7 @@ impl Walker<'_> {
     /// shallowest first.
     pub(super) fn hidden_between(&self, top: &Name, bottom: &Name) -> Vec<Name> {
         let mut v: Vec<Name> = self
+            .book
             .zones
             .iter()
             .filter(|(n, z)| {
@@ -131,7 +150,7 @@ impl Walker<'_> {
             address: job.address,
         };
         let parent = self.enclosing_zone(name);
-        let zone = self.zones.entry(name.clone()).or_insert_with(|| Zone {
+        let zone = self.book.zones.entry(name.clone()).or_insert_with(|| Zone {
             name: name.clone(),
             parent: Some(parent),
             ns: BTreeMap::new(),
@@ -147,7 +166,7 @@ impl Walker<'_> {
             .entry(job.server.clone())
             .or_default()
             .insert(job.address);
-        for (zname, z) in &mut self.zones {
+        for (zname, z) in &mut self.book.zones {
             if zname == name || !name.zone_of(zname) {
                 continue;
             }
@@ -182,10 +201,11 @@ impl Walker<'_> {
                 q.zones.push(name.clone());
             }
         }
-        if self.checked.insert(name.clone()) {
+        if self.book.checked.insert(name.clone()) {
             self.zone_checks(name);
         } else if fresh {
             let already: Vec<QId> = self
+                .book
                 .entered
                 .iter()
                 .filter(|(_, z)| z == name)

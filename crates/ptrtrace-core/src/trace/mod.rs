@@ -35,28 +35,24 @@ mod walker;
 
 pub use batch::trace_batch;
 use config::SUPPORT_ADDRESSES;
-pub use config::{Families, MAX_CUT_CANDIDATES, TraceConfig};
+pub use config::{Families, MAX_CUT_CANDIDATES, Pacing, Session, TraceConfig};
 pub use rounds::trace_rounds;
 use rounds::{sort_delegations, sort_probes};
 pub use spread::sample_rate;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hickory_proto::op::Message;
-use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::rr::{Name, RecordType};
 
-use crate::hints::RootHints;
-use crate::model::finding::Limit;
-use crate::model::kept::Reply;
 pub use crate::model::reply::{LameReason, ReplyClass, Silence, Transport, rcode_name};
 pub use crate::model::walk::{
     AttemptRecord, CnameLoop, CutSeen, DelegationSeen, LimitHit, Probe, ProbeKind, Purpose, QId,
     Question, Spread, Walk, Zone, forward_type,
 };
-use crate::net::{self, AddressMap, Attempt, Outcome, QuerySpec};
+use crate::net::{AddressMap, Attempt};
 
 /// Progress of a running trace, for the CLI to render.
 #[derive(Debug, Clone)]
@@ -106,33 +102,18 @@ type Seen = (Name, IpAddr, ReplyClass);
 
 /// The iterative walker for one target.
 pub struct Walker<'a> {
-    cfg: &'a TraceConfig,
+    cfg: &'a Session,
     map: Arc<AddressMap>,
     started: Instant,
     questions: Vec<Question>,
     qindex: HashMap<(Name, RecordType), QId>,
-    zones: BTreeMap<Name, Zone>,
-    ns_state: BTreeMap<Name, NsState>,
-    entered: HashSet<(QId, Name)>,
-    checked: HashSet<Name>,
-    dnssec_checked: HashSet<Name>,
-    glue_checked: HashSet<Name>,
+    /// The zones met, their NS names' addresses, which were entered and checked
+    /// (walker.rs).
+    book: walker::ZoneBook,
     scheduled: HashSet<(QId, Name, Name, IpAddr)>,
-    /// Adaptive questions (schedule.rs): the useful replies seen so far per (question, zone),
-    /// by address, to notice a disagreement; and the addresses already given their remaining
-    /// probes.
-    adaptive_seen: HashMap<(QId, Name), Vec<Seen>>,
-    escalated: HashSet<(QId, Name, Name, IpAddr)>,
-    /// (Address, zone) pairs that lost a probe, that replied, and both (suspect: alive but
-    /// lossy there, so its content questions get every probe and loss is measured where it
-    /// exists).
-    lost: HashSet<(IpAddr, Name)>,
-    answered: HashSet<(IpAddr, Name)>,
-    suspect: HashSet<(IpAddr, Name)>,
-    /// Standard probes finished and answered per (question, zone, server, address), and the
-    /// ones whose silence was re-asked to confirm it (schedule.rs `settle`).
-    tally: HashMap<(QId, Name, Name, IpAddr), (usize, usize)>,
-    confirming: HashSet<(QId, Name, Name, IpAddr)>,
+    /// Adaptive probing (schedule.rs): what each question's replies looked like so far, and
+    /// who lost what.
+    adaptive: schedule::Adaptive,
     probes: Vec<Probe>,
     limits: BTreeSet<LimitHit>,
     skipped: BTreeSet<IpAddr>,
@@ -150,27 +131,16 @@ pub struct Walker<'a> {
     cause: (u16, f64),
     support_count: HashMap<(QId, Name), usize>,
     chains: HashMap<QId, Vec<QId>>,
-    budget: u32,
-    budget_base: u32,
     forward_names: HashMap<QId, BTreeSet<Name>>,
-    /// The cut-check question of each candidate name (not in `qindex`: a cut check is not
-    /// the zone check of the same name and type).
-    cut_index: HashMap<Name, QId>,
-    /// (candidate name, server address) pairs already asked whether the name is a cut.
-    cut_asked: HashSet<(Name, IpAddr)>,
+    /// The hidden-cut search (cuts.rs): the question per candidate, the addresses asked.
+    cuts: cuts::CutBook,
     /// Zone transfers (batches, transfer.rs): the (zone, address) pairs tried, and the
     /// copies that arrived.
-    transfer_tried: HashSet<(Name, IpAddr)>,
-    copies: HashMap<(Name, IpAddr), Arc<transfer::ZoneCopy>>,
-    /// Spread probing (batches, spread.rs): the zones planned, those whose sample failed,
-    /// the (question, zone, server, address) probes skipped, the questions asked in full
-    /// after all, and the run's random key for sampling.
-    spread_plan: HashMap<Name, spread::SpreadZone>,
-    spread_off: HashSet<Name>,
-    spread_skipped: BTreeSet<(QId, Name, Name, IpAddr)>,
-    spread_full: HashSet<QId>,
-    spread_key: std::hash::RandomState,
-    sent: u32,
+    transfers: transfer::Transfers,
+    /// Spread probing (batches, spread.rs).
+    spread: spread::SpreadState,
+    /// Queries sent and the query budget (schedule.rs).
+    budget: schedule::Budget,
     /// Probes in flight, each its own task: a busy walker (thousands of replies handled at
     /// once) must not delay reading a socket until its timeout passes.
     pending: tokio::task::JoinSet<Done>,
@@ -193,7 +163,7 @@ pub fn reverse_name(ip: IpAddr) -> Name {
 /// Traces `target` and returns everything observed.
 pub async fn trace(
     target: IpAddr,
-    cfg: &TraceConfig,
+    cfg: &Session,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
 ) -> Walk {
     trace_until(target, cfg, events, None).await
@@ -203,7 +173,7 @@ pub async fn trace(
 /// (Ctrl-C). The partial walk carries a `limit_exceeded` (`interrupted`).
 pub async fn trace_until(
     target: IpAddr,
-    cfg: &TraceConfig,
+    cfg: &Session,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
     cancel: Option<tokio::sync::watch::Receiver<bool>>,
 ) -> Walk {
@@ -223,14 +193,15 @@ pub async fn trace_until(
     w.run(cancel).await;
     // Completion order is noise: sort so reports list probes and delegations stably.
     sort_probes(&mut w.probes);
-    sort_delegations(&mut w.zones);
+    sort_delegations(&mut w.book.zones);
     Walk {
         target,
         reverse_name: rname,
         questions: w.questions,
-        zones: w.zones,
+        zones: w.book.zones,
         probes: w.probes,
         resolved_ns: w
+            .book
             .ns_state
             .into_iter()
             .filter(|(_, s)| s.resolving)
@@ -239,7 +210,7 @@ pub async fn trace_until(
         limits: w.limits.into_iter().collect(),
         cname_loops: w.cname_loops,
         local: w.local,
-        queries_sent: w.sent,
+        queries_sent: w.budget.sent,
         elapsed_ms: u64::try_from(w.started.elapsed().as_millis()).unwrap_or(u64::MAX),
         families: (cfg.families.v4, cfg.families.v6),
         fcrdns: cfg.fcrdns,
@@ -254,30 +225,15 @@ pub async fn trace_until(
 }
 
 impl<'a> Walker<'a> {
-    fn new(
-        cfg: &'a TraceConfig,
-        events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
-    ) -> Self {
+    fn new(cfg: &'a Session, events: Option<tokio::sync::mpsc::UnboundedSender<Event>>) -> Self {
         let mut w = Walker {
             cfg,
             map: Arc::new(cfg.map.clone()),
             started: Instant::now(),
             questions: Vec::new(),
             qindex: HashMap::new(),
-            zones: BTreeMap::new(),
-            ns_state: BTreeMap::new(),
-            entered: HashSet::new(),
-            checked: HashSet::new(),
-            dnssec_checked: HashSet::new(),
-            glue_checked: HashSet::new(),
             scheduled: HashSet::new(),
-            adaptive_seen: HashMap::new(),
-            escalated: HashSet::new(),
-            lost: HashSet::new(),
-            answered: HashSet::new(),
-            suspect: HashSet::new(),
-            tally: HashMap::new(),
-            confirming: HashSet::new(),
+            adaptive: schedule::Adaptive::default(),
             probes: Vec::new(),
             limits: BTreeSet::new(),
             skipped: BTreeSet::new(),
@@ -288,19 +244,16 @@ impl<'a> Walker<'a> {
             cause: (0, 0.0),
             support_count: HashMap::new(),
             chains: HashMap::new(),
-            budget: cfg.query_budget,
-            budget_base: 0,
             forward_names: HashMap::new(),
-            cut_index: HashMap::new(),
-            cut_asked: HashSet::new(),
-            transfer_tried: HashSet::new(),
-            copies: HashMap::new(),
-            spread_plan: HashMap::new(),
-            spread_off: HashSet::new(),
-            spread_skipped: BTreeSet::new(),
-            spread_full: HashSet::new(),
-            spread_key: std::hash::RandomState::new(),
-            sent: 0,
+            book: walker::ZoneBook::default(),
+            budget: schedule::Budget {
+                limit: cfg.query_budget,
+                base: 0,
+                sent: 0,
+            },
+            cuts: cuts::CutBook::default(),
+            transfers: transfer::Transfers::default(),
+            spread: spread::SpreadState::default(),
             pending: tokio::task::JoinSet::new(),
             events,
         };

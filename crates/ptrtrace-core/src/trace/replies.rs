@@ -2,14 +2,28 @@
 //! child zone, an answer delivers NS addresses, follows a CNAME (RFC 2317) or opens the
 //! forward questions of FCrDNS.
 
-use super::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use hickory_proto::op::Message;
+use hickory_proto::rr::{Name, RData, RecordType};
+
+use super::{Done, Event, Job, Walker, classify, reverse_is_v6};
+use crate::model::finding::Limit;
+use crate::model::kept::Reply;
+use crate::model::{
+    CnameLoop, DelegationSeen, LameReason, Probe, ProbeKind, Purpose, QId, ReplyClass, Silence,
+    Zone,
+};
+use crate::net::{Attempt, Outcome};
 
 impl Walker<'_> {
     pub(super) fn on_done(&mut self, done: Done) {
         let Done { job, attempts } = done;
         self.current = Some(job.question);
         if attempts.len() > 1 {
-            self.sent += 1;
+            self.budget.sent += 1;
         }
         let question = &self.questions[job.question];
         let (qname, qtype) = (question.name.clone(), question.qtype);
@@ -71,7 +85,7 @@ impl Walker<'_> {
         });
         if let Some(tx) = &self.events {
             let _ = tx.send(Event::Progress {
-                sent: self.sent,
+                sent: self.budget.sent,
                 done: self.probes.len(),
                 pending: self.pending.len(),
                 zone: job.zone.clone(),
@@ -145,18 +159,23 @@ impl Walker<'_> {
             .hidden_between(&job.zone, &child)
             .into_iter()
             .rfind(|m| {
-                self.zones
+                self.book
+                    .zones
                     .get(m)
                     .is_some_and(|z| z.found_inside.iter().any(|c| c.address == job.address))
             })
             .unwrap_or_else(|| job.zone.clone());
-        let zone = self.zones.entry(child.clone()).or_insert_with(|| Zone {
-            name: child.clone(),
-            parent: Some(parent),
-            ns: BTreeMap::new(),
-            delegations: Vec::new(),
-            found_inside: Vec::new(),
-        });
+        let zone = self
+            .book
+            .zones
+            .entry(child.clone())
+            .or_insert_with(|| Zone {
+                name: child.clone(),
+                parent: Some(parent),
+                ns: BTreeMap::new(),
+                delegations: Vec::new(),
+                found_inside: Vec::new(),
+            });
         let seen = DelegationSeen {
             parent: given_by,
             server: job.server.clone(),
@@ -207,6 +226,7 @@ impl Walker<'_> {
         }
         // Questions already in the child learn of the new servers too.
         let already: Vec<QId> = self
+            .book
             .entered
             .iter()
             .filter(|(_, z)| *z == child)
@@ -217,7 +237,7 @@ impl Walker<'_> {
                 self.schedule_ns(q, &child, ns);
             }
         }
-        if self.checked.contains(&child) && !added.is_empty() {
+        if self.book.checked.contains(&child) && !added.is_empty() {
             self.glue_checks(&child);
         }
         self.enter(job.question, &child);
@@ -248,7 +268,7 @@ impl Walker<'_> {
         // Any authoritative address answer serves the NS name of that name, whatever the
         // question was opened for: questions are shared by (name, type) for the whole run.
         let origin_name = self.questions[origin].name.clone();
-        if self.ns_state.contains_key(&origin_name) {
+        if self.book.ns_state.contains_key(&origin_name) {
             let addrs: Vec<IpAddr> = values
                 .iter()
                 .filter_map(|v| match v {
@@ -291,7 +311,7 @@ impl Walker<'_> {
     pub(super) fn deliver_addresses(&mut self, ns: &Name, addrs: &[IpAddr]) {
         let mut fresh = Vec::new();
         {
-            let state = self.ns_state.entry(ns.clone()).or_default();
+            let state = self.book.ns_state.entry(ns.clone()).or_default();
             for &ip in addrs {
                 if state.addrs.len() < self.cfg.max_addrs_per_ns && state.addrs.insert(ip) {
                     fresh.push(ip);
@@ -299,6 +319,7 @@ impl Walker<'_> {
             }
         }
         let waiters = self
+            .book
             .ns_state
             .get(ns)
             .map(|s| s.waiters.clone())

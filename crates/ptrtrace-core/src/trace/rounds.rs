@@ -1,14 +1,20 @@
 //! Rounds: the same trace repeated (`--rounds`), merged into one walk whose probes keep
 //! their own timing; questions matched by name and type, zones by name.
 
-use super::*;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use hickory_proto::rr::Name;
+
+use super::{Event, Session, trace_until};
+use crate::model::{Probe, Purpose, QId, Question, Walk, Zone};
 
 /// Traces `target` `cfg.rounds` times, `cfg.interval` apart, and merges the rounds into one
 /// walk, so statistics and findings cover every round (a server that drops 1 query in 10
 /// shows up with enough rounds). Stops early, keeping what it has, when `cancel` turns true.
 pub async fn trace_rounds(
     target: IpAddr,
-    cfg: &TraceConfig,
+    cfg: &Session,
     events: Option<tokio::sync::mpsc::UnboundedSender<Event>>,
     cancel: Option<tokio::sync::watch::Receiver<bool>>,
 ) -> Walk {

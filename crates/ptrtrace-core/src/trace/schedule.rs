@@ -2,7 +2,18 @@
 //! kind (standard, TCP, no EDNS), paced per address; NS names without glue resolved once
 //! per run by a nested question; the budget and fan-out bounds.
 
-use super::*;
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_proto::rr::{Name, RecordType};
+
+use super::{Done, Job, SUPPORT_ADDRESSES, Seen, Walker, pace};
+use crate::model::finding::Limit;
+use crate::model::{ProbeKind, Purpose, QId, ReplyClass};
+use crate::net;
+use crate::net::{AddressMap, Attempt, Outcome, QuerySpec};
 
 /// Where probes go: a question, asked of one address of one NS name as a server of a zone.
 struct To<'n> {
@@ -12,9 +23,45 @@ struct To<'n> {
     addr: IpAddr,
 }
 
+/// Queries sent, and the budget: a batch's chunk may send `limit` more queries than it had
+/// sent at its start (`base`).
+pub(super) struct Budget {
+    pub(super) limit: u32,
+    pub(super) base: u32,
+    pub(super) sent: u32,
+}
+
+/// The state of adaptive probing: the useful replies seen so far per (question, zone), by
+/// address, to notice a disagreement; the addresses already given their remaining probes;
+/// the (address, zone) pairs that lost a probe, that replied, and both (suspect: alive but
+/// lossy there, so its content questions get every probe and loss is measured where it
+/// exists); the standard probes finished and answered per (question, zone, server, address),
+/// and the ones whose silence was re-asked to confirm it (`settle`).
+#[derive(Default)]
+pub(super) struct Adaptive {
+    pub(super) seen: HashMap<(QId, Name), Vec<Seen>>,
+    pub(super) escalated: HashSet<(QId, Name, Name, IpAddr)>,
+    pub(super) lost: HashSet<(IpAddr, Name)>,
+    pub(super) answered: HashSet<(IpAddr, Name)>,
+    pub(super) suspect: HashSet<(IpAddr, Name)>,
+    pub(super) tally: HashMap<(QId, Name, Name, IpAddr), (usize, usize)>,
+    pub(super) confirming: HashSet<(QId, Name, Name, IpAddr)>,
+}
+
+impl Adaptive {
+    /// Forgets the questions of targets a batch has finished.
+    pub(super) fn forget(&mut self, gone: &HashSet<QId>) {
+        self.escalated.retain(|(q, _, _, _)| !gone.contains(q));
+        self.tally.retain(|(q, _, _, _), _| !gone.contains(q));
+        self.confirming.retain(|(q, _, _, _)| !gone.contains(q));
+        self.seen.retain(|(q, _), _| !gone.contains(q));
+    }
+}
+
 impl Walker<'_> {
     pub(super) fn schedule_ns(&mut self, q: QId, zone: &Name, server: &Name) {
         let glue: Vec<IpAddr> = self
+            .book
             .zones
             .get(zone)
             .and_then(|z| z.ns.get(server))
@@ -22,7 +69,7 @@ impl Walker<'_> {
             .unwrap_or_default();
         let addrs: Vec<IpAddr> = if glue.is_empty() {
             let nesting = self.questions[q].nesting;
-            let state = self.ns_state.entry(server.clone()).or_default();
+            let state = self.book.ns_state.entry(server.clone()).or_default();
             state.waiters.push((q, zone.clone()));
             let known: Vec<IpAddr> = state.addrs.iter().copied().collect();
             if !state.resolving {
@@ -83,7 +130,8 @@ impl Walker<'_> {
         }
         // A spread zone's target outside the sample is asked of one address (spread.rs).
         if self.spread_skips(q, zone, addr) {
-            self.spread_skipped
+            self.spread
+                .skipped
                 .insert((q, zone.clone(), server.clone(), addr));
             return;
         }
@@ -119,9 +167,10 @@ impl Walker<'_> {
         // (settle); cut checks get one.
         // A suspect address gets every probe of a content question at once (and counts as
         // escalated for it).
-        let suspect = self.reaskable(q) && self.suspect.contains(&(addr, zone.clone()));
+        let suspect = self.reaskable(q) && self.adaptive.suspect.contains(&(addr, zone.clone()));
         if suspect {
-            self.escalated
+            self.adaptive
+                .escalated
                 .insert((q, zone.clone(), server.clone(), addr));
         }
         let full = suspect || self.measures_loss(q);
@@ -195,9 +244,9 @@ impl Walker<'_> {
         let silent = matches!(class, ReplyClass::Silent { .. });
         let at = (job.address, job.zone.clone());
         if silent {
-            self.lost.insert(at.clone());
+            self.adaptive.lost.insert(at.clone());
         } else {
-            self.answered.insert(at.clone());
+            self.adaptive.answered.insert(at.clone());
         }
         if job.kind == ProbeKind::Standard {
             let key = (
@@ -206,13 +255,16 @@ impl Walker<'_> {
                 job.server.clone(),
                 job.address,
             );
-            let t = self.tally.entry(key).or_default();
+            let t = self.adaptive.tally.entry(key).or_default();
             t.0 += 1;
             if !silent {
                 t.1 += 1;
             }
         }
-        if self.lost.contains(&at) && self.answered.contains(&at) && self.suspect.insert(at) {
+        if self.adaptive.lost.contains(&at)
+            && self.adaptive.answered.contains(&at)
+            && self.adaptive.suspect.insert(at)
+        {
             let pending: Vec<(QId, Name)> = self
                 .scheduled
                 .iter()
@@ -223,6 +275,7 @@ impl Walker<'_> {
                 self.escalate(q, &job.zone, &server, job.address);
             }
             let silenced: Vec<(QId, Name)> = self
+                .adaptive
                 .tally
                 .iter()
                 .filter(|((_, z, _, a), (_, answered))| {
@@ -242,7 +295,7 @@ impl Walker<'_> {
         let key = (job.question, job.zone.clone());
         let mut wrong: Vec<(Name, IpAddr)> = Vec::new();
         if class.is_useful() {
-            let seen = self.adaptive_seen.entry(key).or_default();
+            let seen = self.adaptive.seen.entry(key).or_default();
             for (server, address, other) in seen.iter() {
                 if other != class && *address != job.address {
                     wrong.push((server.clone(), *address));
@@ -274,10 +327,10 @@ impl Walker<'_> {
     /// never answers (a server that drops PTR queries) is told apart from loss.
     fn settle(&mut self, q: QId, zone: &Name, server: &Name, addr: IpAddr) {
         let key = (q, zone.clone(), server.clone(), addr);
-        let (done, answered) = self.tally.get(&key).copied().unwrap_or_default();
+        let (done, answered) = self.adaptive.tally.get(&key).copied().unwrap_or_default();
         if answered > 0
             || self.questions[q].is_cut()
-            || !self.answered.contains(&(addr, zone.clone()))
+            || !self.adaptive.answered.contains(&(addr, zone.clone()))
         {
             return;
         }
@@ -285,7 +338,7 @@ impl Walker<'_> {
             self.escalate(q, zone, server, addr);
         }
         let first = usize::from(self.cfg.probes);
-        if done >= first && self.confirming.insert(key) {
+        if done >= first && self.adaptive.confirming.insert(key) {
             let plan = vec![ProbeKind::Standard; first];
             let to = To {
                 q,
@@ -300,6 +353,7 @@ impl Walker<'_> {
     /// The rest of `--probes` for one adaptive question at one address, once.
     fn escalate(&mut self, q: QId, zone: &Name, server: &Name, addr: IpAddr) {
         if !self
+            .adaptive
             .escalated
             .insert((q, zone.clone(), server.clone(), addr))
         {
@@ -328,17 +382,17 @@ impl Walker<'_> {
         } = *to;
         let question = &self.questions[q];
         let n = u32::try_from(plan.len()).unwrap_or(u32::MAX);
-        if self.sent - self.budget_base + n > self.budget {
+        if self.budget.sent - self.budget.base + n > self.budget.limit {
             self.limit(
                 Limit::QueryBudget,
                 format!(
                     "the budget of {} queries ran out; some servers were not queried",
-                    self.budget
+                    self.budget.limit
                 ),
             );
             return;
         }
-        self.sent += n;
+        self.budget.sent += n;
         let spec = QuerySpec {
             name: question.name.clone(),
             qtype: question.qtype,
@@ -362,7 +416,7 @@ impl Walker<'_> {
             // The per-address politeness bound: a token bucket per address, shared by the run.
             if self.cfg.rate_per_address > 0 {
                 let now = tokio::time::Instant::now();
-                let at = self.cfg.buckets.slot(
+                let at = self.cfg.pacing.buckets.slot(
                     addr,
                     self.cfg.rate_per_address,
                     pace::RATE_BURST,
@@ -375,10 +429,11 @@ impl Walker<'_> {
             // questions to the address.
             if self.cfg.rrl_pacing && kind != ProbeKind::Tcp {
                 let now = tokio::time::Instant::now();
-                let at = self
-                    .cfg
-                    .pacer
-                    .slot(addr, &question.name, question.qtype, now + delay);
+                let at =
+                    self.cfg
+                        .pacing
+                        .pacer
+                        .slot(addr, &question.name, question.qtype, now + delay);
                 delay = at - now;
             }
             let job = Job {
@@ -399,8 +454,12 @@ impl Walker<'_> {
             }
             let timeout = self.cfg.timeout;
             // A TCP retry after TC=1 is a query too: it takes its own token.
-            let bucket = (self.cfg.rate_per_address > 0)
-                .then(|| (Arc::clone(&self.cfg.buckets), self.cfg.rate_per_address));
+            let bucket = (self.cfg.rate_per_address > 0).then(|| {
+                (
+                    Arc::clone(&self.cfg.pacing.buckets),
+                    self.cfg.rate_per_address,
+                )
+            });
             // An absolute time: a task first polled late must not shift its slot.
             let at = tokio::time::Instant::now() + delay;
             self.pending.spawn(async move {

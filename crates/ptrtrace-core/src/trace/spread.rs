@@ -20,7 +20,14 @@
 
 use std::hash::BuildHasher;
 
-use super::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+
+use hickory_proto::rr::{Name, RecordType};
+
+use super::Walker;
+use crate::model::walk::Spread;
+use crate::model::{ProbeKind, Purpose, QId, ReplyClass};
 
 /// One zone whose targets are spread over its servers.
 #[derive(Debug, Clone)]
@@ -49,6 +56,26 @@ pub fn sample_rate(population: u64) -> f64 {
 /// Spreading pays only where the sample is at most this share of the zone's targets.
 const MOST_SAMPLED: f64 = 0.5;
 
+/// Spread probing: the zones planned, those whose sample failed, the (question, zone,
+/// server, address) probes skipped, the questions asked in full after all, and the run's
+/// random key for sampling.
+#[derive(Default)]
+pub(super) struct SpreadState {
+    pub(super) plan: HashMap<Name, SpreadZone>,
+    pub(super) off: HashSet<Name>,
+    pub(super) skipped: BTreeSet<(QId, Name, Name, IpAddr)>,
+    pub(super) full: HashSet<QId>,
+    pub(super) key: std::hash::RandomState,
+}
+
+impl SpreadState {
+    /// Forgets the questions of targets a batch has finished.
+    pub(super) fn forget(&mut self, gone: &HashSet<QId>) {
+        self.skipped.retain(|(q, _, _, _)| !gone.contains(q));
+        self.full.retain(|q| !gone.contains(q));
+    }
+}
+
 impl Walker<'_> {
     /// True for a target's own PTR question (not a CNAME target, not a cut check).
     fn spreadable_question(&self, q: QId) -> bool {
@@ -58,7 +85,7 @@ impl Walker<'_> {
 
     /// Whether `name` is in the sample asked of every address of a zone sampled at `rate`.
     fn sampled(&self, name: &Name, rate: f64) -> bool {
-        let x = self.spread_key.hash_one(name.to_lowercase().to_ascii()) as f64 / u64::MAX as f64;
+        let x = self.spread.key.hash_one(name.to_lowercase().to_ascii()) as f64 / u64::MAX as f64;
         x < rate
     }
 
@@ -69,18 +96,18 @@ impl Walker<'_> {
         servers
             .iter()
             .map(|(_, a)| *a)
-            .min_by_key(|a| self.spread_key.hash_one((&key, a)))
+            .min_by_key(|a| self.spread.key.hash_one((&key, a)))
     }
 
     /// True when `addr` is not to be asked question `q` as a server of `zone`: a spread
     /// zone's target outside the sample, at an address other than its own.
     pub(super) fn spread_skips(&self, q: QId, zone: &Name, addr: IpAddr) -> bool {
-        let Some(plan) = self.spread_plan.get(zone) else {
+        let Some(plan) = self.spread.plan.get(zone) else {
             return false;
         };
-        if self.spread_off.contains(zone)
+        if self.spread.off.contains(zone)
             || !self.spreadable_question(q)
-            || self.spread_full.contains(&q)
+            || self.spread.full.contains(&q)
         {
             return false;
         }
@@ -95,7 +122,7 @@ impl Walker<'_> {
             return;
         };
         for zone in zones {
-            if self.spread_plan.contains_key(zone) || self.spread_off.contains(zone) {
+            if self.spread.plan.contains_key(zone) || self.spread.off.contains(zone) {
                 continue;
             }
             let Some(n) = population
@@ -105,11 +132,11 @@ impl Walker<'_> {
                 continue;
             };
             let rate = sample_rate(n);
-            if rate > MOST_SAMPLED || self.copies.keys().any(|(z, _)| z == zone) {
+            if rate > MOST_SAMPLED || self.transfers.copies.keys().any(|(z, _)| z == zone) {
                 continue;
             }
             if let Some(servers) = self.agreeing_servers(zone) {
-                self.spread_plan.insert(
+                self.spread.plan.insert(
                     zone.clone(),
                     SpreadZone {
                         servers,
@@ -166,13 +193,14 @@ impl Walker<'_> {
         let in_chunk: HashSet<QId> = chunk.iter().copied().collect();
         let mut redo: BTreeSet<QId> = BTreeSet::new();
         let zones: Vec<Name> = self
-            .spread_plan
+            .spread
+            .plan
             .keys()
-            .filter(|z| !self.spread_off.contains(*z))
+            .filter(|z| !self.spread.off.contains(*z))
             .cloned()
             .collect();
         for zone in zones {
-            let Some(plan) = self.spread_plan.get(&zone) else {
+            let Some(plan) = self.spread.plan.get(&zone) else {
                 continue;
             };
             let rate = plan.rate;
@@ -194,9 +222,10 @@ impl Walker<'_> {
                 }
             }
             if broken {
-                self.spread_off.insert(zone.clone());
+                self.spread.off.insert(zone.clone());
                 redo.extend(
-                    self.spread_skipped
+                    self.spread
+                        .skipped
                         .iter()
                         .filter(|(q, z, _, _)| *z == zone && in_chunk.contains(q))
                         .map(|(q, _, _, _)| *q),
@@ -204,15 +233,17 @@ impl Walker<'_> {
             }
         }
         let again: Vec<(QId, Name, Name, IpAddr)> = self
-            .spread_skipped
+            .spread
+            .skipped
             .iter()
             .filter(|(q, _, _, _)| redo.contains(q))
             .cloned()
             .collect();
         for (q, zone, server, addr) in &again {
-            self.spread_skipped
+            self.spread
+                .skipped
                 .remove(&(*q, zone.clone(), server.clone(), *addr));
-            self.spread_full.insert(*q);
+            self.spread.full.insert(*q);
             self.schedule_addr(*q, zone, server, *addr);
         }
         !again.is_empty()
@@ -221,11 +252,11 @@ impl Walker<'_> {
     /// The zones where question `q` was spread: for its view.
     pub(super) fn spread_of(&self, q: QId) -> Vec<Spread> {
         let mut out: BTreeMap<Name, Spread> = BTreeMap::new();
-        for (sq, zone, server, addr) in &self.spread_skipped {
+        for (sq, zone, server, addr) in &self.spread.skipped {
             if *sq != q {
                 continue;
             }
-            let Some(plan) = self.spread_plan.get(zone) else {
+            let Some(plan) = self.spread.plan.get(zone) else {
                 continue;
             };
             let s = out.entry(zone.clone()).or_insert_with(|| Spread {

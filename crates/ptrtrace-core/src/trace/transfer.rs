@@ -6,7 +6,25 @@
 //! copy cannot answer alone (a name it does not hold, a name below a delegation) is asked as
 //! before, and a refused or failed transfer only means the address is asked as before.
 
-use super::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_proto::op::Message;
+use hickory_proto::rr::{Name, RData, RecordType};
+
+use super::{Done, Job, Walker, pace};
+use crate::model::{ProbeKind, QId, ReplyClass};
+use crate::net;
+use crate::net::{Attempt, Outcome};
+
+/// A batch's zone transfers: the (zone, address) pairs tried, and the copies that arrived.
+#[derive(Default)]
+pub(super) struct Transfers {
+    pub(super) tried: HashSet<(Name, IpAddr)>,
+    pub(super) copies: HashMap<(Name, IpAddr), Arc<ZoneCopy>>,
+}
 
 /// A zone as one server address transferred it.
 #[derive(Debug)]
@@ -233,12 +251,13 @@ impl Walker<'_> {
     pub(super) async fn transfer(&mut self, zones: &BTreeSet<Name>) {
         let mut jobs = Vec::new();
         for zone in zones {
-            let Some(z) = self.zones.get(zone) else {
+            let Some(z) = self.book.zones.get(zone) else {
                 continue;
             };
             for (server, glue) in &z.ns {
                 let addrs: Vec<IpAddr> = if glue.is_empty() {
-                    self.ns_state
+                    self.book
+                        .ns_state
                         .get(server)
                         .map(|s| s.addrs.iter().copied().collect())
                         .unwrap_or_default()
@@ -248,7 +267,7 @@ impl Walker<'_> {
                 for addr in addrs.into_iter().take(self.cfg.max_addrs_per_ns) {
                     let fam = self.cfg.families;
                     let allowed = (addr.is_ipv4() && fam.v4) || (addr.is_ipv6() && fam.v6);
-                    if allowed && self.transfer_tried.insert((zone.clone(), addr)) {
+                    if allowed && self.transfers.tried.insert((zone.clone(), addr)) {
                         jobs.push((zone.clone(), addr));
                     }
                 }
@@ -257,11 +276,11 @@ impl Walker<'_> {
         if jobs.is_empty() {
             return;
         }
-        self.sent += u32::try_from(jobs.len()).unwrap_or(u32::MAX);
+        self.budget.sent += u32::try_from(jobs.len()).unwrap_or(u32::MAX);
         let map = Arc::clone(&self.map);
         let timeout = self.cfg.timeout;
         let rate = self.cfg.rate_per_address;
-        let buckets = Arc::clone(&self.cfg.buckets);
+        let buckets = Arc::clone(&self.cfg.pacing.buckets);
         let runs = jobs.into_iter().map(|(zone, addr)| {
             let (map, buckets) = (Arc::clone(&map), Arc::clone(&buckets));
             async move {
@@ -275,7 +294,8 @@ impl Walker<'_> {
         });
         for (zone, addr, got) in futures::future::join_all(runs).await {
             if let Ok(t) = got {
-                self.copies
+                self.transfers
+                    .copies
                     .insert((zone.clone(), addr), Arc::new(ZoneCopy::new(&zone, t)));
             }
         }
@@ -294,7 +314,7 @@ impl Walker<'_> {
         if !self.on_path(q) || question.is_cut() || question.purpose.is_check() {
             return false;
         }
-        let Some(copy) = self.copies.get(&(zone.clone(), addr)) else {
+        let Some(copy) = self.transfers.copies.get(&(zone.clone(), addr)) else {
             return false;
         };
         let Some(msg) = copy.answer(&question.name, question.qtype, self.cfg.dnssec.is_some())

@@ -1,7 +1,26 @@
 //! The walker's main loop: the root installed from the hints, questions started and zones
 //! entered, finished probes taken as they come, bounds applied.
 
-use super::*;
+use std::collections::{BTreeMap, HashSet};
+
+use hickory_proto::rr::{Name, RecordType};
+
+use super::{NsState, Walker};
+use crate::model::finding::Limit;
+use crate::model::{LimitHit, Purpose, QId, Question, Zone};
+
+/// The zones met on the walk: each zone's servers and delegations, the state of each NS
+/// name's address lookup, the (question, zone) pairs entered, and the zones whose SOA/NS,
+/// DNSSEC and glue checks were scheduled.
+#[derive(Default)]
+pub(super) struct ZoneBook {
+    pub(super) zones: BTreeMap<Name, Zone>,
+    pub(super) ns_state: BTreeMap<Name, NsState>,
+    pub(super) entered: HashSet<(QId, Name)>,
+    pub(super) checked: HashSet<Name>,
+    pub(super) dnssec_checked: HashSet<Name>,
+    pub(super) glue_checked: HashSet<Name>,
+}
 
 impl Walker<'_> {
     pub(super) fn install_root(&mut self) {
@@ -9,7 +28,7 @@ impl Walker<'_> {
         for s in &self.cfg.hints.servers {
             ns.insert(s.name.clone(), s.addresses.iter().copied().collect());
         }
-        self.zones.insert(
+        self.book.zones.insert(
             Name::root(),
             Zone {
                 name: Name::root(),
@@ -117,14 +136,15 @@ impl Walker<'_> {
         // A zone's own apex checks start at the zone once its servers are known: a zone found
         // inside its parent's servers (a hidden cut) was never entered by a referral.
         let apex = matches!(&self.questions[id].purpose, Purpose::ZoneCheck { zone } if *zone == name)
-            && self.zones.get(&name).is_some_and(|z| !z.ns.is_empty());
+            && self.book.zones.get(&name).is_some_and(|z| !z.ns.is_empty());
         let start = if apex {
             name.clone()
         } else {
-            self.zones
+            self.book
+                .zones
                 .keys()
                 .filter(|z| !(is_ds && **z == name))
-                .filter(|z| z.zone_of(&name) && self.entered.iter().any(|(_, e)| e == *z))
+                .filter(|z| z.zone_of(&name) && self.book.entered.iter().any(|(_, e)| e == *z))
                 .max_by_key(|z| z.num_labels())
                 .cloned()
                 .unwrap_or_else(Name::root)
@@ -135,7 +155,7 @@ impl Walker<'_> {
 
     pub(super) fn enter(&mut self, q: QId, zone: &Name) {
         self.current = Some(q);
-        if !self.entered.insert((q, zone.clone())) {
+        if !self.book.entered.insert((q, zone.clone())) {
             return;
         }
         if self.questions[q].zones.len() >= self.cfg.max_depth {
@@ -164,10 +184,11 @@ impl Walker<'_> {
         // Zones on a path to an answer get the full checks; zones visited only to find an
         // NS name's address are probed, but not checked further (that would multiply the
         // cost of every glueless delegation by every TLD's servers).
-        if self.on_path(q) && self.checked.insert(zone.clone()) {
+        if self.on_path(q) && self.book.checked.insert(zone.clone()) {
             self.zone_checks(zone);
         }
         let ns: Vec<Name> = self
+            .book
             .zones
             .get(zone)
             .map(|z| z.ns.keys().cloned().collect())
