@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use ptrtrace_core::report::{TargetReport, dot, json};
+use ptrtrace_core::report::{TargetReport, dot, json, svg};
 use ptrtrace_core::trace;
 use ptrtrace_lab::{self as lab, Scenario};
 
@@ -158,6 +158,63 @@ async fn every_scenario_validates_against_the_json_schema_and_renders_with_graph
     }
 }
 
+/// serve's page draws every scenario's graph (report/svg.rs): a well-formed SVG (one Python
+/// XML parse for all of them) with one `address` node per address of the graph, each with a
+/// `data-status` of the documented words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_draws_its_svg() {
+    let runs = all_scenarios().await;
+    let dir = std::env::temp_dir().join(format!("ptrtrace-svg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    const WORDS: [&str; 7] = [
+        "ok",
+        "lame",
+        "unreachable",
+        "flaky",
+        "inconsistent",
+        "bogus",
+        "untested",
+    ];
+    for (s, r) in &runs {
+        let g = svg::render(r);
+        let statuses: Vec<&str> = g
+            .split(r#"<g class="address" data-status=""#)
+            .skip(1)
+            .map(|rest| &rest[..rest.find('"').unwrap()])
+            .collect();
+        let addresses = r
+            .graph
+            .graph
+            .node_weights()
+            .filter(|n| matches!(n, ptrtrace_core::graph::Node::Address { .. }))
+            .count();
+        assert_eq!(statuses.len(), addresses, "{}", s.name);
+        assert!(
+            statuses.iter().all(|w| WORDS.contains(w)),
+            "{}: {statuses:?}",
+            s.name
+        );
+        std::fs::write(dir.join(format!("{}.svg", s.name)), g).unwrap();
+    }
+    let parsed = Command::new("python3")
+        .args([
+            "-c",
+            "import glob, sys, xml.dom.minidom as m; \
+             print(sum(m.parse(f).documentElement.tagName == 'svg' \
+             for f in glob.glob(sys.argv[1] + '/*.svg')))",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&parsed.stdout).trim(),
+        runs.len().to_string(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The schema is a real check: a document with a wrong verdict or a missing field fails it.
 #[test]
 fn schema_rejects_bad_documents() {
@@ -198,6 +255,55 @@ async fn dot_marks_the_lame_server() {
     );
     assert!(g.contains("label=\"delegates\""));
     assert!(g.contains("cluster_legend"));
+}
+
+/// The page's own SVG of `refused`: a well-formed document whose refusing address (ns2's,
+/// both families) is `data-status="lame"` and every other address of the lab's tree `ok`,
+/// each with its evidence as a tooltip; and a name with markup in it is escaped.
+#[tokio::test]
+async fn svg_marks_the_lame_server_and_escapes() {
+    let s = lab::scenarios()
+        .into_iter()
+        .find(|s| s.name == "refused")
+        .unwrap();
+    let (_, r) = run(s).await;
+    let g = svg::render(&r);
+    let status = |g: &str| -> Vec<(String, String)> {
+        g.lines()
+            .filter(|l| l.starts_with(r#"<g class="address""#))
+            .map(|l| {
+                let st = l.split("data-status=\"").nth(1).unwrap();
+                let title = l.split("<title>").nth(1).unwrap();
+                (st[..st.find('"').unwrap()].to_string(), title.to_string())
+            })
+            .collect()
+    };
+    let all = status(&g);
+    assert!(all.len() > 10, "{g}");
+    let (lame, ok): (Vec<_>, Vec<_>) = all.iter().partition(|(st, _)| st == "lame");
+    assert_eq!(lame.len(), 2, "ns2's two addresses: {lame:?}");
+    assert!(
+        lame.iter()
+            .all(|(_, t)| t.starts_with("ns2.isp.example. ") && t.contains("REFUSED 3/3")),
+        "{lame:?}"
+    );
+    assert!(ok.iter().all(|(st, _)| st == "ok"), "{ok:?}");
+    let parsed = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.dom.minidom as m; d = m.parseString(sys.stdin.read()); \
+             print(d.documentElement.tagName)",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(g.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&parsed.stdout).trim(), "svg");
+    assert_eq!(svg::esc("<script>&\""), "&lt;script&gt;&amp;&quot;");
 }
 
 /// Every finding kind docs/findings.md documents (a `## kind (severity)` heading) is one the

@@ -137,6 +137,7 @@ mod errors;
 mod lab;
 mod local;
 mod monitor;
+mod page;
 mod serve;
 mod serve_limits;
 mod trace;

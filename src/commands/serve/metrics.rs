@@ -197,6 +197,20 @@ impl State {
         }
     }
 
+    /// The configured targets' latest verdicts, the first `max` of them by address, and
+    /// how many there are in all.
+    pub fn verdicts(&self, max: usize) -> (Vec<(IpAddr, &'static str)>, usize) {
+        self.latest.lock().map_or((Vec::new(), 0), |m| {
+            (
+                m.iter()
+                    .take(max)
+                    .map(|(t, (s, _))| (*t, s.verdict))
+                    .collect(),
+                m.len(),
+            )
+        })
+    }
+
     /// Forgets targets no longer configured.
     pub fn keep_only(&self, targets: &std::collections::HashSet<IpAddr>) {
         if let Ok(mut m) = self.latest.lock() {

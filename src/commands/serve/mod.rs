@@ -9,6 +9,7 @@ mod clients;
 mod config;
 mod http;
 mod metrics;
+mod page;
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
@@ -130,7 +131,8 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
         Arc::clone(&http),
     ));
     let app = axum::Router::new()
-        .route("/", get(index))
+        .route("/", get(page::index))
+        .route("/style.css", get(page::style))
         .route("/metrics", get(metrics_page))
         .route("/probe", get(probe))
         .with_state(http);
@@ -298,19 +300,16 @@ async fn prepare(
     Ok((conf, cfg, listener, store))
 }
 
-async fn index() -> &'static str {
-    "ptrtrace serve: GET /metrics (every configured target's latest trace), GET /probe?target=ADDRESS (one trace now)\n"
-}
-
 async fn metrics_page(AxState(http): AxState<Arc<Http>>) -> Response {
     ([(header::CONTENT_TYPE, OPENMETRICS)], http.state.encode()).into_response()
 }
 
-/// `GET /probe?target=ADDR`: one trace now, its metrics only. One probe per client (an IPv4
-/// address or an IPv6 /64) per `[probe] per_client_interval` over all targets (429
-/// otherwise), at most `[probe] concurrency` at once (503 otherwise, and a 503 costs the
-/// client nothing), every query through the process's per-server buckets: the endpoint cannot
-/// be turned into a query amplifier (docs/security.md).
+/// `GET /probe?target=ADDR[&format=json|dot]`: one trace now, its metrics (or its report as
+/// JSON or DOT). One probe per client (an IPv4 address or an IPv6 /64) per `[probe]
+/// per_client_interval` over all targets (429 otherwise), at most `[probe] concurrency` at
+/// once (503 otherwise, and a 503 costs the client nothing), every query through the
+/// process's per-server buckets: the endpoint cannot be turned into a query amplifier
+/// (docs/security.md).
 async fn probe(
     AxState(http): AxState<Arc<Http>>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -319,37 +318,75 @@ async fn probe(
     let Some(raw) = q.get("target") else {
         return (StatusCode::BAD_REQUEST, "give ?target=ADDRESS\n").into_response();
     };
+    let format = q.get("format").map_or("metrics", String::as_str);
+    if !["metrics", "json", "dot"].contains(&format) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "format: metrics (the default), json or dot\n",
+        )
+            .into_response();
+    }
+    let (target, report) = match limited_trace(&http, client, raw).await {
+        Ok(t) => t,
+        Err(refused) => return refused,
+    };
+    match format {
+        "json" => match ptrtrace_core::report::json::render(std::slice::from_ref(&report), "serve")
+        {
+            Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
+        "dot" => (
+            [(header::CONTENT_TYPE, "text/vnd.graphviz; charset=utf-8")],
+            ptrtrace_core::report::dot::render(&report),
+        )
+            .into_response(),
+        _ => (
+            [(header::CONTENT_TYPE, OPENMETRICS)],
+            metrics::encode_one(target, &report),
+        )
+            .into_response(),
+    }
+}
+
+/// One trace of `raw` now, under /probe's limits (the target parsed before anything else
+/// sees it); the response to send instead when it is refused.
+async fn limited_trace(
+    http: &Http,
+    client: SocketAddr,
+    raw: &str,
+) -> Result<(IpAddr, TargetReport), Response> {
     let target = match parse_target(raw) {
         Ok(t) => t,
-        Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+        Err(e) => return Err((StatusCode::BAD_REQUEST, format!("{e}\n")).into_response()),
     };
     let (Ok((cfg, gap)), Ok(busy)) = (
         http.cfg.lock().map(|c| (Arc::clone(&c.0), c.1)),
         http.busy.lock().map(|b| Arc::clone(&b)),
     ) else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
     };
     // Busy first: a probe turned away for want of room is not charged to the client.
     let Ok(_permit) = busy.try_acquire_owned() else {
-        return (
+        return Err((
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::RETRY_AFTER, "5")],
             "too many probes running\n",
         )
-            .into_response();
+            .into_response());
     };
     {
         let Ok(mut clients) = http.clients.lock() else {
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
         };
         let now = Instant::now();
         if let Some(wait) = clients.wait(client.ip(), now, gap) {
-            return (
+            return Err((
                 StatusCode::TOO_MANY_REQUESTS,
                 [(header::RETRY_AFTER, (wait.as_secs() + 1).to_string())],
                 format!("one probe per {gap:?} per client\n"),
             )
-                .into_response();
+                .into_response());
         }
         clients.charge(client.ip(), now, gap);
     }
@@ -358,9 +395,5 @@ async fn probe(
     http.state.probes_running.dec();
     let report = TargetReport::judged(walk, &Validator::now());
     http.state.record_local(&report);
-    (
-        [(header::CONTENT_TYPE, OPENMETRICS)],
-        metrics::encode_one(target, &report),
-    )
-        .into_response()
+    Ok((target, report))
 }

@@ -13,12 +13,12 @@ use crate::graph::{EdgeKind, Node, Status, TraceGraph};
 use crate::model::Purpose;
 use crate::report::TargetReport;
 
-/// Fill and border colours of a status.
 /// Fill and border of an address whose DNSSEC data fails: it answers, but validating
 /// resolvers that pick it fail.
-const DNSSEC_BOGUS: (&str, &str) = ("#ffd8b0", "#c62828");
+pub(super) const DNSSEC_BOGUS: (&str, &str) = ("#ffd8b0", "#c62828");
 
-fn colours(status: Status) -> (&'static str, &'static str) {
+/// Fill and border colours of a status.
+pub(super) fn colours(status: Status) -> (&'static str, &'static str) {
     match status {
         Status::Ok => ("#d9f2d9", "#2e7d32"),
         Status::Inconsistent => ("#ead9f5", "#7b1fa2"),

@@ -5,6 +5,7 @@ pub mod diff;
 pub mod dot;
 mod headline;
 pub mod json;
+pub mod svg;
 pub mod table;
 pub mod text;
 

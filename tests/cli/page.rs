@@ -1,0 +1,145 @@
+//! serve's web page against `lab serve refused` over real sockets: the form, a trace with the
+//! refusing address marked in the inline SVG, the headline naming it, the links to JSON and
+//! DOT, escaping of a hostile target, the Content-Security-Policy, no external resource.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::serve::{free_port, serve, signal};
+use super::temp_file;
+
+/// `GET path`: (status, headers, body).
+fn get(port: u16, path: &str) -> (u16, String, String) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head.to_lowercase(), body.to_string())
+}
+
+/// `lab serve SCENARIO` on a free port: the child, and the `--root-hints`, `--trust-anchor`
+/// and `--port` values of the command line it prints.
+fn lab_serve(scenario: &str) -> (Child, [String; 3]) {
+    let probe = std::net::UdpSocket::bind("127.0.53.1:0").unwrap();
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    let dir = std::env::temp_dir().join(format!("ptrtrace-page-test-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ptrtrace"))
+        .args(["lab", "serve", scenario, "--port", &port.to_string()])
+        .env("TMPDIR", &dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while let Some(line) = lines.next() {
+        let line = line.unwrap();
+        if line.contains(" --root-hints ") {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let after = |flag: &str| {
+                let i = words.iter().position(|w| *w == flag).unwrap();
+                words[i + 1].to_string()
+            };
+            let values = [
+                after("--root-hints"),
+                after("--trust-anchor"),
+                after("--port"),
+            ];
+            // lab serve stops when its reader goes away: keep reading what it prints.
+            std::thread::spawn(move || lines.for_each(drop));
+            return (child, values);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("lab serve printed no command line");
+}
+
+#[test]
+fn the_page_traces_marks_the_refusing_server_and_escapes() {
+    let (mut lab, [hints, anchor, port]) = lab_serve("refused");
+    let http = free_port();
+    let conf = temp_file(
+        "page.toml",
+        &format!(
+            "listen = \"127.0.0.1:{http}\"\ninterval = \"60m\"\n[trace]\nroot_hints = \"{hints}\"\ntrust_anchor = \"{anchor}\"\nport = {port}\ntimeout = \"1s\"\n[probe]\nper_client_interval = \"1ms\"\n[[targets]]\naddresses = [\"203.0.113.25\"]\n"
+        ),
+    );
+    let mut child = serve(&conf);
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("serving metrics"), "{line}");
+
+    // The form, keyboard-usable: a labelled input and a submit button.
+    let (status, head, body) = get(http, "/");
+    assert_eq!(status, 200, "{body}");
+    assert!(head.contains("content-type: text/html"), "{head}");
+    assert!(
+        head.contains("content-security-policy: default-src 'none'"),
+        "{head}"
+    );
+    assert!(body.contains(r#"<label for="target">"#) && body.contains(r#"id="target""#));
+    assert!(body.contains(r#"<button type="submit">"#));
+
+    // A trace: the headline names the refusing server and the fix; the SVG marks exactly
+    // its addresses lame and every other address of the lab's tree ok.
+    let (status, _, page) = get(http, "/?target=203.0.113.25");
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("refuses queries for 113.0.203.in-addr.arpa."),
+        "{page}"
+    );
+    let addresses: Vec<&str> = page
+        .split(r#"<g class="address" data-status=""#)
+        .skip(1)
+        .collect();
+    assert!(addresses.len() > 10, "{page}");
+    let lame: Vec<&&str> = addresses.iter().filter(|a| a.starts_with("lame")).collect();
+    assert_eq!(lame.len(), 1, "ns2 in lab serve has one address: {lame:?}");
+    assert!(lame[0].contains("<title>ns2.isp.example. "), "{}", lame[0]);
+    assert!(
+        addresses
+            .iter()
+            .all(|a| a.starts_with("lame") || a.starts_with("ok")),
+        "{addresses:?}"
+    );
+    // The findings are the graph's text alternative; the links trace again as JSON and DOT.
+    assert!(page.contains(r#"data-kind="lame""#), "{page}");
+    assert!(page.contains(r#"href="/probe?target=203.0.113.25&amp;format=json""#));
+    // Nothing from elsewhere: no script, no external URL.
+    assert!(!page.contains("<script"), "{page}");
+    let outside = page
+        .replace(r#"xmlns="http://www.w3.org/2000/svg""#, "")
+        .contains("://");
+    assert!(!outside, "a URL leaves the page: {page}");
+
+    // A hostile target is escaped and refused before anything traces it.
+    let (status, _, page) = get(http, "/?target=%3Cscript%3Ealert(1)%3C/script%3E");
+    assert_eq!(status, 400, "{page}");
+    assert!(!page.contains("<script>"), "{page}");
+    assert!(page.contains("&lt;script&gt;"), "{page}");
+
+    // The same trace as JSON, for scripts.
+    let (status, head, json) = get(http, "/probe?target=203.0.113.25&format=json");
+    assert_eq!(status, 200, "{json}");
+    assert!(head.contains("application/json"), "{head}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["targets"][0]["verdict"], "degraded");
+    let (status, head, _) = get(http, "/style.css");
+    assert_eq!(status, 200);
+    assert!(head.contains("text/css"), "{head}");
+
+    signal(&child, "-TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    signal(&lab, "-TERM");
+    let _ = lab.wait();
+}
