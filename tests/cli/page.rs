@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use super::serve::{free_port, serve, signal};
+use super::serve::{free_port, metrics_with, serve, signal};
 use super::temp_file;
 
 /// `GET path`: (status, headers, body).
@@ -67,10 +67,13 @@ fn lab_serve(scenario: &str) -> (Child, [String; 3]) {
 fn the_page_traces_marks_the_refusing_server_and_escapes() {
     let (mut lab, [hints, anchor, port]) = lab_serve("refused");
     let http = free_port();
+    let db = std::env::temp_dir().join(format!("ptrtrace-cli-{}/page.sqlite", std::process::id()));
+    let _ = std::fs::remove_file(&db);
     let conf = temp_file(
         "page.toml",
         &format!(
-            "listen = \"127.0.0.1:{http}\"\ninterval = \"60m\"\n[trace]\nroot_hints = \"{hints}\"\ntrust_anchor = \"{anchor}\"\nport = {port}\ntimeout = \"1s\"\n[probe]\nper_client_interval = \"1ms\"\n[[targets]]\naddresses = [\"203.0.113.25\"]\n"
+            "listen = \"127.0.0.1:{http}\"\ninterval = \"60m\"\nhistory = \"{}\"\n[trace]\nroot_hints = \"{hints}\"\ntrust_anchor = \"{anchor}\"\nport = {port}\ntimeout = \"1s\"\n[probe]\nper_client_interval = \"1ms\"\n[[targets]]\naddresses = [\"203.0.113.25\"]\n",
+            db.display()
         ),
     );
     let mut child = serve(&conf);
@@ -89,6 +92,18 @@ fn the_page_traces_marks_the_refusing_server_and_escapes() {
     );
     assert!(body.contains(r#"<label for="target">"#) && body.contains(r#"id="target""#));
     assert!(body.contains(r#"<button type="submit">"#));
+
+    // Once the first round is in, the index lists the target with its verdict, as a link.
+    metrics_with(
+        http,
+        "ptrtrace_target_verdict{target=\"203.0.113.25\",verdict=\"degraded\"} 1",
+    );
+    let (_, _, index) = get(http, "/");
+    assert!(
+        index.contains(r#"<a href="/?target=203.0.113.25">203.0.113.25</a>"#)
+            && index.contains(r#"<span class="verdict degraded">degraded</span>"#),
+        "{index}"
+    );
 
     // A trace: the headline names the refusing server and the fix; the SVG marks exactly
     // its addresses lame and every other address of the lab's tree ok.
@@ -112,6 +127,10 @@ fn the_page_traces_marks_the_refusing_server_and_escapes() {
             .all(|a| a.starts_with("lame") || a.starts_with("ok")),
         "{addresses:?}"
     );
+    // The round in the history file: the history chart, with its three spans.
+    assert!(page.contains(r#"<section class="history""#), "{page}");
+    assert!(page.contains("<polyline"), "{page}");
+    assert!(page.contains(r#"href="/?target=203.0.113.25&amp;history=30d""#));
     // The findings are the graph's text alternative; the links trace again as JSON and DOT.
     assert!(page.contains(r#"data-kind="lame""#), "{page}");
     assert!(page.contains(r#"href="/probe?target=203.0.113.25&amp;format=json""#));

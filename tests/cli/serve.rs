@@ -48,7 +48,7 @@ pub(super) fn signal(child: &Child, sig: &str) {
 }
 
 /// Polls /metrics until `needle` shows up (a trace takes a moment), for at most 30 s.
-fn metrics_with(port: u16, needle: &str) -> String {
+pub(super) fn metrics_with(port: u16, needle: &str) -> String {
     let until = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some((200, body)) = get(port, "/metrics")

@@ -48,6 +48,8 @@ struct Http {
     busy: Mutex<Arc<Semaphore>>,
     /// When each client last had a probe (clients.rs).
     clients: Mutex<clients::Clients>,
+    /// The history file, for the page's history chart.
+    store: Mutex<Store>,
 }
 
 /// The configuration of `/probe` traces: the rounds' own, taking from the on-demand share of
@@ -106,6 +108,7 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
         cfg: Mutex::new((on_demand(&trace_cfg), conf.probe_interval)),
         busy: Mutex::new(Arc::new(Semaphore::new(conf.probe_concurrency))),
         clients: Mutex::new(clients::Clients::new(clients::MAX_CLIENTS)),
+        store: Mutex::new(store.clone()),
     });
     // Signals are caught from before the line that says serve is ready.
     let stop = crate::exit::stop_signal();
@@ -245,6 +248,9 @@ async fn reload_on_hangup(
                 http.state.keep_only(&keep);
                 if let Some(store) = store {
                     r.store = store;
+                    if let Ok(mut s) = http.store.lock() {
+                        s.clone_from(&r.store);
+                    }
                 }
                 tasks = schedule(&conf.targets, &cfg, &http.state, r.store.clone());
                 if let Ok(mut c) = http.cfg.lock() {

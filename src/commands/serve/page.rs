@@ -53,7 +53,17 @@ pub async fn index(
         return page(StatusCode::OK, &form(None), &targets(&http));
     };
     match super::limited_trace(&http, client, raw).await {
-        Ok((_, report)) => page(StatusCode::OK, &form(Some(raw)), &report_section(&report)),
+        Ok((target, report)) => {
+            let window = q
+                .get("history")
+                .and_then(|w| Window::parse(w))
+                .unwrap_or(Window::Week);
+            let main = html! {
+                (report_section(&report))
+                (history_section(&http, target, window))
+            };
+            page(StatusCode::OK, &form(Some(raw)), &main)
+        }
         Err(refused) => {
             let status = refused.status();
             let words = match status {
@@ -149,6 +159,77 @@ fn targets(http: &Http) -> Markup {
                     p { (total - list.len()) " more not listed." }
                 }
             }
+        }
+    }
+}
+
+/// The spans the history chart offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Window {
+    Day,
+    Week,
+    Month,
+}
+
+impl Window {
+    const ALL: [Self; 3] = [Self::Day, Self::Week, Self::Month];
+
+    fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.word() == s)
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Self::Day => "24h",
+            Self::Week => "7d",
+            Self::Month => "30d",
+        }
+    }
+
+    fn seconds(self) -> f64 {
+        match self {
+            Self::Day => 86_400.0,
+            Self::Week => 7.0 * 86_400.0,
+            Self::Month => 30.0 * 86_400.0,
+        }
+    }
+}
+
+/// The target's servers over `window` from serve's history file (`ptrtrace history -f svg`'s
+/// picture), when serve keeps one and it holds the target; nothing otherwise.
+fn history_section(http: &Http, target: std::net::IpAddr, window: Window) -> Markup {
+    let Some(store) = http.store.lock().ok().and_then(|s| s.clone()) else {
+        return html! {};
+    };
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+        - window.seconds();
+    let rows = match store.0.lock() {
+        Ok(h) => h.servers(target, since).unwrap_or_default(),
+        Err(_) => return html! {},
+    };
+    if rows.is_empty() {
+        return html! {};
+    }
+    let title = format!("Servers of {target} over the last {}", window.word());
+    html! {
+        section.history aria-labelledby="history" {
+            h2 id="history" { "History" }
+            p {
+                "Loss and reply time of each server address, round by round, from serve's history file: "
+                @for (i, w) in Window::ALL.iter().enumerate() {
+                    @if i > 0 { " · " }
+                    @if *w == window {
+                        strong { (w.word()) }
+                    } @else {
+                        a href={ "/?target=" (target) "&history=" (w.word()) } { (w.word()) }
+                    }
+                }
+                " (each link traces again). "
+                code { "ptrtrace history " (target) } " tells the same in words."
+            }
+            figure { (PreEscaped(crate::history::picture::svg(&title, &rows))) }
         }
     }
 }
