@@ -119,14 +119,13 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
     );
     warn_if_exposed(at);
     let (listeners, listener_rx) = tokio::sync::watch::channel(Arc::new(listener));
-    let tasks = schedule(&conf.targets, &trace_cfg, &state, store.clone());
+    let tasks = schedule(&conf.targets, &trace_cfg, &state, store);
     let reloader = tokio::spawn(reload_on_hangup(
         hup,
         Reload {
             path: path.to_path_buf(),
             listen_given: listen.is_some(),
             conf,
-            store,
             listeners,
         },
         tasks,
@@ -216,7 +215,6 @@ struct Reload {
     /// `--listen` was given: the command line wins over the file's `listen`.
     listen_given: bool,
     conf: ServeConfig,
-    store: Store,
     listeners: tokio::sync::watch::Sender<Arc<TcpListener>>,
 }
 
@@ -246,13 +244,15 @@ async fn reload_on_hangup(
                 tasks.abort_all();
                 let keep: HashSet<IpAddr> = conf.targets.iter().map(|(ip, _)| *ip).collect();
                 http.state.keep_only(&keep);
-                if let Some(store) = store {
-                    r.store = store;
-                    if let Ok(mut s) = http.store.lock() {
-                        s.clone_from(&r.store);
+                // The history file lives in `http.store` (the page reads it too); a reload
+                // that names another one replaces it there.
+                let store = http.store.lock().map_or(None, |mut s| {
+                    if let Some(new) = store {
+                        *s = new;
                     }
-                }
-                tasks = schedule(&conf.targets, &cfg, &http.state, r.store.clone());
+                    s.clone()
+                });
+                tasks = schedule(&conf.targets, &cfg, &http.state, store);
                 if let Ok(mut c) = http.cfg.lock() {
                     *c = (on_demand(&cfg), conf.probe_interval);
                 }
