@@ -229,12 +229,7 @@ fn address_node(
     }
     // A server whose signatures fail is marked even when it answers.
     if *asec == Some(Security::Bogus) {
-        let reasons = r
-            .diagnosis
-            .dnssec
-            .as_ref()
-            .map(|x| x.reasons(azone, aserver, *address))
-            .unwrap_or_default();
+        let reasons = r.dnssec_reasons(azone, aserver, *address);
         let _ = write!(label, "\nDNSSEC bogus: {reasons}");
         (fill, border) = DNSSEC_BOGUS;
     }

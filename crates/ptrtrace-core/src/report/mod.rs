@@ -232,6 +232,23 @@ impl TargetReport {
         }
     }
 
+    /// The `dnssec_bogus` reasons of one server address of `zone`, comma-separated: what the
+    /// text tree, the DOT and the SVG write beside an address whose DNSSEC data fails (empty
+    /// when DNSSEC was not judged).
+    #[must_use]
+    pub fn dnssec_reasons(
+        &self,
+        zone: &hickory_proto::rr::Name,
+        server: &hickory_proto::rr::Name,
+        address: IpAddr,
+    ) -> String {
+        self.diagnosis
+            .dnssec
+            .as_ref()
+            .map(|d| d.reasons(zone, server, address))
+            .unwrap_or_default()
+    }
+
     /// How a zone's cut was found when a referral skipped it (its servers also serve the
     /// parent, like every root server serving `arpa.`), for text and DOT; None for a zone
     /// reached only by referrals.

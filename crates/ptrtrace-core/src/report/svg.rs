@@ -182,14 +182,9 @@ fn place(r: &TargetReport, ai: petgraph::graph::NodeIndex, x: f64, y: f64) -> Op
     if let Some(q) = &sum.question {
         let _ = write!(title, " ({q})");
     }
-    if *dnssec == Some(Security::Bogus)
-        && let Some(d) = &r.diagnosis.dnssec
-    {
-        let _ = write!(
-            title,
-            "; DNSSEC bogus: {}",
-            d.reasons(zone, server, *address)
-        );
+    if *dnssec == Some(Security::Bogus) {
+        let reasons = r.dnssec_reasons(zone, server, *address);
+        let _ = write!(title, "; DNSSEC bogus: {reasons}");
     }
     for f in r.diagnosis.findings.iter().filter(|f| {
         f.zone == *zone && f.server.as_ref() == Some(server) && f.address == Some(*address)

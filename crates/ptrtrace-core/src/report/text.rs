@@ -362,12 +362,7 @@ fn address_line(out: &mut String, r: &TargetReport, style: Style, indent: &str, 
     };
     // Answers that fail DNSSEC are marked beside the answer they gave.
     let bogus = if *dnssec == Some(Security::Bogus) {
-        let reasons = r
-            .diagnosis
-            .dnssec
-            .as_ref()
-            .map(|x| x.reasons(zone, server, *address))
-            .unwrap_or_default();
+        let reasons = r.dnssec_reasons(zone, server, *address);
         format!(
             "  {}",
             style.paint("31", &format!("✗ DNSSEC bogus ({reasons})"))

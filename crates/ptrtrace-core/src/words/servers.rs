@@ -11,16 +11,15 @@ use crate::model::finding::LocalKind;
 type Sentences = (String, String);
 
 pub(super) fn unreachable(
-    at: At<'_>,
+    At {
+        server,
+        address,
+        zone,
+    }: At<'_>,
     only: Option<RecordType>,
     (icmp, discarded): (bool, u32),
     port: u16,
 ) -> Sentences {
-    let At {
-        server,
-        address,
-        zone,
-    } = at;
     let what = match only {
         Some(qtype) => {
             format!("{qtype} questions for {zone} (it answered every other question there)")
@@ -46,12 +45,15 @@ pub(super) fn unreachable(
     )
 }
 
-pub(super) fn flaky(at: At<'_>, sent: usize, lost: usize) -> Sentences {
-    let At {
+pub(super) fn flaky(
+    At {
         server,
         address,
         zone,
-    } = at;
+    }: At<'_>,
+    sent: usize,
+    lost: usize,
+) -> Sentences {
     let share = lost as f64 / sent.max(1) as f64 * 100.0;
     (
         format!(
@@ -67,14 +69,13 @@ pub(super) fn flaky(at: At<'_>, sent: usize, lost: usize) -> Sentences {
 }
 
 pub(super) fn rate_limited(
-    at: At<'_>,
-    (answered, sent, slipped): (usize, usize, usize),
-) -> Sentences {
-    let At {
+    At {
         server,
         address,
         zone,
-    } = at;
+    }: At<'_>,
+    (answered, sent, slipped): (usize, usize, usize),
+) -> Sentences {
     (
         format!(
             "{server} ({address}) answered {answered} of {sent} probes for {zone}, and {slipped} of its UDP replies in {zone} were empty TC=1 \"slips\" that TCP answered: response rate limiting (RRL), not packet loss"
@@ -88,12 +89,15 @@ pub(super) fn rate_limited(
     )
 }
 
-pub(super) fn lame(at: At<'_>, reason: LameReason, (lame, answered): (usize, usize)) -> Sentences {
-    let At {
+pub(super) fn lame(
+    At {
         server,
         address,
         zone,
-    } = at;
+    }: At<'_>,
+    reason: LameReason,
+    (lame, answered): (usize, usize),
+) -> Sentences {
     let text = match reason {
         LameReason::Refused => "it answered REFUSED",
         LameReason::Servfail => "it answered SERVFAIL",
@@ -132,12 +136,15 @@ pub(super) fn lame(at: At<'_>, reason: LameReason, (lame, answered): (usize, usi
     )
 }
 
-pub(super) fn tcp_failed(at: At<'_>, truncated: bool, port: u16) -> Sentences {
-    let At {
+pub(super) fn tcp_failed(
+    At {
         server,
         address,
         zone,
-    } = at;
+    }: At<'_>,
+    truncated: bool,
+    port: u16,
+) -> Sentences {
     (
         if truncated {
             format!(
@@ -154,12 +161,14 @@ pub(super) fn tcp_failed(at: At<'_>, truncated: bool, port: u16) -> Sentences {
     )
 }
 
-pub(super) fn edns_failed(at: At<'_>, drops: bool) -> Sentences {
-    let At {
+pub(super) fn edns_failed(
+    At {
         server,
         address,
         zone,
-    } = at;
+    }: At<'_>,
+    drops: bool,
+) -> Sentences {
     let how = if drops {
         "drops every query that carries EDNS"
     } else {
@@ -175,12 +184,14 @@ pub(super) fn edns_failed(at: At<'_>, drops: bool) -> Sentences {
     )
 }
 
-pub(super) fn slow(at: At<'_>, median_ms: f64) -> Sentences {
-    let At {
+pub(super) fn slow(
+    At {
         server,
         address,
         zone,
-    } = at;
+    }: At<'_>,
+    median_ms: f64,
+) -> Sentences {
     (
         format!(
             "{server} ({address}) takes {median_ms:.0} ms to answer for {zone}: resolvers usually give up on a server after about a second"

@@ -218,12 +218,15 @@ pub(super) fn ds_matches_no_key(zone: &Name, parent: Option<&Name>) -> Sentences
     )
 }
 
-pub(super) fn dnssec_bogus(at: At<'_>, reason: BogusReason, everywhere: bool) -> Sentences {
-    let At {
+pub(super) fn dnssec_bogus(
+    At {
         server,
         address,
         zone,
-    } = at;
+    }: At<'_>,
+    reason: BogusReason,
+    everywhere: bool,
+) -> Sentences {
     let what = match reason {
         BogusReason::DsMismatch => "its DNSKEY RRset has no key matching the DS in the parent",
         BogusReason::MissingDnskey => "it does not serve the DNSKEY that signs the zone",
