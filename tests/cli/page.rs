@@ -11,6 +11,13 @@ use super::temp_file;
 
 /// `GET path`: (status, headers, body).
 fn get(port: u16, path: &str) -> (u16, String, String) {
+    let (status, head, chunks) = get_chunks(port, path);
+    (status, head, chunks.concat())
+}
+
+/// `GET path`: (status, headers in lower case, the body as the chunks it came in, one when
+/// it was not chunked).
+fn get_chunks(port: u16, path: &str) -> (u16, String, Vec<String>) {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     write!(
@@ -20,9 +27,22 @@ fn get(port: u16, path: &str) -> (u16, String, String) {
     .unwrap();
     let mut raw = String::new();
     s.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let (head, mut body) = raw.split_once("\r\n\r\n").unwrap();
     let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (status, head.to_lowercase(), body.to_string())
+    let head = head.to_lowercase();
+    if !head.contains("transfer-encoding: chunked") {
+        return (status, head, vec![body.to_string()]);
+    }
+    let mut chunks = Vec::new();
+    loop {
+        let (size, rest) = body.split_once("\r\n").unwrap();
+        let size = usize::from_str_radix(size.trim(), 16).unwrap();
+        if size == 0 {
+            return (status, head, chunks);
+        }
+        chunks.push(rest[..size].to_string());
+        body = &rest[size + 2..];
+    }
 }
 
 /// `lab serve SCENARIO` on a free port: the child, and the `--root-hints`, `--trust-anchor`
@@ -105,42 +125,47 @@ fn the_page_traces_marks_the_refusing_server_and_escapes() {
         "{index}"
     );
 
-    // A trace: the headline names the refusing server and the fix; the SVG marks exactly
-    // its addresses lame and every other address of the lab's tree ok.
-    let (status, _, page) = get(http, "/?target=203.0.113.25");
-    assert_eq!(status, 200, "{page}");
+    // A configured target shows its latest round at once, with a way to trace it afresh.
+    let (status, head, kept) = get_chunks(http, "/?target=203.0.113.25");
+    assert_eq!(status, 200, "{kept:?}");
+    assert!(!head.contains("chunked"), "no trace runs: {head}");
+    let kept = kept.concat();
     assert!(
-        page.contains("refuses queries for 113.0.203.in-addr.arpa."),
-        "{page}"
+        kept.contains(r#"<p class="kept">From serve's latest round, finished "#)
+            && kept.contains(r#"<a href="/?target=203.0.113.25&amp;fresh=1">"#),
+        "{kept}"
     );
-    let addresses: Vec<&str> = page
-        .split(r#"<g class="address" data-status=""#)
-        .skip(1)
-        .collect();
-    assert!(addresses.len() > 10, "{page}");
-    let lame: Vec<&&str> = addresses.iter().filter(|a| a.starts_with("lame")).collect();
-    assert_eq!(lame.len(), 1, "ns2 in lab serve has one address: {lame:?}");
-    assert!(lame[0].contains("<title>ns2.isp.example. "), "{}", lame[0]);
+    assert!(!kept.contains(r#"class="progress""#), "{kept}");
+    // A fresh trace arrives while it runs: the document's start and the progress list
+    // first, lines as zones are reached, the report last, after the list is closed.
+    let (status, head, chunks) = get_chunks(http, "/?target=203.0.113.25&fresh=1");
+    assert_eq!(status, 200, "{chunks:?}");
+    assert!(head.contains("transfer-encoding: chunked"), "{head}");
     assert!(
-        addresses
+        head.contains("content-security-policy: default-src 'none'"),
+        "{head}"
+    );
+    let first = &chunks[0];
+    assert!(
+        first.contains(r#"<section class="progress""#) && !first.contains(r#"class="report""#),
+        "{first}"
+    );
+    let last = chunks.last().unwrap();
+    assert!(
+        last.starts_with("</ol></section><div class=\"report\">") && last.ends_with("</html>"),
+        "{last}"
+    );
+    let lines: Vec<&String> = chunks[1..chunks.len() - 1].iter().collect();
+    assert!(
+        lines
             .iter()
-            .all(|a| a.starts_with("lame") || a.starts_with("ok")),
-        "{addresses:?}"
+            .any(|l| l.contains("<code>113.0.203.in-addr.arpa.</code>")),
+        "a line for the target's zone before the report: {lines:?}"
     );
-    // The round in the history file: the history chart, with its three spans.
-    assert!(page.contains(r#"<section class="history""#), "{page}");
-    assert!(page.contains("<polyline"), "{page}");
-    assert!(page.contains(r#"href="/?target=203.0.113.25&amp;history=30d""#));
-    // The findings are the graph's text alternative; the links trace again as JSON and DOT.
-    assert!(page.contains(r#"data-kind="lame""#), "{page}");
-    assert!(page.contains(r#"href="/probe?target=203.0.113.25&amp;format=json""#));
-    // Nothing from elsewhere: no script, no external URL.
-    assert!(!page.contains("<script"), "{page}");
-    let outside = page
-        .replace(r#"xmlns="http://www.w3.org/2000/svg""#, "")
-        .contains("://");
-    assert!(!outside, "a URL leaves the page: {page}");
-
+    assert!(lines.iter().all(|l| l.starts_with("<li>")), "{lines:?}");
+    for (page, how) in [(kept, "kept"), (chunks.concat(), "fresh")] {
+        the_refused_trace_on(&page, how);
+    }
     // A hostile target is escaped and refused before anything traces it.
     let (status, _, page) = get(http, "/?target=%3Cscript%3Ealert(1)%3C/script%3E");
     assert_eq!(status, 400, "{page}");
@@ -161,4 +186,88 @@ fn the_page_traces_marks_the_refusing_server_and_escapes() {
     assert_eq!(child.wait().unwrap().code(), Some(0));
     signal(&lab, "-TERM");
     let _ = lab.wait();
+}
+
+/// The page of a trace of `lab serve refused`'s 203.0.113.25 (`how`: kept or fresh): the
+/// headline names the refusing server and the fix; the SVG marks exactly its address lame and
+/// every other address of the lab's tree ok; the history chart; the findings as the graph's
+/// text alternative; links to JSON and DOT; nothing from elsewhere.
+fn the_refused_trace_on(page: &str, how: &str) {
+    assert!(
+        page.contains("refuses queries for 113.0.203.in-addr.arpa."),
+        "{how}: {page}"
+    );
+    let addresses: Vec<&str> = page
+        .split(r#"<g class="address" data-status=""#)
+        .skip(1)
+        .collect();
+    assert!(addresses.len() > 10, "{how}: {page}");
+    let lame: Vec<&&str> = addresses.iter().filter(|a| a.starts_with("lame")).collect();
+    assert_eq!(lame.len(), 1, "ns2 in lab serve has one address: {lame:?}");
+    assert!(lame[0].contains("<title>ns2.isp.example. "), "{}", lame[0]);
+    assert!(
+        addresses
+            .iter()
+            .all(|a| a.starts_with("lame") || a.starts_with("ok")),
+        "{addresses:?}"
+    );
+    // The round in the history file: the history chart, with its three spans.
+    assert!(
+        page.contains(r#"<section class="history""#),
+        "{how}: {page}"
+    );
+    assert!(page.contains("<polyline"), "{how}: {page}");
+    assert!(page.contains(r#"href="/?target=203.0.113.25&amp;history=30d""#));
+    // The findings are the graph's text alternative; the links trace again as JSON and DOT.
+    assert!(page.contains(r#"data-kind="lame""#), "{how}: {page}");
+    assert!(page.contains(r#"href="/probe?target=203.0.113.25&amp;format=json""#));
+    // Nothing from elsewhere: no script, no external URL.
+    assert!(!page.contains("<script"), "{how}: {page}");
+    let outside = page
+        .replace(r#"xmlns="http://www.w3.org/2000/svg""#, "")
+        .contains("://");
+    assert!(!outside, "a URL leaves the page: {page}");
+}
+
+#[test]
+fn a_fresh_trace_is_charged_to_the_client_and_a_refused_one_says_when_to_come_back() {
+    let (dns, hints) = super::closed_root("page-limits.hints");
+    let http = free_port();
+    let conf = temp_file(
+        "page-limits.toml",
+        &format!(
+            "listen = \"127.0.0.1:{http}\"\ninterval = \"60m\"\n[trace]\nroot_hints = \"{}\"\nport = {dns}\ntimeout = \"1s\"\n[probe]\nper_client_interval = \"60m\"\n[[targets]]\naddresses = [\"198.51.100.7\"]\n",
+            hints.display()
+        ),
+    );
+    let mut child = serve(&conf);
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("serving metrics"), "{line}");
+
+    // The first trace runs (the root refuses every query: the report says so).
+    let (status, _, page) = get(http, "/?target=203.0.113.25");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(r#"<h2 id="headline">"#), "{page}");
+    // The second within the interval is refused, with the page's words and Retry-After.
+    let (status, head, page) = get(http, "/?target=203.0.113.26");
+    assert_eq!(status, 429, "{page}");
+    let after: u64 = head
+        .lines()
+        .find_map(|l| l.strip_prefix("retry-after: "))
+        .unwrap_or_else(|| panic!("no retry-after: {head}"))
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(after > 60, "about an hour to wait: {after}");
+    assert!(
+        page.contains(r#"<p class="error" role="alert">One trace per client per interval"#),
+        "{page}"
+    );
+    // The form keeps what was asked, escaped.
+    assert!(page.contains(r#"value="203.0.113.26""#), "{page}");
+
+    signal(&child, "-TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
 }

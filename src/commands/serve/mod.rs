@@ -50,6 +50,8 @@ struct Http {
     clients: Mutex<clients::Clients>,
     /// The history file, for the page's history chart.
     store: Mutex<Store>,
+    /// The configured targets' latest rounds, as the page shows them.
+    kept: page::Kept,
 }
 
 /// The configuration of `/probe` traces: the rounds' own, taking from the on-demand share of
@@ -108,7 +110,8 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
         cfg: Mutex::new((on_demand(&trace_cfg), conf.probe_interval)),
         busy: Mutex::new(Arc::new(Semaphore::new(conf.probe_concurrency))),
         clients: Mutex::new(clients::Clients::new(clients::MAX_CLIENTS)),
-        store: Mutex::new(store.clone()),
+        store: Mutex::new(store),
+        kept: page::Kept::default(),
     });
     // Signals are caught from before the line that says serve is ready.
     let stop = crate::exit::stop_signal();
@@ -119,7 +122,7 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
     );
     warn_if_exposed(at);
     let (listeners, listener_rx) = tokio::sync::watch::channel(Arc::new(listener));
-    let tasks = schedule(&conf.targets, &trace_cfg, &state, store);
+    let tasks = schedule(&conf.targets, &trace_cfg, &http);
     let reloader = tokio::spawn(reload_on_hangup(
         hup,
         Reload {
@@ -149,21 +152,21 @@ const CHUNK: usize = 256;
 /// Traces the targets of each interval as one batch per round (`trace::trace_batch`): zone
 /// cuts, zone checks, NS lookups and forward names are asked once per round, not once per
 /// target, and zone transfers answer later targets where servers allow them. Each target's
-/// report is recorded as soon as its chunk finishes. A round that overruns its interval is
-/// followed at once by the next.
+/// report is recorded as soon as its chunk finishes (in the history file, the metrics and the
+/// page's kept rounds). A round that overruns its interval is followed at once by the next.
 fn schedule(
     targets: &[(IpAddr, Duration)],
     cfg: &Arc<Session>,
-    state: &Arc<State>,
-    store: Store,
+    http: &Arc<Http>,
 ) -> tokio::task::JoinSet<()> {
+    let store = http.store.lock().map_or(None, |s| s.clone());
     let mut groups: std::collections::BTreeMap<Duration, Vec<IpAddr>> = Default::default();
     for &(ip, every) in targets {
         groups.entry(every).or_default().push(ip);
     }
     let mut set = tokio::task::JoinSet::new();
     for (every, ips) in groups {
-        let (mut cfg, state, store) = (Arc::clone(cfg), Arc::clone(state), store.clone());
+        let (mut cfg, http, store) = (Arc::clone(cfg), Arc::clone(http), store.clone());
         if cfg.spread.is_some() {
             // Spread probing counts this batch's own targets per zone.
             let mut own = (*cfg).clone();
@@ -186,7 +189,8 @@ fn schedule(
                     {
                         eprintln!("ptrtrace: cannot write the history: {e}");
                     }
-                    state.record(report.target(), &report);
+                    http.state.record(report.target(), &report);
+                    http.kept.record(&report);
                 })
                 .await;
                 if let Some((kind, n)) = local {
@@ -244,15 +248,13 @@ async fn reload_on_hangup(
                 tasks.abort_all();
                 let keep: HashSet<IpAddr> = conf.targets.iter().map(|(ip, _)| *ip).collect();
                 http.state.keep_only(&keep);
+                http.kept.keep_only(&keep);
                 // The history file lives in `http.store` (the page reads it too); a reload
                 // that names another one replaces it there.
-                let store = http.store.lock().map_or(None, |mut s| {
-                    if let Some(new) = store {
-                        *s = new;
-                    }
-                    s.clone()
-                });
-                tasks = schedule(&conf.targets, &cfg, &http.state, store);
+                if let (Some(new), Ok(mut s)) = (store, http.store.lock()) {
+                    *s = new;
+                }
+                tasks = schedule(&conf.targets, &cfg, &http);
                 if let Ok(mut c) = http.cfg.lock() {
                     *c = (on_demand(&cfg), conf.probe_interval);
                 }
@@ -366,40 +368,101 @@ async fn limited_trace(
         Ok(t) => t,
         Err(e) => return Err((StatusCode::BAD_REQUEST, format!("{e}\n")).into_response()),
     };
-    let (Ok((cfg, gap)), Ok(busy)) = (
-        http.cfg.lock().map(|c| (Arc::clone(&c.0), c.1)),
-        http.busy.lock().map(|b| Arc::clone(&b)),
-    ) else {
-        return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
-    };
-    // Busy first: a probe turned away for want of room is not charged to the client.
-    let Ok(_permit) = busy.try_acquire_owned() else {
-        return Err((
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "5")],
-            "too many probes running\n",
-        )
-            .into_response());
-    };
-    {
-        let Ok(mut clients) = http.clients.lock() else {
-            return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
-        };
-        let now = Instant::now();
-        if let Some(wait) = clients.wait(client.ip(), now, gap) {
-            return Err((
+    let admitted = admit(http, client, target).map_err(IntoResponse::into_response)?;
+    Ok((target, admitted.trace(http, None, None).await))
+}
+
+/// A trace let through /probe's limits: it holds its place among the `[probe] concurrency`
+/// running until it is dropped.
+struct Admitted {
+    target: IpAddr,
+    cfg: Arc<Session>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    /// `ptrtrace_probes_running`, one less when this is dropped (finished or abandoned).
+    running: prometheus_client::metrics::gauge::Gauge,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.running.dec();
+    }
+}
+
+/// Why a trace was not let through /probe's limits.
+#[derive(Debug, Clone, Copy)]
+enum Refused {
+    /// `[probe] concurrency` traces run (not charged to the client): `503`.
+    Busy,
+    /// The client had one within `[probe] per_client_interval` (`gap`); it may ask again
+    /// after `wait`: `429`.
+    TooSoon { wait: Duration, gap: Duration },
+    /// A lock was poisoned: `500`.
+    Internal,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "5".to_string())],
+                "too many probes running\n".to_string(),
+            )
+                .into_response(),
+            Self::TooSoon { wait, gap } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 [(header::RETRY_AFTER, (wait.as_secs() + 1).to_string())],
                 format!("one probe per {gap:?} per client\n"),
             )
-                .into_response());
+                .into_response(),
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         }
-        clients.charge(client.ip(), now, gap);
     }
-    http.state.probes_running.inc();
-    let walk = trace::trace_rounds(target, &cfg, None, None).await;
-    http.state.probes_running.dec();
-    let report = TargetReport::judged(walk, &Validator::now());
-    http.state.record_local(&report);
-    Ok((target, report))
+}
+
+/// Lets a trace of `target` for `client` through /probe's limits (the page's fresh traces
+/// too), or says why not.
+fn admit(http: &Http, client: SocketAddr, target: IpAddr) -> Result<Admitted, Refused> {
+    let (Ok((cfg, gap)), Ok(busy)) = (
+        http.cfg.lock().map(|c| (Arc::clone(&c.0), c.1)),
+        http.busy.lock().map(|b| Arc::clone(&b)),
+    ) else {
+        return Err(Refused::Internal);
+    };
+    // Busy first: a probe turned away for want of room is not charged to the client.
+    let Ok(permit) = busy.try_acquire_owned() else {
+        return Err(Refused::Busy);
+    };
+    let Ok(mut clients) = http.clients.lock() else {
+        return Err(Refused::Internal);
+    };
+    let now = Instant::now();
+    if let Some(wait) = clients.wait(client.ip(), now, gap) {
+        return Err(Refused::TooSoon { wait, gap });
+    }
+    clients.charge(client.ip(), now, gap);
+    let running = http.state.probes_running.clone();
+    running.inc();
+    Ok(Admitted {
+        target,
+        cfg,
+        _permit: permit,
+        running,
+    })
+}
+
+impl Admitted {
+    /// The trace, judged; its progress to `events`, stopped early when `cancel` turns true.
+    async fn trace(
+        self,
+        http: &Http,
+        events: Option<tokio::sync::mpsc::UnboundedSender<trace::Event>>,
+        cancel: Option<tokio::sync::watch::Receiver<bool>>,
+    ) -> TargetReport {
+        let walk = trace::trace_rounds(self.target, &self.cfg, events, cancel).await;
+        drop(self);
+        let report = TargetReport::judged(walk, &Validator::now());
+        http.state.record_local(&report);
+        report
+    }
 }
