@@ -72,8 +72,9 @@ EXPECT = {
         ISP_GLUE[1],
     ], []),
     # A renumbered block (RFC 6672): a signed DNAME at the apex of 3.51.198.in-addr.arpa.
-    # into 4.51.198.in-addr.arpa., on BIND, NSD and Knot: the synthesized CNAME comes without
-    # an RRSIG, as it must; both zones validate on every server (Unbound: AD).
+    # into 4.51.198.IN-ADDR.ARPA. (capitals: signed lowercased, RFC 4034 §6.2), on BIND, NSD
+    # and Knot: the synthesized CNAME comes without an RRSIG, as it must; both zones validate
+    # on every server (Unbound: AD).
     "198.51.3.25": ("degraded", ISP_GLUE, [
         ("classless_delegation", None, "3.51.198.in-addr.arpa.", None, None),
     ]),

@@ -67,8 +67,10 @@ impl ZoneKey {
             key_tag: self.tag(),
             signer_name: signer.clone(),
         };
-        let tbs =
-            TBS::from_input(&owner, DNSClass::IN, &input, set.iter()).map_err(|e| e.to_string())?;
+        // The RDATA's names in their canonical case, as BIND's signer does (a DNAME's too).
+        let canonical = ptrtrace_core::dnssec::validate::canonical_rdata(set);
+        let tbs = TBS::from_input(&owner, DNSClass::IN, &input, canonical.iter())
+            .map_err(|e| e.to_string())?;
         let sig = self.key.sign(&tbs).map_err(|e| e.to_string())?;
         Ok(Record::from_rdata(
             owner,

@@ -40,7 +40,7 @@ use denial::type_absent;
 use judge::{Anchored, Judge};
 use nsec3::nsec3_denial;
 use summary::{checked_zones, date, ds_text, insecure_finding, key_tag, key_text};
-pub use verify::Validator;
+pub use verify::{Validator, canonical_rdata};
 use verify::{rrset_in, sigs_in, verify_set};
 
 /// The DNSSEC state of a zone or of one server address of it (RFC 4033 §5).
@@ -439,6 +439,51 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    /// A DNAME record as hickory-proto reads it off the wire: opaque RDATA, the target's
+    /// name with the case it was written in.
+    fn dname(owner: &str, target: &str) -> Record {
+        use hickory_proto::serialize::binary::BinEncodable as _;
+        let bytes = Name::from_ascii(target).unwrap().to_bytes().unwrap();
+        Record::from_rdata(
+            n(owner),
+            3600,
+            RData::Unknown {
+                code: RecordType::DNAME,
+                rdata: hickory_proto::rr::rdata::NULL::with(bytes),
+            },
+        )
+    }
+
+    #[test]
+    fn a_dname_target_in_upper_case_verifies_against_the_canonical_signature() {
+        // The zone's signer (as BIND's dnssec-signzone) signs the lowercase target (RFC 4034
+        // §6.2); the server sends the target as the zone file wrote it.
+        let key = TestKey::generate();
+        let zone = n("3.51.198.in-addr.arpa.");
+        let owner = "3.51.198.in-addr.arpa.";
+        let signed = dname(owner, "4.51.198.in-addr.arpa.");
+        let sig = key.sign_set(std::slice::from_ref(&signed), &zone, now());
+        let RData::DNSSEC(DNSSECRData::RRSIG(sig)) = &sig.data else {
+            panic!()
+        };
+        let check = |rec: &Record| {
+            verify_set(
+                &n(owner),
+                RecordType::DNAME,
+                &[rec],
+                &[sig],
+                std::slice::from_ref(&key.dnskey),
+                &zone,
+                &Validator::at(now()),
+            )
+        };
+        assert!(check(&dname(owner, "4.51.198.IN-ADDR.ARPA.")).is_ok());
+        assert!(check(&dname(owner, "4.51.198.In-Addr.Arpa.")).is_ok());
+        // Case is all that is forgiven: another target fails.
+        let e = check(&dname(owner, "5.51.198.IN-ADDR.ARPA.")).unwrap_err();
+        assert_eq!(e.reason, BogusReason::BadSignature, "{}", e.detail);
     }
 
     #[test]

@@ -37,11 +37,12 @@ impl Validator {
     /// The cryptographic check of one RRSIG over `set` with `k` (hickory-proto), remembered
     /// by exact bytes (key, algorithm, signed data, signature).
     fn verify_once(&self, k: &DNSKEY, owner: &Name, sig: &RRSIG, set: &[&Record]) -> bool {
+        let canonical = canonical_rdata(set.iter().copied());
         let Ok(tbs) = hickory_proto::dnssec::TBS::from_input(
             owner,
             DNSClass::IN,
             sig.input(),
-            set.iter().copied(),
+            canonical.iter(),
         ) else {
             return false;
         };
@@ -63,6 +64,31 @@ impl Validator {
         }
         ok
     }
+}
+
+/// `set` with the names in its RDATA in the case a signature covers (RFC 4034 §6.2 as RFC 6840
+/// §5.1 amends it: the names in the RDATA of NS, CNAME, PTR, SOA, MX, SRV, DNAME and a few
+/// more are lowercased). hickory-proto's signed-data encoder lowercases them for the types it
+/// decodes; a DNAME it keeps as opaque bytes, so its target keeps the case it came with and a
+/// target such as `4.51.198.IN-ADDR.ARPA.` would fail a signature that BIND's signer made over
+/// the lowercase name. Here a DNAME's RDATA (one uncompressed name, RFC 6672 §2.5) has its
+/// ASCII letters lowercased: a label's length octet is at most 63, below `A`, so only the
+/// labels' letters change. The lab signs through the same function.
+pub fn canonical_rdata<'r>(set: impl IntoIterator<Item = &'r Record>) -> Vec<Record> {
+    set.into_iter()
+        .map(|r| match &r.data {
+            RData::Unknown { code, rdata } if *code == RecordType::DNAME => {
+                let lower = rdata.anything.to_ascii_lowercase();
+                let mut c = r.clone();
+                c.data = RData::Unknown {
+                    code: *code,
+                    rdata: hickory_proto::rr::rdata::NULL::with(lower),
+                };
+                c
+            }
+            _ => r.clone(),
+        })
+        .collect()
 }
 
 /// RFC 1982: is `a` before `b`?
