@@ -116,9 +116,12 @@ pub enum Command {
         #[command(flatten)]
         opts: TraceOpts,
     },
-    /// A Prometheus exporter: trace the addresses of a configuration file every interval and
-    /// serve their latest results at /metrics, and one trace on demand at /probe?target=ADDR
-    /// (docs/monitoring.md has the file's format, the metrics and an alert rule). SIGHUP
+    /// A Prometheus exporter with a web page: trace the addresses of a configuration file
+    /// every interval and serve their latest results at /metrics, one trace on demand at
+    /// /probe?target=ADDR, and a page for people at / (a form for one address, the configured
+    /// addresses' latest rounds, a trace that shows its progress and then its findings and
+    /// delegation graph). docs/monitoring.md has the file's format, the metrics, the page and
+    /// an alert rule. SIGHUP
     /// reloads the file (a bad one is reported and the old one kept); SIGTERM or Ctrl-C stops.
     /// Exit code: 0 stopped by a signal, 2 bad configuration or trace options, 3 cannot
     /// listen (the port in use), cannot open the history file, or the HTTP server failed.

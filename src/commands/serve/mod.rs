@@ -117,7 +117,7 @@ pub async fn run(path: &Path, listen: Option<SocketAddr>) -> Outcome {
     let stop = crate::exit::stop_signal();
     let hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     eprintln!(
-        "ptrtrace: serving metrics of {} addresses on http://{at}/metrics",
+        "ptrtrace: serving metrics of {} addresses on http://{at}/metrics, the web page on http://{at}/",
         conf.targets.len()
     );
     warn_if_exposed(at);
