@@ -47,6 +47,16 @@ impl<K: std::hash::Hash + Eq> Gcra<K> {
     /// The earliest time, not before `want`, at which `key` may have its next event when
     /// `burst` may come at once and then one per `gap`; reserves that slot.
     fn slot(&self, key: K, gap: Duration, burst: u32, want: Instant) -> Instant {
+        self.slot_of_either([(key, gap, burst)], want)
+    }
+
+    /// The earliest slot, not before `want`, of any of `keys` (each with its `gap` and
+    /// `burst`; the first on a tie), reserved on the key that has it.
+    fn slot_of_either<const N: usize>(
+        &self,
+        keys: [(K, Duration, u32); N],
+        want: Instant,
+    ) -> Instant {
         let Ok(mut tat) = self.tat.lock() else {
             return want;
         };
@@ -54,10 +64,18 @@ impl<K: std::hash::Hash + Eq> Gcra<K> {
             let now = Instant::now();
             tat.retain(|_, t| *t > now);
         }
-        let prev = tat.get(&key).copied().unwrap_or(want);
-        let tolerance = gap * burst.saturating_sub(1);
-        let earliest = prev.checked_sub(tolerance).unwrap_or(want);
-        let at = want.max(earliest);
+        let mut best: Option<(K, Duration, Instant, Instant)> = None;
+        for (key, gap, burst) in keys {
+            let prev = tat.get(&key).copied().unwrap_or(want);
+            let tolerance = gap * burst.saturating_sub(1);
+            let at = want.max(prev.checked_sub(tolerance).unwrap_or(want));
+            if best.as_ref().is_none_or(|b| at < b.3) {
+                best = Some((key, gap, prev, at));
+            }
+        }
+        let Some((key, gap, prev, at)) = best else {
+            return want;
+        };
         tat.insert(key, prev.max(at) + gap);
         at
     }
@@ -85,14 +103,24 @@ impl Pacer {
     }
 
     /// The earliest time, not before `want`, at which a UDP query for `name`/`qtype` may go
-    /// to `addr`; reserves that slot.
+    /// to `addr`; reserves that slot. An on-demand query takes the rounds' share when that
+    /// has the earlier slot (see [`Lane::OnDemand`]).
     pub fn slot(&self, addr: IpAddr, name: &Name, qtype: RecordType, want: Instant) -> Instant {
         let (gap, burst) = match self.lane {
             Lane::All => (RRL_GAP, RRL_BURST),
             Lane::Rounds | Lane::OnDemand => (RRL_GAP * 2, RRL_BURST / 2),
         };
-        self.gcra
-            .slot((addr, name.clone(), qtype, self.lane), gap, burst, want)
+        let key = |lane| (addr, name.clone(), qtype, lane);
+        if self.lane == Lane::OnDemand {
+            return self.gcra.slot_of_either(
+                [
+                    (key(Lane::OnDemand), gap, burst),
+                    (key(Lane::Rounds), gap, burst),
+                ],
+                want,
+            );
+        }
+        self.gcra.slot(key(self.lane), gap, burst, want)
     }
 }
 
@@ -109,7 +137,11 @@ pub enum Lane {
     All,
     /// Scheduled rounds: three quarters of the rate, [`RATE_BURST`] − 3 at once.
     Rounds,
-    /// On-demand traces (`/probe`): a quarter of the rate, 3 at once.
+    /// On-demand traces (`/probe`, the page): a quarter of the rate, 3 at once, or the rounds'
+    /// share when that has the earlier slot (the query is then charged to it). An idle serve
+    /// traces on demand about as fast as a command-line run; the rounds' queue booked ahead
+    /// never holds a probe up, and the lanes together keep the bound, since every query is
+    /// charged to exactly one of them.
     OnDemand,
 }
 
@@ -149,15 +181,26 @@ impl Buckets {
 
     /// The earliest time, not before `want`, at which a query may go to `addr` at `rate`
     /// queries per second after a burst of `burst` (of this handle's lane's share); reserves
-    /// that token.
+    /// that token. An on-demand query takes the rounds' share when that has the earlier slot
+    /// (see [`Lane::OnDemand`]).
     pub fn slot(&self, addr: IpAddr, rate: u32, burst: u32, want: Instant) -> Instant {
-        let (rate, burst) = self.lane.share(rate, burst);
-        self.gcra.slot(
-            (addr, self.lane),
-            Duration::from_secs(1) / rate.max(1),
-            burst,
-            want,
-        )
+        let gcra = |lane: Lane| {
+            let (rate, burst) = lane.share(rate, burst);
+            (Duration::from_secs(1) / rate.max(1), burst)
+        };
+        if self.lane == Lane::OnDemand {
+            let ((own_gap, own_burst), (rounds_gap, rounds_burst)) =
+                (gcra(Lane::OnDemand), gcra(Lane::Rounds));
+            return self.gcra.slot_of_either(
+                [
+                    ((addr, Lane::OnDemand), own_gap, own_burst),
+                    ((addr, Lane::Rounds), rounds_gap, rounds_burst),
+                ],
+                want,
+            );
+        }
+        let (gap, burst) = gcra(self.lane);
+        self.gcra.slot((addr, self.lane), gap, burst, want)
     }
 }
 
@@ -224,6 +267,46 @@ mod tests {
             round.slot(a, &n, RecordType::PTR, later);
         }
         assert_eq!(probe.slot(a, &n, RecordType::PTR, t0), t0);
+    }
+
+    /// With the rounds idle, an on-demand trace has the address's whole burst at once (its own
+    /// 3, then the rounds' 7) and then the rounds' rate where it comes sooner (15/s against its
+    /// own 5/s), and the identical-question pacer's whole burst (2 + 2); what it borrowed, the
+    /// rounds then wait for; both lanes asking much together keep the bound.
+    #[tokio::test]
+    async fn on_demand_borrows_what_idle_rounds_leave() {
+        let b = Buckets::default();
+        let (rounds, probes) = (b.lane(Lane::Rounds), b.lane(Lane::OnDemand));
+        let t0 = Instant::now();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let mut slots: Vec<Duration> = (0..11)
+            .map(|_| probes.slot(a, 20, RATE_BURST, t0) - t0)
+            .collect();
+        assert_eq!(slots[..10], [Duration::ZERO; 10]);
+        assert_eq!(slots[10], Duration::from_secs(1) / 15);
+        assert!(
+            rounds.slot(a, 20, RATE_BURST, t0) > t0,
+            "the rounds' tokens were lent"
+        );
+        for i in 0..80 {
+            let lane = if i % 2 == 0 { &rounds } else { &probes };
+            slots.push(lane.slot(a, 20, RATE_BURST, t0) - t0);
+        }
+        slots.sort();
+        for (i, s) in slots.iter().enumerate() {
+            let end = *s + Duration::from_secs(1);
+            let in_window = slots[i..].iter().filter(|x| **x < end).count();
+            assert!(in_window <= 10 + 20, "{in_window} in the second from {s:?}");
+        }
+        let pacer = Pacer::default();
+        let (round, probe) = (pacer.lane(Lane::Rounds), pacer.lane(Lane::OnDemand));
+        let n = Name::from_ascii("25.113.0.203.in-addr.arpa.").unwrap();
+        let same: Vec<Duration> = (0..5)
+            .map(|_| probe.slot(a, &n, RecordType::PTR, t0) - t0)
+            .collect();
+        assert_eq!(same[..4], [Duration::ZERO; 4]);
+        assert!(same[4] > Duration::ZERO, "{same:?}");
+        assert!(round.slot(a, &n, RecordType::PTR, t0) > t0);
     }
 
     /// Ten queries to one address go at once, then one every 1/rate: never more than
