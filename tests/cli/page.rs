@@ -83,6 +83,16 @@ fn lab_serve(scenario: &str) -> (Child, [String; 3]) {
     panic!("lab serve printed no command line");
 }
 
+/// `serve CONFIG`, once it says it serves.
+fn serving(conf: &std::path::Path) -> Child {
+    let mut child = serve(conf);
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("serving metrics"), "{line}");
+    child
+}
+
 #[test]
 fn the_page_traces_marks_the_refusing_server_and_escapes() {
     let (mut lab, [hints, anchor, port]) = lab_serve("refused");
@@ -96,11 +106,7 @@ fn the_page_traces_marks_the_refusing_server_and_escapes() {
             db.display()
         ),
     );
-    let mut child = serve(&conf);
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert!(line.contains("serving metrics"), "{line}");
+    let mut child = serving(&conf);
 
     // The form, keyboard-usable: a labelled input and a submit button.
     let (status, head, body) = get(http, "/");
@@ -240,11 +246,7 @@ fn a_fresh_trace_is_charged_to_the_client_and_a_refused_one_says_when_to_come_ba
             hints.display()
         ),
     );
-    let mut child = serve(&conf);
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert!(line.contains("serving metrics"), "{line}");
+    let mut child = serving(&conf);
 
     // The first trace runs (the root refuses every query: the report says so).
     let (status, _, page) = get(http, "/?target=203.0.113.25");
