@@ -293,9 +293,19 @@ pub const KEPT: usize = LISTED;
 impl Kept {
     /// Keeps `report`'s section, in place of its target's previous one.
     pub fn record(&self, report: &TargetReport) {
+        let target = report.target();
+        // A target above the kept ones is not rendered only to be dropped (a /16 is 65 536).
+        let above = self.0.lock().is_ok_and(|m| {
+            m.len() >= KEPT
+                && !m.contains_key(&target)
+                && m.last_key_value().is_some_and(|(last, _)| *last < target)
+        });
+        if above {
+            return;
+        }
         let section: Arc<str> = report_section(report).into_string().into();
         if let Ok(mut m) = self.0.lock() {
-            m.insert(report.target(), (section, Instant::now()));
+            m.insert(target, (section, Instant::now()));
             while m.len() > KEPT {
                 m.pop_last();
             }
