@@ -257,6 +257,40 @@ async fn dot_marks_the_lame_server() {
     assert!(g.contains("cluster_legend"));
 }
 
+/// Several targets in one DOT document: a zone is drawn once, from the target that saw it
+/// worst, whichever order the targets come in: ns2's address, lame for `refused`'s target and
+/// fine for `healthy`'s (same tree, same node names), stays lame.
+#[tokio::test]
+async fn many_targets_draw_each_zone_from_its_worst_view() {
+    let pick = |name: &str| {
+        lab::scenarios()
+            .into_iter()
+            .find(|s| s.name == name)
+            .unwrap()
+    };
+    let ((_, refused), (_, healthy)) = tokio::join!(run(pick("refused")), run(pick("healthy")));
+    let ns2 = "\"address:113.0.203.in-addr.arpa.|ns2.isp.example.|198.51.100.54\" [";
+    for (order, reports) in [
+        ("refused first", [&refused, &healthy]),
+        ("healthy first", [&healthy, &refused]),
+    ] {
+        let g = dot::render_many(&reports);
+        let drawn: Vec<&str> = g.lines().filter(|l| l.trim().starts_with(ns2)).collect();
+        assert_eq!(drawn.len(), 1, "{order}: {drawn:?}");
+        assert!(
+            drawn[0].contains("#f9d0d0") && drawn[0].contains("REFUSED"),
+            "{order}: {}",
+            drawn[0]
+        );
+        let clusters = g
+            .matches("subgraph \"cluster_zone:113.0.203.in-addr.arpa.\"")
+            .count();
+        assert_eq!(clusters, 1, "{order}");
+        // Both targets' questions, each in its own cluster.
+        assert!(g.contains("cluster_target:203.0.113.25"), "{order}");
+    }
+}
+
 /// The page's own SVG of `refused`: a well-formed document whose refusing address (ns2's,
 /// both families) is `data-status="lame"` and every other address of the lab's tree `ok`,
 /// each with its evidence as a tooltip; and a name with markup in it is escaped.

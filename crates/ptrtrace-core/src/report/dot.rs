@@ -86,7 +86,7 @@ pub fn render(r: &TargetReport) -> String {
         r.headline()
     );
     head(&mut out, "", &format!("ptrtrace {}", r.walk.target), &title);
-    body(&mut out, r, "");
+    body(&mut out, r, "", &|_: &str| true);
     legend(&mut out, d.dnssec.is_some());
     out
 }
@@ -94,13 +94,16 @@ pub fn render(r: &TargetReport) -> String {
 /// Renders several targets as one document (`dot -Tsvg` draws one picture): one strict
 /// digraph, each target's question in a cluster of its own with its verdict, its answer
 /// beside it; zones, servers and addresses the targets share are drawn once (same node
-/// names; the last target's state shows), and a delegation edge once.
+/// names), each zone's cluster from the target that saw it worst ([`worst_views`]: a server
+/// lame, flaky or holding an old copy for one target of a batch shows so), and a delegation
+/// edge once.
 #[must_use]
 pub fn render_many(reports: &[&TargetReport]) -> String {
     let mut out = String::new();
     let title = format!("ptrtrace · {} targets", reports.len());
     head(&mut out, "strict ", "ptrtrace", &title);
-    for r in reports {
+    let drawn_by = worst_views(reports);
+    for (i, r) in reports.iter().enumerate() {
         let own = format!(":{}", r.walk.target);
         let _ = writeln!(
             out,
@@ -113,7 +116,9 @@ pub fn render_many(reports: &[&TargetReport]) -> String {
             )),
             q(&format!("question{own}"))
         );
-        body(&mut out, r, &own);
+        body(&mut out, r, &own, &|zone: &str| {
+            drawn_by.get(zone) == Some(&i)
+        });
     }
     legend(
         &mut out,
@@ -122,8 +127,6 @@ pub fn render_many(reports: &[&TargetReport]) -> String {
     out
 }
 
-/// Everything of one target's graph but the header and the legend: its question and
-/// answer are the nodes `question{own}` and `answer{own}`.
 /// One zone's cluster: the zone, its servers and their addresses. Records in `bottom` the
 /// cluster's lowest node.
 fn zone_cluster(
@@ -249,7 +252,53 @@ fn address_node(
     Some(aid.clone())
 }
 
-fn body(out: &mut String, r: &TargetReport, own: &str) {
+/// How bad a state looks in a picture: untested least (another target may have tested it),
+/// then ok, inconsistent, flaky, lame, unreachable, and bogus signatures worst.
+fn badness(status: Status, dnssec: Option<Security>) -> u8 {
+    if dnssec == Some(Security::Bogus) {
+        return 6;
+    }
+    match status {
+        Status::Untested => 0,
+        Status::Ok => 1,
+        Status::Inconsistent => 2,
+        Status::Flaky => 3,
+        Status::Lame => 4,
+        Status::Unreachable => 5,
+    }
+}
+
+/// For each zone's node id, the index of the report that saw the zone worst: the highest
+/// badness of the zone or any of its addresses, the first such report on a tie.
+fn worst_views(reports: &[&TargetReport]) -> std::collections::BTreeMap<String, usize> {
+    let mut worst: std::collections::BTreeMap<String, (u8, usize)> = Default::default();
+    for (i, r) in reports.iter().enumerate() {
+        let g = &r.graph;
+        for (zi, _) in g.zones_in_order() {
+            let Node::Zone { id, status, .. } = &g.graph[zi] else {
+                continue;
+            };
+            let mut bad = badness(*status, None);
+            for si in g.children(zi, EdgeKind::Nameserver) {
+                for ai in g.children(si, EdgeKind::Address) {
+                    if let Node::Address { status, dnssec, .. } = &g.graph[ai] {
+                        bad = bad.max(badness(*status, *dnssec));
+                    }
+                }
+            }
+            let seen = worst.entry(id.clone()).or_insert((bad, i));
+            if bad > seen.0 {
+                *seen = (bad, i);
+            }
+        }
+    }
+    worst.into_iter().map(|(id, (_, i))| (id, i)).collect()
+}
+
+/// Everything of one target's graph but the header and the legend: its question and answer
+/// are the nodes `question{own}` and `answer{own}`; `draws(zone id)` says whether this target
+/// draws that zone's cluster (`render_many` draws each once).
+fn body(out: &mut String, r: &TargetReport, own: &str, draws: &dyn Fn(&str) -> bool) {
     let g: &TraceGraph = &r.graph;
     let d = &r.diagnosis;
     let question = q(&format!("question{own}"));
@@ -265,7 +314,13 @@ fn body(out: &mut String, r: &TargetReport, own: &str) {
     // they are drawn from the cluster's border) and child clusters stack below their parent.
     let mut bottom: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
     for (zi, _) in g.zones_in_order() {
-        zone_cluster(out, r, zi, &mut bottom);
+        let mine = matches!(&g.graph[zi], Node::Zone { id, .. } if draws(id));
+        if mine {
+            zone_cluster(out, r, zi, &mut bottom);
+        } else {
+            // Drawn by another target: only its lowest node, for this target's edges.
+            zone_cluster(&mut String::new(), r, zi, &mut bottom);
+        }
     }
 
     // Delegations between zones, the question into the root, answers out of the last zones.
