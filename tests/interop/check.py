@@ -86,6 +86,9 @@ EXPECT = {
     "2001:db8:0:2::25": ("degraded", ISP_GLUE, [
         ("classless_delegation", None, "8.b.d.0.1.0.0.2.ip6.arpa.", None, None),
     ]),
+    # A signed wildcard in the NSEC3 zone (two algorithms; BIND and NSD): the answer's RRSIG
+    # is the wildcard's, with an NSEC3 covering the next closer name (RFC 5155 §8.8).
+    "2001:db8:0:3::25": ("degraded", ISP_GLUE, []),
     # A zone cut below the last referral, at the target's own name: the servers of
     # 5.51.198.in-addr.arpa. answer from its signed child 25.5.51.198.in-addr.arpa.; the cut
     # is found (RRSIG signer) and both zones validate on every server.
@@ -96,7 +99,8 @@ SIGNED_BELOW = {"198.51.3.25": {"3.51.198.in-addr.arpa.", "4.51.198.in-addr.arpa
                 "198.51.4.26": {"4.51.198.in-addr.arpa."},
                 "198.51.5.25": {"5.51.198.in-addr.arpa.", "25.5.51.198.in-addr.arpa."}}
 # Targets whose whole chain is signed: Unbound must answer with AD=1.
-AD_EXPECTED = {"198.51.3.25", "198.51.4.26", "2001:db8:0:2::25", "198.51.5.25"}
+AD_EXPECTED = {"198.51.3.25", "198.51.4.26", "2001:db8:0:2::25", "198.51.5.25",
+               "2001:db8:0:3::25"}
 # Targets without a PTR on purpose (or none to be had).
 NO_PTR = {"203.0.114.1", "198.51.2.25"}
 # Targets whose PTR is found but not confirmed.

@@ -29,19 +29,21 @@ pub(super) fn type_absent(
     Ok(())
 }
 
-/// A positive answer expanded from a wildcard (its RRSIG's labels field is below the owner's
-/// label count) must carry a signed NSEC covering the name: no closer match exists (RFC 4035
-/// §5.3.4, RFC 4592). NSEC3 proofs of the next closer name are not rebuilt here and pass.
+/// A positive answer expanded from a wildcard (its RRSIG's labels field, `labels`, is below
+/// the owner's label count) must carry a signed NSEC covering the name (RFC 4035 §5.3.4, RFC
+/// 4592), or in an NSEC3 zone a signed NSEC3 covering the next closer name (RFC 5155 §8.8):
+/// no closer match exists.
 pub(super) fn wildcard_proof(
     msg: &Message,
     qname: &Name,
+    labels: u8,
     keys: &[DNSKEY],
     zone: &Name,
     v: &Validator,
 ) -> Result<(), Problem> {
     let auth = &msg.authorities;
     if auth.iter().any(|r| r.record_type() == RecordType::NSEC3) {
-        return Ok(());
+        return super::nsec3::nsec3_wildcard(auth, qname, labels, keys, zone, v);
     }
     let mut problem = Problem::new(
         BogusReason::BadDenial,

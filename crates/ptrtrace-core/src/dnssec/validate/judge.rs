@@ -243,11 +243,15 @@ impl<'w> Judge<'w> {
                         // over a wildcard: the answer was expanded from it (RFC 4035 §5.3.4).
                         let expanded = sigs
                             .iter()
-                            .any(|s| s.input().num_labels < owner.num_labels());
+                            .map(|s| s.input().num_labels)
+                            .filter(|l| *l < owner.num_labels())
+                            .min();
                         let check = || {
                             verify_set(&owner, t, &set, &sigs, trusted, zone, v)?;
-                            if expanded {
-                                super::denial::wildcard_proof(msg, &owner, trusted, zone, v)?;
+                            if let Some(labels) = expanded {
+                                super::denial::wildcard_proof(
+                                    msg, &owner, labels, trusted, zone, v,
+                                )?;
                             }
                             Ok(())
                         };

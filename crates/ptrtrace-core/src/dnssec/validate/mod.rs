@@ -331,6 +331,56 @@ mod tests {
         (out, key.dnskey.clone())
     }
 
+    /// A wildcard answer in an NSEC3 zone (RFC 5155 §8.8): the next closer name below the
+    /// closest encloser the RRSIG's labels imply must be covered by a signed NSEC3.
+    #[test]
+    fn nsec3_wildcard_answers_need_the_next_closer_name_covered() {
+        let (auth, key) = nsec3_zone();
+        let zone = n("example.");
+        let keys = [key];
+        let v = Validator::at(now());
+        let check = |q: &str, labels: u8, records: &[Record]| {
+            super::nsec3::nsec3_wildcard(records, &n(q), labels, &keys, &zone, &v)
+        };
+        // *.example. (1 label) answering x.example. and q.x.example.: x.example. is covered.
+        assert!(check("x.example.", 1, &auth).is_ok());
+        assert!(check("q.x.example.", 1, &auth).is_ok());
+        // a.example. exists: an answer for z.a.example. cannot come from *.example.
+        let e = check("z.a.example.", 1, &auth).unwrap_err();
+        assert_eq!(e.reason, BogusReason::BadDenial, "{}", e.detail);
+        assert!(e.detail.contains("covers a.example."), "{}", e.detail);
+        // Without the NSEC3 that covers x.example., nothing proves the name does not exist.
+        let hash = |name: &str| {
+            data_encoding::BASE32_DNSSEC.encode(
+                hickory_proto::dnssec::Nsec3HashAlgorithm::SHA1
+                    .hash(&[0xab], &n(name), 2)
+                    .unwrap()
+                    .as_ref(),
+            )
+        };
+        let x = hash("x.example.");
+        let mut owners: Vec<String> = ["example.", "a.example.", "c.example."]
+            .iter()
+            .map(|z| hash(z))
+            .collect();
+        owners.sort();
+        // The span that covers x's hash begins at the last owner before it (or wraps).
+        let cover = owners
+            .iter()
+            .rev()
+            .find(|o| **o < x)
+            .unwrap_or_else(|| owners.last().unwrap())
+            .clone();
+        let without: Vec<Record> = auth
+            .iter()
+            .filter(|r| !r.name.to_string().to_lowercase().starts_with(&cover))
+            .cloned()
+            .collect();
+        assert!(without.len() < auth.len());
+        let e = check("x.example.", 1, &without).unwrap_err();
+        assert_eq!(e.reason, BogusReason::BadDenial, "{}", e.detail);
+    }
+
     #[test]
     fn nsec3_proofs_are_checked() {
         let (auth, key) = nsec3_zone();
