@@ -130,6 +130,10 @@ fn the_page_traces_marks_the_refusing_server_and_escapes() {
             && index.contains(r#"<span class="verdict degraded">degraded</span>"#),
         "{index}"
     );
+    assert!(
+        index.contains(r#"<th scope="col">Round finished</th>"#) && index.contains(" s ago</td>"),
+        "{index}"
+    );
 
     // A configured target shows its latest round at once, with a way to trace it afresh.
     let (status, head, kept) = get_chunks(http, "/?target=203.0.113.25");

@@ -189,8 +189,10 @@ fn schedule(
                     {
                         eprintln!("ptrtrace: cannot write the history: {e}");
                     }
-                    http.state.record(report.target(), &report);
+                    // The page's copy before the metrics too: once /metrics shows a round, the
+                    // page shows it.
                     http.kept.record(&report);
+                    http.state.record(report.target(), &report);
                 })
                 .await;
                 if let Some((kind, n)) = local {

@@ -312,6 +312,11 @@ impl Kept {
         }
     }
 
+    /// When the target's latest round finished, when it is kept.
+    fn finished(&self, target: IpAddr) -> Option<Instant> {
+        self.0.lock().ok()?.get(&target).map(|(_, at)| *at)
+    }
+
     /// The target's latest round, when kept: its section and when it finished.
     fn get(&self, target: IpAddr) -> Option<(Arc<str>, Instant)> {
         self.0.lock().ok()?.get(&target).cloned()
@@ -348,12 +353,13 @@ fn targets(http: &Http) -> Markup {
                 p { "No round has finished yet." }
             } @else {
                 table {
-                    thead { tr { th scope="col" { "Address" } th scope="col" { "Latest verdict" } } }
+                    thead { tr { th scope="col" { "Address" } th scope="col" { "Latest verdict" } th scope="col" { "Round finished" } } }
                     tbody {
                         @for (ip, verdict) in &list {
                             tr {
                                 td { a href={ "/?target=" (ip) } { (ip) } }
                                 td { span class={ "verdict " (verdict) } { (verdict) } }
+                                td { @if let Some(at) = http.kept.finished(*ip) { (ago(at.elapsed())) " ago" } }
                             }
                         }
                     }
