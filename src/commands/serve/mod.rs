@@ -402,23 +402,32 @@ enum Refused {
     Internal,
 }
 
+impl Refused {
+    /// The status, and the `Retry-After` seconds where the client may come back.
+    fn status(self) -> (StatusCode, Option<u64>) {
+        match self {
+            Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, Some(5)),
+            Self::TooSoon { wait, .. } => (StatusCode::TOO_MANY_REQUESTS, Some(wait.as_secs() + 1)),
+            Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, None),
+        }
+    }
+}
+
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        match self {
-            Self::Busy => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, "5".to_string())],
-                "too many probes running\n".to_string(),
-            )
-                .into_response(),
-            Self::TooSoon { wait, gap } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                [(header::RETRY_AFTER, (wait.as_secs() + 1).to_string())],
-                format!("one probe per {gap:?} per client\n"),
-            )
-                .into_response(),
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        let words = match self {
+            Self::Busy => "too many probes running\n".to_string(),
+            Self::TooSoon { gap, .. } => format!("one probe per {gap:?} per client\n"),
+            Self::Internal => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        };
+        let (status, after) = self.status();
+        let mut response = (status, words).into_response();
+        if let Some(after) = after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, after.into());
         }
+        response
     }
 }
 

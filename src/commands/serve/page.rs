@@ -59,7 +59,7 @@ pub async fn index(
     };
     let Ok(target) = parse_target(raw) else {
         let words = format!("{raw:?} is not an IP address.");
-        return refused_page(raw, (StatusCode::BAD_REQUEST, ()).into_response(), &words);
+        return refused_page(raw, (StatusCode::BAD_REQUEST, None), &words);
     };
     let window = q
         .get("history")
@@ -89,23 +89,23 @@ pub async fn index(
                 Refused::Busy => "Too many traces are running: try again in a few seconds.",
                 Refused::Internal => "The trace could not run.",
             };
-            refused_page(raw, refused.into_response(), words)
+            refused_page(raw, refused.status(), words)
         }
     }
 }
 
-/// The page for a trace refused (`refused`'s status and `Retry-After`), saying why in `words`.
-fn refused_page(raw: &str, refused: Response, words: &str) -> Response {
-    let status = refused.status();
+/// The page for a trace refused with `status` (and `Retry-After` seconds, if any), saying why
+/// in `words`.
+fn refused_page(raw: &str, (status, after): (StatusCode, Option<u64>), words: &str) -> Response {
     let mut response = page(
         status,
         &form(Some(raw)),
         &html! { p.error role="alert" { (words) } },
     );
-    if let Some(after) = refused.headers().get(header::RETRY_AFTER) {
+    if let Some(after) = after {
         response
             .headers_mut()
-            .insert(header::RETRY_AFTER, after.clone());
+            .insert(header::RETRY_AFTER, after.into());
     }
     response
 }
