@@ -69,7 +69,7 @@ impl ZoneKey {
         };
         // The RDATA's names in their canonical case, as BIND's signer does (a DNAME's too).
         let canonical = ptrtrace_core::dnssec::validate::canonical_rdata(set);
-        let tbs = TBS::from_input(&owner, DNSClass::IN, &input, canonical.iter())
+        let tbs = TBS::from_input(&owner, DNSClass::IN, &input, canonical.iter().map(|r| &**r))
             .map_err(|e| e.to_string())?;
         let sig = self.key.sign(&tbs).map_err(|e| e.to_string())?;
         Ok(Record::from_rdata(

@@ -42,7 +42,7 @@ impl Validator {
             owner,
             DNSClass::IN,
             sig.input(),
-            canonical.iter(),
+            canonical.iter().map(|r| &**r),
         ) else {
             return false;
         };
@@ -73,8 +73,12 @@ impl Validator {
 /// target such as `4.51.198.IN-ADDR.ARPA.` would fail a signature that BIND's signer made over
 /// the lowercase name. Here a DNAME's RDATA (one uncompressed name, RFC 6672 §2.5) has its
 /// ASCII letters lowercased: a label's length octet is at most 63, below `A`, so only the
-/// labels' letters change. The lab signs through the same function.
-pub fn canonical_rdata<'r>(set: impl IntoIterator<Item = &'r Record>) -> Vec<Record> {
+/// labels' letters change; other records are borrowed as they are. The lab signs through
+/// the same function.
+pub fn canonical_rdata<'r>(
+    set: impl IntoIterator<Item = &'r Record>,
+) -> Vec<std::borrow::Cow<'r, Record>> {
+    use std::borrow::Cow;
     set.into_iter()
         .map(|r| match &r.data {
             RData::Unknown { code, rdata } if *code == RecordType::DNAME => {
@@ -84,9 +88,9 @@ pub fn canonical_rdata<'r>(set: impl IntoIterator<Item = &'r Record>) -> Vec<Rec
                     code: *code,
                     rdata: hickory_proto::rr::rdata::NULL::with(lower),
                 };
-                c
+                Cow::Owned(c)
             }
-            _ => r.clone(),
+            _ => Cow::Borrowed(r),
         })
         .collect()
 }
